@@ -1,0 +1,49 @@
+package hub_test
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/gonetify/gonetify/hub"
+	"github.com/gonetify/gonetify/vm"
+)
+
+// GreeterVM is a view model: exported fields are state, methods are commands.
+type GreeterVM struct {
+	vm.Base
+	Name     string
+	Greeting string
+}
+
+// OnCreated runs once the $vmArg values are applied.
+func (g *GreeterVM) OnCreated(context.Context) error {
+	g.Greeting = "Hello " + g.Name
+	return nil
+}
+
+// Greet is called by the client's vm.$dispatch({Greet: "Bob"}).
+func (g *GreeterVM) Greet(name string) {
+	g.Greeting = "Hello " + name
+	g.Changed("Greeting")
+}
+
+// Example shows a hub serving one VM to one connection, with the frames the
+// official client would receive.
+func Example() {
+	reg := vm.NewRegistry()
+	vm.RegisterType[GreeterVM](reg, "GreeterVM")
+	h := hub.New(reg, hub.Options{})
+
+	conn, _ := h.Connect(&vm.Conn{ID: "conn-1"}, hub.SenderFunc(func(frame []byte) error {
+		fmt.Println(string(frame))
+		return nil
+	}))
+	_ = conn.Receive([]byte(`{"callType":"request_vm","vmId":"GreeterVM","vmArgs":"{\"$vmArg\":{\"Name\":\"Ann\"}}"}`))
+	_ = conn.Receive([]byte(`{"callType":"update_vm","vmId":"GreeterVM","value":"{\"Greet\":\"Bob\"}"}`))
+	conn.Close()
+	fmt.Println(h.Stats().VMs, "VMs left")
+	// Output:
+	// {"callType":"response_vm","vmId":"GreeterVM","data":"{\"Name\":\"Ann\",\"Greeting\":\"Hello Ann\",\"Greet\":null}"}
+	// {"callType":"response_vm","vmId":"GreeterVM","data":"{\"Greeting\":\"Hello Bob\"}"}
+	// 0 VMs left
+}

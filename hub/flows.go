@@ -1,0 +1,463 @@
+package hub
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"reflect"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/gonetify/gonetify/vm"
+)
+
+// request runs dotNetify's request_vm flow (protocol §5.2). c.mu is held.
+func (c *Conn) request(vmID string, rawArgs json.RawMessage) error {
+	args, err := innerObject(rawArgs, "vmArgs")
+	if err != nil {
+		return err
+	}
+	entries, err := orderedObject(args)
+	if err != nil {
+		return badArg("vmArgs: %v", err)
+	}
+	var vmArg json.RawMessage
+	var rest []vm.PathValue
+	hasVMArg := false
+	for _, e := range entries {
+		switch e.Path {
+		case "$vmArg":
+			hasVMArg = true
+			vmArg = e.Value
+		case "$headers":
+			c.headers = e.Value
+		default:
+			rest = append(rest, e)
+		}
+	}
+	var init []vm.PathValue
+	if hasVMArg {
+		if v := bytes.TrimSpace(vmArg); len(v) > 0 && string(v) != "null" {
+			if v[0] != '{' {
+				return badArg("$vmArg must be a JSON object")
+			}
+			if init, err = orderedObject(v); err != nil {
+				return badArg("$vmArg: %v", err)
+			}
+		}
+	} else {
+		init = rest
+	}
+	// A "namespace" key picks the type by its full name and is not applied.
+	typePrefix := ""
+	for i, e := range init {
+		if strings.EqualFold(e.Path, "namespace") {
+			var ns string
+			if json.Unmarshal(e.Value, &ns) == nil && ns != "" {
+				typePrefix = ns + "."
+			}
+			init = append(init[:i:i], init[i+1:]...)
+			break
+		}
+	}
+
+	if e := c.vms[vmID]; e != nil {
+		return c.sendFull(vmID, e.inst)
+	}
+	id := vm.ParseID(vmID)
+	if id.Type == "" {
+		return badArg("%q is not a valid vmId", vmID)
+	}
+	e, err := c.create(id, typePrefix+id.Type, init)
+	if err != nil {
+		return err
+	}
+	if err := c.sendFull(vmID, e.inst); err != nil {
+		c.h.release(c, e)
+		return err
+	}
+	if e.group == nil {
+		_, _ = e.inst.TakeChanges() // the full state covered them
+	}
+	c.vms[vmID] = e
+	if e.group == nil {
+		e.inst.SetPusher(c)
+	}
+	return nil
+}
+
+func (c *Conn) sendFull(vmID string, inst *vm.Instance) error {
+	state, err := inst.FullState()
+	if err != nil {
+		return err
+	}
+	c.send(vmID, state)
+	return nil
+}
+
+// create makes the VM for id on this connection, or joins the multicast
+// instance it shares. init are the $vmArg values to apply to a new VM.
+func (c *Conn) create(id vm.ID, typeName string, init []vm.PathValue) (*entry, error) {
+	h := c.h
+	ctx := c.ctx()
+	var master *entry
+	if id.Master != "" {
+		master = c.vms[id.Master]
+		if master == nil {
+			mid := vm.ParseID(id.Master)
+			var err error
+			if master, err = c.create(mid, mid.Type, nil); err != nil {
+				return nil, err
+			}
+			c.vms[id.Master] = master
+			if master.group == nil {
+				_, _ = master.inst.TakeChanges()
+				master.inst.SetPusher(c)
+			}
+		}
+	}
+	newInst := func() (*vm.Instance, error) {
+		if master != nil {
+			var sub vm.VM
+			if m, ok := master.inst.VM().(vm.Master); ok {
+				err := master.inst.Do(func() error { sub = m.GetSubVM(id.Type, id.Instance); return nil })
+				if err != nil {
+					return nil, err
+				}
+			}
+			if sub != nil && !reflect.ValueOf(sub).IsNil() {
+				return vm.Wrap(ctx, id, sub)
+			}
+		}
+		return h.reg.New(ctx, typeName, id)
+	}
+	setup := func(inst *vm.Instance) error {
+		if len(init) > 0 {
+			if err := inst.Apply(ctx, init); err != nil {
+				return err
+			}
+		}
+		if err := inst.Created(ctx); err != nil {
+			return err
+		}
+		if master != nil {
+			if m, ok := master.inst.VM().(vm.SubVMCreated); ok {
+				return master.inst.Do(func() error { m.OnSubVMCreated(inst.VM()); return nil })
+			}
+		}
+		return nil
+	}
+
+	key := typeName + "$" + id.Instance
+	if h.knownUnicast(typeName) {
+		return h.newUnicast(id, newInst, setup)
+	}
+	unlock := h.lockKey(key)
+	defer unlock()
+	for {
+		h.mu.Lock()
+		gs := append([]*group(nil), h.groups[key]...)
+		h.mu.Unlock()
+		if len(gs) == 0 {
+			break
+		}
+		name := gs[0].inst.GroupName(ctx)
+		var g *group
+		for _, x := range gs {
+			if x.name == name {
+				g = x
+			}
+		}
+		if g == nil {
+			break
+		}
+		if h.join(g, c.info.ID, id.Full) {
+			return &entry{id: id, inst: g.inst, group: g}, nil
+		}
+		// g died meanwhile; look again.
+	}
+	inst, err := newInst()
+	if err != nil {
+		return nil, err
+	}
+	h.learnType(typeName, inst.Multicast())
+	if !inst.Multicast() {
+		if err := setup(inst); err != nil {
+			inst.Dispose()
+			return nil, err
+		}
+		h.liveVMs.Add(1)
+		return &entry{id: id, inst: inst}, nil
+	}
+	if err := setup(inst); err != nil {
+		inst.Dispose()
+		return nil, err
+	}
+	h.liveVMs.Add(1)
+	g := &group{h: h, key: key, name: inst.GroupName(ctx), inst: inst, members: map[string]string{}}
+	inst.SetPusher(g)
+	h.mu.Lock()
+	h.groups[key] = append(h.groups[key], g)
+	h.mu.Unlock()
+	h.join(g, c.info.ID, id.Full)
+	return &entry{id: id, inst: inst, group: g}, nil
+}
+
+func (h *Hub) newUnicast(id vm.ID, newInst func() (*vm.Instance, error), setup func(*vm.Instance) error) (*entry, error) {
+	inst, err := newInst()
+	if err != nil {
+		return nil, err
+	}
+	if inst.Multicast() { // the factory changed its mind; treat it as multicast from now on
+		h.learnType(id.Type, true)
+	}
+	if err := setup(inst); err != nil {
+		inst.Dispose()
+		return nil, err
+	}
+	h.liveVMs.Add(1)
+	return &entry{id: id, inst: inst}, nil
+}
+
+// update runs the update_vm flow and the action-reaction cycle (§5.5).
+func (c *Conn) update(vmID string, rawValue json.RawMessage) error {
+	obj, err := innerObject(rawValue, "value")
+	if err != nil {
+		return err
+	}
+	if obj == nil {
+		return badArg("update_vm for %q has no value", vmID)
+	}
+	entries, err := orderedObject(obj)
+	if err != nil {
+		return badArg("value: %v", err)
+	}
+	for i, e := range entries {
+		if e.Path == "$headers" { // an in-band header (token) refresh
+			c.headers = e.Value
+			entries = append(entries[:i:i], entries[i+1:]...)
+			if len(entries) == 0 {
+				return nil
+			}
+			break
+		}
+	}
+	e := c.vms[vmID]
+	if e == nil {
+		return &vm.Exception{Type: "InvalidOperationException", Message: fmt.Sprintf("update_vm for %q received before request_vm", vmID)}
+	}
+	if err := e.inst.Apply(c.ctx(), entries); err != nil {
+		return err
+	}
+	changes, err := e.inst.TakeChanges()
+	if err != nil {
+		return err
+	}
+	sent := make(map[string]json.RawMessage, len(entries))
+	for _, pv := range entries {
+		sent[pv.Path] = pv.Value
+	}
+	reaction := vm.EncodeChanges(changes, func(ch vm.Change) bool {
+		v, ok := sent[ch.Key]
+		return ok && jsonEqual(v, ch.Value)
+	})
+	if reaction != nil {
+		c.send(vmID, reaction)
+	}
+	if e.group != nil {
+		if all := vm.EncodeChanges(changes, nil); all != nil {
+			e.group.broadcast(c.info.ID, all)
+		}
+	}
+	return nil
+}
+
+// jsonEqual compares two JSON values by meaning.
+func jsonEqual(a, b json.RawMessage) bool {
+	if bytes.Equal(a, b) {
+		return true
+	}
+	var x, y any
+	if json.Unmarshal(a, &x) != nil || json.Unmarshal(b, &y) != nil {
+		return false
+	}
+	return reflect.DeepEqual(x, y)
+}
+
+// dispose runs the dispose_vm flow (§5.9): the VM and its sub-VMs go.
+func (c *Conn) dispose(vmID string) error {
+	if c.vms[vmID] == nil {
+		return &vm.Exception{Type: "InvalidOperationException", Message: fmt.Sprintf("dispose_vm for %q: no such view model on this connection", vmID)}
+	}
+	var ids []string
+	for id := range c.vms {
+		if id == vmID || strings.HasPrefix(id, vmID+".") {
+			ids = append(ids, id)
+		}
+	}
+	sort.Slice(ids, func(i, j int) bool { return len(ids[i]) > len(ids[j]) })
+	for _, id := range ids {
+		e := c.vms[id]
+		delete(c.vms, id)
+		if m := c.vms[e.id.Master]; m != nil && e.id.Master != "" {
+			if d, ok := m.inst.VM().(vm.SubVMDisposing); ok {
+				_ = m.inst.Do(func() error { d.OnSubVMDisposing(e.inst.VM()); return nil })
+			}
+		}
+		c.h.release(c, e)
+	}
+	return nil
+}
+
+// release disposes a connection's VM, or leaves its multicast group.
+func (h *Hub) release(c *Conn, e *entry) {
+	if e.group != nil {
+		h.leave(e.group, c.info.ID)
+		return
+	}
+	e.inst.Dispose()
+	h.liveVMs.Add(-1)
+}
+
+// group is one multicast instance and the connections sharing it.
+type group struct {
+	h    *Hub
+	key  string
+	name string
+	inst *vm.Instance
+
+	mu      sync.Mutex
+	members map[string]string // connection id -> the vmId it uses
+	dead    bool
+}
+
+// join adds a member; false if the group was disposed meanwhile.
+func (h *Hub) join(g *group, connID, vmID string) bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.dead {
+		return false
+	}
+	g.members[connID] = vmID
+	return true
+}
+
+// leave removes a member and disposes the instance when it was the last.
+func (h *Hub) leave(g *group, connID string) {
+	h.mu.Lock()
+	g.mu.Lock()
+	delete(g.members, connID)
+	last := len(g.members) == 0 && !g.dead
+	if last {
+		g.dead = true
+		gs := h.groups[g.key]
+		for i, x := range gs {
+			if x == g {
+				gs = append(gs[:i:i], gs[i+1:]...)
+				break
+			}
+		}
+		if len(gs) == 0 {
+			delete(h.groups, g.key)
+		} else {
+			h.groups[g.key] = gs
+		}
+	}
+	g.mu.Unlock()
+	h.mu.Unlock()
+	if last {
+		g.inst.Dispose()
+		h.liveVMs.Add(-1)
+	}
+}
+
+// Push implements vm.Pusher for a multicast VM: PushUpdates broadcasts.
+func (g *group) Push(*vm.Instance) { g.broadcast("", nil) }
+
+// Send implements vm.Pusher: a multicast VM sends to chosen connections.
+func (g *group) Send(_ *vm.Instance, connIDs []string, data []byte) {
+	g.mu.Lock()
+	vmIDs := make([]string, len(connIDs))
+	for i, id := range connIDs {
+		vmIDs[i] = g.members[id]
+		if vmIDs[i] == "" {
+			vmIDs[i] = g.inst.ID().Full
+		}
+	}
+	g.mu.Unlock()
+	for i, id := range connIDs {
+		g.h.sendTo([]string{id}, vmIDs[i], data)
+	}
+}
+
+// broadcast sends data (or, when nil, the VM's pending changes) to every
+// member except the connection except. Each distinct frame is encoded once.
+func (g *group) broadcast(except string, data []byte) {
+	if data == nil {
+		changes, err := g.inst.TakeChanges()
+		if err != nil {
+			g.h.log.Error("multicast view model changes could not be encoded", "vm", g.key, "err", err)
+			return
+		}
+		if data = vm.EncodeChanges(changes, nil); data == nil {
+			return
+		}
+	}
+	g.mu.Lock()
+	targets := make([][2]string, 0, len(g.members))
+	for conn, vmID := range g.members {
+		if conn != except {
+			targets = append(targets, [2]string{conn, vmID})
+		}
+	}
+	g.mu.Unlock()
+	frames := map[string][]byte{}
+	for _, t := range targets {
+		f, ok := frames[t[1]]
+		if !ok {
+			f = Frame(t[1], data)
+			frames[t[1]] = f
+		}
+		if c := g.h.Conn(t[0]); c != nil {
+			c.sendFrame(f)
+		}
+	}
+}
+
+// knownUnicast reports whether typeName is known to make non-multicast VMs.
+func (h *Hub) knownUnicast(typeName string) bool {
+	v, ok := h.kinds.Load(typeName)
+	return ok && !v.(bool)
+}
+
+func (h *Hub) learnType(typeName string, multicast bool) { h.kinds.Store(typeName, multicast) }
+
+// lockKey serializes the creation of multicast instances with one key.
+func (h *Hub) lockKey(key string) (unlock func()) {
+	h.mu.Lock()
+	km := h.create[key]
+	if km == nil {
+		km = &keyMutex{}
+		h.create[key] = km
+	}
+	km.refs++
+	h.mu.Unlock()
+	km.mu.Lock()
+	return func() {
+		km.mu.Unlock()
+		h.mu.Lock()
+		km.refs--
+		if km.refs == 0 {
+			delete(h.create, key)
+		}
+		h.mu.Unlock()
+	}
+}
+
+type keyMutex struct {
+	mu   sync.Mutex
+	refs int
+}

@@ -1,0 +1,347 @@
+// Package hub is the junction between transports and view models: it keeps
+// each connection's VMs, runs dotNetify's request, update and dispose flows
+// and the action-reaction cycle, shares multicast VMs between connections,
+// and hands the resulting response_vm frames to a [Sender].
+//
+// A transport decodes bytes, calls [Hub.Connect] once per client, passes
+// each message to [Conn.Receive], and calls [Conn.Close] when the client is
+// gone. It never touches a VM.
+package hub
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sort"
+	"strings"
+	"sync"
+	"sync/atomic"
+
+	"github.com/gonetify/gonetify/vm"
+)
+
+// Sender delivers frames to one connection. Send must not block for long:
+// queue the frame, or fail. A transport implements it.
+type Sender interface {
+	Send(frame []byte) error
+}
+
+// SenderFunc adapts a function to [Sender].
+type SenderFunc func(frame []byte) error
+
+// Send calls f(frame).
+func (f SenderFunc) Send(frame []byte) error { return f(frame) }
+
+// Options configure a [Hub]. The zero value is usable.
+type Options struct {
+	// Logger receives the hub's logs; nil means slog.Default().
+	Logger *slog.Logger
+	// Debug logs every message in and out (dotNetify's developer logging).
+	Debug bool
+}
+
+// Hub holds the connections and their VMs. It is safe for concurrent use.
+type Hub struct {
+	reg   *vm.Registry
+	log   *slog.Logger
+	debug bool
+
+	mu     sync.Mutex
+	conns  map[string]*Conn
+	groups map[string][]*group // multicast instances by type key
+	create map[string]*keyMutex
+	kinds  sync.Map // VM type name -> multicast (bool), learned at first creation
+
+	liveVMs atomic.Int64
+}
+
+// New returns a hub serving the VMs of reg.
+func New(reg *vm.Registry, opts Options) *Hub {
+	h := &Hub{
+		reg:    reg,
+		log:    opts.Logger,
+		debug:  opts.Debug,
+		conns:  map[string]*Conn{},
+		groups: map[string][]*group{},
+		create: map[string]*keyMutex{},
+	}
+	if h.log == nil {
+		h.log = slog.Default()
+	}
+	return h
+}
+
+// Registry returns the hub's VM registry.
+func (h *Hub) Registry() *vm.Registry { return h.reg }
+
+// Stats are live counts, for tests and metrics.
+type Stats struct {
+	Connections int
+	VMs         int // live VM instances (a multicast VM counts once)
+	Groups      int // live multicast instances
+}
+
+// Stats returns the current counts.
+func (h *Hub) Stats() Stats {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	g := 0
+	for _, gs := range h.groups {
+		g += len(gs)
+	}
+	return Stats{Connections: len(h.conns), VMs: int(h.liveVMs.Load()), Groups: g}
+}
+
+// Connect registers a client connection. info.ID must be unique among live
+// connections; frames for it go to s.
+func (h *Hub) Connect(info *vm.Conn, s Sender) (*Conn, error) {
+	if info == nil || info.ID == "" {
+		return nil, errors.New("hub: connection needs an id")
+	}
+	c := &Conn{h: h, info: info, sender: s, vms: map[string]*entry{}}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if _, dup := h.conns[info.ID]; dup {
+		return nil, fmt.Errorf("hub: connection %q already exists", info.ID)
+	}
+	h.conns[info.ID] = c
+	return c, nil
+}
+
+// Conn returns the live connection with the given id, or nil.
+func (h *Hub) Conn(id string) *Conn {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.conns[id]
+}
+
+// Conn is one client connection and the VMs it holds (dotNetify's VM
+// controller).
+type Conn struct {
+	h      *Hub
+	info   *vm.Conn
+	sender Sender
+
+	mu      sync.Mutex // serializes cycles and flushes; guards vms, headers, closed
+	vms     map[string]*entry
+	headers json.RawMessage
+	closed  bool
+
+	pmu      sync.Mutex // guards pending, draining
+	pending  bool
+	draining bool
+}
+
+type entry struct {
+	id    vm.ID
+	inst  *vm.Instance
+	group *group // multicast only
+}
+
+// Info returns the connection's description.
+func (c *Conn) Info() *vm.Conn { return c.info }
+
+// ID returns the connection id.
+func (c *Conn) ID() string { return c.info.ID }
+
+func (c *Conn) ctx() context.Context { return vm.WithConn(context.Background(), c.info) }
+
+// Receive handles one client frame. A *ProtocolError means the frame could
+// not be attributed to a VM: the transport should close this connection.
+// Errors of a VM are sent to the client as dotNetify exceptions and are not
+// returned.
+func (c *Conn) Receive(frame []byte) error {
+	if c.h.debug {
+		c.h.log.Debug("message in", "conn", c.info.ID, "frame", string(frame))
+	}
+	m, err := DecodeMessage(frame)
+	if err != nil {
+		c.h.log.Warn("refused client frame", "conn", c.info.ID, "err", err)
+		return err
+	}
+	c.Handle(m)
+	return nil
+}
+
+// Handle runs one decoded message.
+func (c *Conn) Handle(m Message) {
+	c.cycle(func() {
+		var err error
+		switch strings.ToLower(m.CallType) {
+		case CallRequest:
+			err = c.request(m.VMID, m.VMArgs)
+		case CallUpdate:
+			err = c.update(m.VMID, m.Value)
+		case CallDispose:
+			err = c.dispose(m.VMID)
+		default:
+			err = &vm.Exception{Type: "InvalidOperationException", Message: fmt.Sprintf("callType %q not recognized", m.CallType)}
+		}
+		if err != nil {
+			c.sendError(m.VMID, err)
+		}
+	})
+}
+
+// Close disposes every VM of the connection and forgets it. It is safe to
+// call more than once.
+func (c *Conn) Close() {
+	c.mu.Lock()
+	if c.closed {
+		c.mu.Unlock()
+		return
+	}
+	c.closed = true
+	ids := c.sortedIDs()
+	vms := c.vms
+	c.vms = map[string]*entry{}
+	c.headers = nil
+	c.mu.Unlock()
+	for _, id := range ids {
+		c.h.release(c, vms[id])
+	}
+	c.h.mu.Lock()
+	if c.h.conns[c.info.ID] == c {
+		delete(c.h.conns, c.info.ID)
+	}
+	c.h.mu.Unlock()
+}
+
+// sortedIDs returns the vmIds, longest first (children before masters).
+func (c *Conn) sortedIDs() []string {
+	ids := make([]string, 0, len(c.vms))
+	for id := range c.vms {
+		ids = append(ids, id)
+	}
+	sort.Slice(ids, func(i, j int) bool {
+		if len(ids[i]) != len(ids[j]) {
+			return len(ids[i]) > len(ids[j])
+		}
+		return ids[i] < ids[j]
+	})
+	return ids
+}
+
+// cycle runs fn holding the connection, then pushes the pending changes of
+// every VM on it, including pushes VM code asked for meanwhile.
+func (c *Conn) cycle(fn func()) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closed {
+		return
+	}
+	c.pmu.Lock()
+	drainer := !c.draining
+	c.draining = true
+	c.pmu.Unlock()
+	fn()
+	if !drainer {
+		c.flushLocked() // a background drainer is waiting for us; it flushes again
+		return
+	}
+	c.pmu.Lock()
+	c.pending = true
+	c.pmu.Unlock()
+	c.drainLocked()
+}
+
+// drainLocked flushes until no push is pending, then gives up draining.
+func (c *Conn) drainLocked() {
+	for {
+		c.pmu.Lock()
+		if !c.pending {
+			c.draining = false
+			c.pmu.Unlock()
+			return
+		}
+		c.pending = false
+		c.pmu.Unlock()
+		c.flushLocked()
+	}
+}
+
+// Push implements vm.Pusher: PushUpdates of a VM on this connection.
+func (c *Conn) Push(*vm.Instance) {
+	c.pmu.Lock()
+	c.pending = true
+	if c.draining {
+		c.pmu.Unlock()
+		return
+	}
+	c.draining = true
+	c.pmu.Unlock()
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.drainLocked()
+}
+
+// Send implements vm.Pusher: a VM on this connection sends data to some
+// connections.
+func (c *Conn) Send(inst *vm.Instance, connIDs []string, data []byte) {
+	c.h.sendTo(connIDs, inst.ID().Full, data)
+}
+
+// flushLocked sends the pending changes of every VM on the connection.
+func (c *Conn) flushLocked() {
+	if c.closed {
+		return
+	}
+	for _, id := range c.sortedIDs() {
+		e := c.vms[id]
+		if !e.inst.HasChanges() {
+			continue
+		}
+		if e.group != nil {
+			e.group.broadcast("", nil)
+			continue
+		}
+		changes, err := e.inst.TakeChanges()
+		if err != nil {
+			c.sendError(id, err)
+			continue
+		}
+		if data := vm.EncodeChanges(changes, nil); data != nil {
+			c.send(id, data)
+		}
+	}
+}
+
+// send delivers data for vmID to this connection.
+func (c *Conn) send(vmID string, data []byte) {
+	c.sendFrame(Frame(vmID, data))
+}
+
+func (c *Conn) sendFrame(frame []byte) {
+	if c.h.debug {
+		c.h.log.Debug("message out", "conn", c.info.ID, "frame", string(frame))
+	}
+	if err := c.sender.Send(frame); err != nil {
+		c.h.log.Warn("send failed", "conn", c.info.ID, "err", err)
+	}
+}
+
+// sendError sends err to the client as dotNetify's exception object.
+func (c *Conn) sendError(vmID string, err error) {
+	var ex *vm.Exception
+	if !errors.As(err, &ex) {
+		ex = &vm.Exception{Type: "Exception", Message: err.Error()}
+	}
+	c.h.log.Warn("view model error sent to client", "conn", c.info.ID, "vm", vmID, "type", ex.Type, "err", ex.Message)
+	data, _ := json.Marshal(struct {
+		ExceptionType string
+		Message       string
+	}{ex.Type, ex.Message})
+	c.send(vmID, data)
+}
+
+// sendTo sends data for vmID to the given connections of this hub; a
+// multicast member gets it under its own vmId.
+func (h *Hub) sendTo(connIDs []string, vmID string, data []byte) {
+	for _, id := range connIDs {
+		if c := h.Conn(id); c != nil {
+			c.send(vmID, data)
+		}
+	}
+}

@@ -1,0 +1,277 @@
+package ws_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http/httptest"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gorilla/websocket"
+
+	"github.com/gonetify/gonetify/hub"
+	"github.com/gonetify/gonetify/transport/ws"
+	"github.com/gonetify/gonetify/vm"
+)
+
+type Counter struct {
+	vm.Base
+	Count int
+}
+
+func (c *Counter) Increment() { c.Count++; c.Changed("Count") }
+
+type Clock struct {
+	vm.Base
+	Ticks int
+}
+
+func (c *Clock) OnCreated(context.Context) error {
+	c.Every(5*time.Millisecond, func() { c.Ticks++; c.Changed("Ticks") })
+	return nil
+}
+
+// Flood pushes a large value every millisecond.
+type Flood struct {
+	vm.Base
+	Data string
+}
+
+func (f *Flood) OnCreated(context.Context) error {
+	f.Every(time.Millisecond, func() { f.Data = strings.Repeat("x", 64<<10); f.Changed("Data") })
+	return nil
+}
+
+func setup(t *testing.T, opts ws.Options) (*hub.Hub, *ws.Server, string) {
+	t.Helper()
+	reg := vm.NewRegistry()
+	vm.RegisterType[Counter](reg, "Counter")
+	vm.RegisterType[Clock](reg, "Clock")
+	vm.RegisterType[Flood](reg, "Flood")
+	h := hub.New(reg, hub.Options{})
+	s := ws.New(h, opts)
+	srv := httptest.NewServer(s)
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = s.Shutdown(ctx)
+		srv.Close()
+	})
+	return h, s, "ws" + strings.TrimPrefix(srv.URL, "http")
+}
+
+func dial(t *testing.T, url string) *websocket.Conn {
+	t.Helper()
+	c, _, err := websocket.DefaultDialer.Dial(url, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = c.Close() })
+	return c
+}
+
+func send(t *testing.T, c *websocket.Conn, msg string) {
+	t.Helper()
+	if err := c.WriteMessage(websocket.TextMessage, []byte(msg)); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// read returns the next response_vm's vmId and data object.
+func read(t *testing.T, c *websocket.Conn) (string, map[string]any) {
+	t.Helper()
+	_ = c.SetReadDeadline(time.Now().Add(3 * time.Second))
+	_, b, err := c.ReadMessage()
+	if err != nil {
+		t.Fatalf("read: %v", err)
+	}
+	var m struct {
+		CallType string `json:"callType"`
+		VMID     string `json:"vmId"`
+		Data     string `json:"data"`
+	}
+	if err := json.Unmarshal(b, &m); err != nil || m.CallType != "response_vm" {
+		t.Fatalf("bad frame %s", b)
+	}
+	var data map[string]any
+	if err := json.Unmarshal([]byte(m.Data), &data); err != nil {
+		t.Fatalf("data not an object: %s", b)
+	}
+	return m.VMID, data
+}
+
+// closeCode reads until the server closes and returns its close code.
+func closeCode(t *testing.T, c *websocket.Conn) int {
+	t.Helper()
+	_ = c.SetReadDeadline(time.Now().Add(3 * time.Second))
+	for {
+		_, _, err := c.ReadMessage()
+		if err == nil {
+			continue
+		}
+		var ce *websocket.CloseError
+		if errors.As(err, &ce) {
+			return ce.Code
+		}
+		t.Fatalf("want a close frame, got %v", err)
+	}
+}
+
+const request = `{"callType":"request_vm","vmId":"Counter","vmArgs":"{}"}`
+
+func TestRequestUpdate(t *testing.T) {
+	_, _, url := setup(t, ws.Options{})
+	c := dial(t, url)
+	send(t, c, request)
+	if id, d := read(t, c); id != "Counter" || d["Count"] != 0.0 {
+		t.Fatalf("state %s %v", id, d)
+	}
+	send(t, c, `{"callType":"update_vm","vmId":"Counter","value":"{\"Increment\":null}"}`)
+	if _, d := read(t, c); d["Count"] != 1.0 {
+		t.Fatalf("reaction %v", d)
+	}
+}
+
+// TestHostileFrames sends each kind of bad input on its own connection and
+// checks it gets an error or a close, while a bystander keeps being served.
+func TestHostileFrames(t *testing.T) {
+	_, _, url := setup(t, ws.Options{ReadLimit: 4096})
+	bystander := dial(t, url)
+	send(t, bystander, request)
+	read(t, bystander)
+
+	closes := map[string]struct {
+		msg  []byte
+		bin  bool
+		code int
+	}{
+		"not JSON":      {msg: []byte("hello?"), code: websocket.CloseInvalidFramePayloadData},
+		"missing vmId":  {msg: []byte(`{"callType":"request_vm"}`), code: websocket.CloseInvalidFramePayloadData},
+		"over limit":    {msg: []byte(`{"callType":"update_vm","vmId":"Counter","value":"` + strings.Repeat("x", 5000) + `"}`), code: websocket.CloseMessageTooBig},
+		"binary frame":  {msg: []byte(request), bin: true, code: websocket.CloseUnsupportedData},
+		"JSON but list": {msg: []byte(`[1,2,3]`), code: websocket.CloseInvalidFramePayloadData},
+	}
+	for name, tc := range closes {
+		c := dial(t, url)
+		typ := websocket.TextMessage
+		if tc.bin {
+			typ = websocket.BinaryMessage
+		}
+		if err := c.WriteMessage(typ, tc.msg); err != nil {
+			t.Fatal(err)
+		}
+		if code := closeCode(t, c); code != tc.code {
+			t.Errorf("%s: close code %d, want %d", name, code, tc.code)
+		}
+	}
+	errorsSent := map[string]struct{ msg, typ string }{
+		"unknown callType":   {`{"callType":"launch_vm","vmId":"Counter"}`, "InvalidOperationException"},
+		"vmArgs wrong type":  {`{"callType":"request_vm","vmId":"Counter","vmArgs":42}`, "ArgumentException"},
+		"value wrong type":   {`{"callType":"update_vm","vmId":"Counter","value":"[1]"}`, "ArgumentException"},
+		"update before req":  {`{"callType":"update_vm","vmId":"Counter","value":"{\"Count\":1}"}`, "InvalidOperationException"},
+		"dispose unknown vm": {`{"callType":"dispose_vm","vmId":"Counter"}`, "InvalidOperationException"},
+		"unknown vm":         {`{"callType":"request_vm","vmId":"Nope","vmArgs":"{}"}`, "Exception"},
+	}
+	for name, tc := range errorsSent {
+		c := dial(t, url)
+		send(t, c, tc.msg)
+		if _, d := read(t, c); d["ExceptionType"] != tc.typ || d["Message"] == "" {
+			t.Errorf("%s: got %v, want %s", name, d, tc.typ)
+		}
+		// The connection survives its error.
+		send(t, c, request)
+		if _, d := read(t, c); d["Count"] != 0.0 {
+			t.Errorf("%s: connection unusable after the error: %v", name, d)
+		}
+	}
+	// The bystander was never disturbed.
+	send(t, bystander, `{"callType":"update_vm","vmId":"Counter","value":"{\"Increment\":null}"}`)
+	if _, d := read(t, bystander); d["Count"] != 1.0 {
+		t.Fatalf("bystander: %v", d)
+	}
+}
+
+// TestNoLeaks runs 1,000 connect → request → disconnect cycles and checks
+// that no VM, connection or goroutine is left behind.
+func TestNoLeaks(t *testing.T) {
+	h, s, url := setup(t, ws.Options{})
+	// Warm up once so lazily started runtime goroutines are counted.
+	func() {
+		c := dial(t, url)
+		send(t, c, request)
+		read(t, c)
+		_ = c.Close()
+	}()
+	waitIdle(t, h, s)
+	base := runtime.NumGoroutine()
+	for i := 0; i < 1000; i++ {
+		c, _, err := websocket.DefaultDialer.Dial(url, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		send(t, c, request)
+		send(t, c, `{"callType":"request_vm","vmId":"Clock","vmArgs":"{}"}`)
+		read(t, c)
+		read(t, c)
+		_ = c.Close()
+	}
+	waitIdle(t, h, s)
+	deadline := time.Now().Add(5 * time.Second)
+	for runtime.NumGoroutine() > base && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	if n := runtime.NumGoroutine(); n > base {
+		buf := make([]byte, 1<<16)
+		t.Fatalf("goroutines: %d after, %d before\n%s", n, base, buf[:runtime.Stack(buf, true)])
+	}
+}
+
+func waitIdle(t *testing.T, h *hub.Hub, s *ws.Server) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for time.Now().Before(deadline) {
+		if st := h.Stats(); st.VMs == 0 && st.Connections == 0 && s.Connections() == 0 {
+			return
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	t.Fatalf("not idle: hub %+v, sockets %d", h.Stats(), s.Connections())
+}
+
+// TestSlowReader: a client that never reads is cut off when its queue
+// fills; the others keep getting pushes.
+func TestSlowReader(t *testing.T) {
+	h, _, url := setup(t, ws.Options{SendQueue: 4})
+	slow := dial(t, url)
+	send(t, slow, `{"callType":"request_vm","vmId":"Flood","vmArgs":"{}"}`)
+	fast := dial(t, url)
+	send(t, fast, `{"callType":"request_vm","vmId":"Clock","vmArgs":"{}"}`)
+	read(t, fast)
+	// Keep reading on the fast one while the slow one's queue overflows.
+	deadline := time.Now().Add(5 * time.Second)
+	for h.Stats().Connections > 1 && time.Now().Before(deadline) {
+		read(t, fast)
+	}
+	if n := h.Stats().Connections; n != 1 {
+		t.Fatalf("slow client still connected (%d connections)", n)
+	}
+	read(t, fast)
+}
+
+func TestShutdownGoingAway(t *testing.T) {
+	_, s, url := setup(t, ws.Options{})
+	c := dial(t, url)
+	send(t, c, request)
+	read(t, c)
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+		defer cancel()
+		_ = s.Shutdown(ctx)
+	}()
+	if code := closeCode(t, c); code != websocket.CloseGoingAway {
+		t.Fatalf("close code %d, want 1001", code)
+	}
+}

@@ -1,0 +1,313 @@
+package vm
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"reflect"
+	"runtime/debug"
+	"strings"
+)
+
+// Instance is a live VM as the runtime holds it: the user's value, its type
+// information and its id. The hub drives it; VM authors don't need it.
+type Instance struct {
+	id   ID
+	v    VM
+	b    *Base
+	rv   reflect.Value // pointer to the VM struct
+	ti   *typeInfo
+	conn *Conn // connection that created it
+}
+
+func newInstance(id ID, v VM, conn *Conn) (*Instance, error) {
+	rv := reflect.ValueOf(v)
+	if rv.Kind() != reflect.Pointer || rv.Elem().Kind() != reflect.Struct || rv.IsNil() {
+		return nil, fmt.Errorf("vm: factory for %q returned %T; want a pointer to a struct embedding vm.Base", id.Type, v)
+	}
+	inst := &Instance{id: id, v: v, b: v.vmBase(), rv: rv, ti: typeInfoOf(rv.Type()), conn: conn}
+	inst.b.initCtx()
+	inst.b.cmu.Lock()
+	inst.b.inst = inst
+	inst.b.conn = conn
+	inst.b.cmu.Unlock()
+	return inst, nil
+}
+
+// ID returns the parsed id the VM was created with.
+func (i *Instance) ID() ID { return i.id }
+
+// VM returns the user's view model.
+func (i *Instance) VM() VM { return i.v }
+
+// Multicast reports whether the VM is shared between connections.
+func (i *Instance) Multicast() bool {
+	_, ok := i.v.(multicaster)
+	return ok
+}
+
+// SetPusher sets who delivers the VM's pushes. A push requested before a
+// pusher was set is delivered now.
+func (i *Instance) SetPusher(p Pusher) {
+	i.b.cmu.Lock()
+	i.b.pusher = p
+	i.b.cmu.Unlock()
+}
+
+// HasChanges reports whether changes are waiting to be sent.
+func (i *Instance) HasChanges() bool { return i.b.hasChanges() }
+
+// run calls fn with the VM locked, turning a panic into an error.
+func (i *Instance) run(fn func() error) (err error) {
+	i.b.lock()
+	defer i.b.unlockNoPush()
+	defer func() {
+		if r := recover(); r != nil {
+			slog.Error("panic in view model", "vm", i.id.String(), "panic", r, "stack", string(debug.Stack()))
+			err = &Exception{Type: "Exception", Message: fmt.Sprintf("%s: internal error: %v", i.id.Type, r)}
+		}
+	}()
+	return fn()
+}
+
+// Created runs the VM's OnCreated hook, if it has one.
+func (i *Instance) Created(ctx context.Context) error {
+	c, ok := i.v.(Creator)
+	if !ok {
+		return nil
+	}
+	return i.run(func() error { return c.OnCreated(ctx) })
+}
+
+// Dispose cancels the VM's context and runs its Dispose hook.
+func (i *Instance) Dispose() {
+	i.b.initCtx()
+	i.b.cancel()
+	if d, ok := i.v.(Disposer); ok {
+		_ = i.run(func() error { d.Dispose(); return nil })
+	}
+	i.SetPusher(nil)
+}
+
+// FullState returns the VM's whole state as a JSON object.
+func (i *Instance) FullState() ([]byte, error) {
+	var out []byte
+	err := i.run(func() error {
+		kvs := make([]kv, 0, len(i.ti.members)+1)
+		for _, m := range i.ti.members {
+			v, err := i.value(m)
+			if err != nil {
+				return err
+			}
+			kvs = append(kvs, kv{m.name, v})
+			if m.itemKey != "" {
+				kvs = append(kvs, kv{m.name + "_itemKey", m.itemKey})
+			}
+		}
+		var err error
+		out, err = marshalObject(kvs)
+		return err
+	})
+	return out, err
+}
+
+// value returns the value of a member for serialization.
+func (i *Instance) value(m *member) (any, error) {
+	switch m.kind {
+	case kindField:
+		return i.rv.Elem().FieldByIndex(m.index).Interface(), nil
+	case kindGetter:
+		return i.rv.Method(m.method).Call(nil)[0].Interface(), nil
+	default:
+		return nil, nil // commands are sent as null
+	}
+}
+
+// Change is one key of a changes object: a property name (or a list
+// pseudo-key such as "Employees_add") and its JSON value.
+type Change struct {
+	Key   string
+	Value json.RawMessage
+}
+
+// TakeChanges returns the pending changes and clears them.
+func (i *Instance) TakeChanges() ([]Change, error) {
+	var out []Change
+	err := i.run(func() error {
+		names, crud := i.b.takeChanges()
+		for _, n := range names {
+			m := i.ti.byName[n]
+			if m == nil {
+				continue
+			}
+			v, err := i.value(m)
+			if err != nil {
+				return err
+			}
+			raw, err := marshalValue(v)
+			if err != nil {
+				return fmt.Errorf("vm: encoding %s.%s: %w", i.id.Type, n, err)
+			}
+			out = append(out, Change{n, raw})
+		}
+		for _, op := range crud {
+			var v any = op.items
+			if len(op.items) == 1 {
+				v = op.items[0]
+			}
+			raw, err := marshalValue(v)
+			if err != nil {
+				return fmt.Errorf("vm: encoding %s.%s: %w", i.id.Type, op.key, err)
+			}
+			out = append(out, Change{op.key, raw})
+		}
+		return nil
+	})
+	return out, err
+}
+
+// EncodeChanges encodes changes as one JSON object, leaving out keys for
+// which skip returns true.
+func EncodeChanges(changes []Change, skip func(Change) bool) []byte {
+	buf := make([]byte, 0, 128)
+	buf = append(buf, '{')
+	n := 0
+	for _, c := range changes {
+		if skip != nil && skip(c) {
+			continue
+		}
+		if n > 0 {
+			buf = append(buf, ',')
+		}
+		n++
+		k, _ := json.Marshal(c.Key)
+		buf = append(buf, k...)
+		buf = append(buf, ':')
+		buf = append(buf, c.Value...)
+	}
+	if n == 0 {
+		return nil
+	}
+	return append(buf, '}')
+}
+
+// PathValue is one entry of an update: a property path and its JSON value.
+type PathValue struct {
+	Path  string
+	Value json.RawMessage
+}
+
+// Apply applies an update's entries in order (dotNetify's property-path
+// rules: set a property, call a command or setter, address list items by key
+// with "$key"). Unknown paths are ignored. ctx is passed to commands.
+func (i *Instance) Apply(ctx context.Context, updates []PathValue) error {
+	return i.run(func() error {
+		for _, u := range updates {
+			if err := i.applyOne(ctx, u.Path, u.Value); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+func (i *Instance) applyOne(ctx context.Context, path string, raw json.RawMessage) error {
+	segs := strings.Split(path, ".")
+	m := i.ti.byName[segs[0]]
+	if m == nil {
+		return nil // dotNetify ignores unresolved paths
+	}
+	if len(segs) == 1 {
+		switch m.kind {
+		case kindCommand:
+			return i.call(ctx, i.rv.Method(m.method), m.typ, m.withCtx, m.retErr, path, raw)
+		case kindFunc:
+			f := i.rv.Elem().FieldByIndex(m.index)
+			if f.IsNil() {
+				return nil
+			}
+			arg, withCtx, retErr, ok := funcShape(f.Type(), 0)
+			if !ok {
+				return nil // not a command shape: leave it alone
+			}
+			return i.call(ctx, f, arg, withCtx, retErr, path, raw)
+		}
+		if m.setter >= 0 {
+			meth := i.rv.Method(m.setter)
+			arg, withCtx, retErr, _ := commandShape(i.rv.Type().Method(m.setter).Type)
+			if err := i.call(ctx, meth, arg, withCtx, retErr, path, raw); err != nil {
+				return err
+			}
+			i.b.Changed(m.name)
+			return nil
+		}
+		if m.kind != kindField {
+			return nil // read-only
+		}
+		f := i.rv.Elem().FieldByIndex(m.index)
+		v, err := convert(raw, f.Type(), path)
+		if err != nil {
+			return err
+		}
+		f.Set(v)
+		i.b.Changed(m.name)
+		return nil
+	}
+	// A nested path: walk into the value.
+	var root reflect.Value
+	switch m.kind {
+	case kindField:
+		root = i.rv.Elem().FieldByIndex(m.index)
+	case kindGetter:
+		root = i.rv.Method(m.method).Call(nil)[0]
+	default:
+		return nil
+	}
+	item, ok, err := setPath(root, m.itemKey, segs[1:], raw, path)
+	if err != nil || !ok {
+		return err
+	}
+	if item.IsValid() {
+		i.b.UpdateList(m.name, item.Interface())
+	} else {
+		i.b.Changed(m.name)
+	}
+	return nil
+}
+
+func (i *Instance) call(ctx context.Context, fn reflect.Value, arg reflect.Type, withCtx, retErr bool, path string, raw json.RawMessage) error {
+	var args []reflect.Value
+	if withCtx {
+		args = append(args, reflect.ValueOf(ctx))
+	}
+	if arg != nil {
+		v, err := convert(raw, arg, path)
+		if err != nil {
+			return err
+		}
+		args = append(args, v)
+	}
+	out := fn.Call(args)
+	if retErr && !out[0].IsNil() {
+		err := out[0].Interface().(error)
+		return err
+	}
+	return nil
+}
+
+// Do runs fn with the VM's lock held (panics become errors). The hub uses it
+// to call master hooks; fn must not call Update.
+func (i *Instance) Do(fn func() error) error { return i.run(fn) }
+
+// GroupName returns the multicast group name the VM gives for the
+// connection in ctx ("" when it does not split by group).
+func (i *Instance) GroupName(ctx context.Context) string {
+	g, ok := i.v.(GroupNamer)
+	if !ok {
+		return ""
+	}
+	var name string
+	_ = i.run(func() error { name = g.GroupName(ctx); return nil })
+	return name
+}
