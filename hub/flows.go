@@ -342,6 +342,9 @@ func (h *Hub) join(g *group, connID, vmID string) bool {
 		return false
 	}
 	g.members[connID] = vmID
+	if h.onGroup != nil {
+		h.onGroup(g.key+"/"+g.name, connID, true)
+	}
 	return true
 }
 
@@ -349,6 +352,9 @@ func (h *Hub) join(g *group, connID, vmID string) bool {
 func (h *Hub) leave(g *group, connID string) {
 	h.mu.Lock()
 	g.mu.Lock()
+	if _, ok := g.members[connID]; ok && h.onGroup != nil {
+		h.onGroup(g.key+"/"+g.name, connID, false)
+	}
 	delete(g.members, connID)
 	last := len(g.members) == 0 && !g.dead
 	if last {

@@ -40,13 +40,19 @@ type Options struct {
 	Logger *slog.Logger
 	// Debug logs every message in and out (dotNetify's developer logging).
 	Debug bool
+	// OnGroup, if set, is told when a connection joins (joined=true) or
+	// leaves a multicast group, named "<VM type>$<instance>/<group name>".
+	// A transport uses it to keep a shared store of groups. It runs with
+	// the hub's locks held: it must be quick and must not call the hub.
+	OnGroup func(group, connID string, joined bool)
 }
 
 // Hub holds the connections and their VMs. It is safe for concurrent use.
 type Hub struct {
-	reg   *vm.Registry
-	log   *slog.Logger
-	debug bool
+	reg     *vm.Registry
+	log     *slog.Logger
+	debug   bool
+	onGroup func(group, connID string, joined bool)
 
 	mu     sync.Mutex
 	conns  map[string]*Conn
@@ -60,12 +66,13 @@ type Hub struct {
 // New returns a hub serving the VMs of reg.
 func New(reg *vm.Registry, opts Options) *Hub {
 	h := &Hub{
-		reg:    reg,
-		log:    opts.Logger,
-		debug:  opts.Debug,
-		conns:  map[string]*Conn{},
-		groups: map[string][]*group{},
-		create: map[string]*keyMutex{},
+		reg:     reg,
+		log:     opts.Logger,
+		debug:   opts.Debug,
+		onGroup: opts.OnGroup,
+		conns:   map[string]*Conn{},
+		groups:  map[string][]*group{},
+		create:  map[string]*keyMutex{},
 	}
 	if h.log == nil {
 		h.log = slog.Default()

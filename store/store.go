@@ -1,0 +1,190 @@
+// Package store keeps what outlives one request in API Gateway mode: the
+// live connections (dotNetify's "$active" group), the VMs each holds with
+// the arguments they were requested with, and group memberships.
+//
+// [Memory] is the default; a Redis implementation lets several servers, or
+// a restarted one, share it.
+package store
+
+import (
+	"context"
+	"sort"
+	"sync"
+)
+
+// VMInfo is a VM a connection holds: its id and the raw vmArgs string it was
+// requested with ($vmArg and $headers).
+type VMInfo struct {
+	VMID   string
+	VMArgs string
+}
+
+// Store is the connection and group cache. Implementations are safe for
+// concurrent use.
+type Store interface {
+	// AddConnection marks a connection live.
+	AddConnection(ctx context.Context, connID string) error
+	// RemoveConnection forgets a connection, its VMs and its group
+	// memberships.
+	RemoveConnection(ctx context.Context, connID string) error
+	// Connections lists the live connections.
+	Connections(ctx context.Context) ([]string, error)
+	// AddVM records that connID holds vmID (a vmID it already has is kept).
+	AddVM(ctx context.Context, connID string, vm VMInfo) error
+	// RemoveVM forgets vmID (and its sub-VMs "vmID.…") on connID.
+	RemoveVM(ctx context.Context, connID, vmID string) error
+	// VMs lists the VMs a connection holds.
+	VMs(ctx context.Context, connID string) ([]VMInfo, error)
+	// Touch refreshes a connection's expiry.
+	Touch(ctx context.Context, connID string) error
+	// AddToGroup and RemoveFromGroup change a group's members.
+	AddToGroup(ctx context.Context, group, connID string) error
+	RemoveFromGroup(ctx context.Context, group, connID string) error
+	// Group lists a group's live members.
+	Group(ctx context.Context, group string) ([]string, error)
+}
+
+// Memory is an in-process [Store]. Its zero value is ready to use.
+type Memory struct {
+	mu     sync.Mutex
+	conns  map[string][]VMInfo
+	groups map[string]map[string]struct{}
+}
+
+// NewMemory returns an empty in-memory store.
+func NewMemory() *Memory { return &Memory{} }
+
+func (m *Memory) init() {
+	if m.conns == nil {
+		m.conns = map[string][]VMInfo{}
+		m.groups = map[string]map[string]struct{}{}
+	}
+}
+
+// AddConnection implements [Store].
+func (m *Memory) AddConnection(_ context.Context, id string) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.init()
+	if _, ok := m.conns[id]; !ok {
+		m.conns[id] = nil
+	}
+	return nil
+}
+
+// RemoveConnection implements [Store].
+func (m *Memory) RemoveConnection(_ context.Context, id string) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.init()
+	delete(m.conns, id)
+	for name, g := range m.groups {
+		delete(g, id)
+		if len(g) == 0 {
+			delete(m.groups, name)
+		}
+	}
+	return nil
+}
+
+// Connections implements [Store].
+func (m *Memory) Connections(context.Context) ([]string, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	out := make([]string, 0, len(m.conns))
+	for id := range m.conns {
+		out = append(out, id)
+	}
+	sort.Strings(out)
+	return out, nil
+}
+
+// AddVM implements [Store].
+func (m *Memory) AddVM(_ context.Context, connID string, vm VMInfo) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.init()
+	for _, v := range m.conns[connID] {
+		if v.VMID == vm.VMID {
+			return nil
+		}
+	}
+	m.conns[connID] = append(m.conns[connID], vm)
+	return nil
+}
+
+// RemoveVM implements [Store].
+func (m *Memory) RemoveVM(_ context.Context, connID, vmID string) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.init()
+	vms, ok := m.conns[connID]
+	if !ok {
+		return nil
+	}
+	kept := vms[:0]
+	for _, v := range vms {
+		if v.VMID != vmID && !isSub(v.VMID, vmID) {
+			kept = append(kept, v)
+		}
+	}
+	m.conns[connID] = kept
+	return nil
+}
+
+func isSub(id, master string) bool {
+	return len(id) > len(master) && id[:len(master)] == master && id[len(master)] == '.'
+}
+
+// VMs implements [Store].
+func (m *Memory) VMs(_ context.Context, connID string) ([]VMInfo, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return append([]VMInfo(nil), m.conns[connID]...), nil
+}
+
+// Touch implements [Store]; memory entries don't expire.
+func (m *Memory) Touch(context.Context, string) error { return nil }
+
+// AddToGroup implements [Store].
+func (m *Memory) AddToGroup(_ context.Context, group, connID string) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.init()
+	g := m.groups[group]
+	if g == nil {
+		g = map[string]struct{}{}
+		m.groups[group] = g
+	}
+	g[connID] = struct{}{}
+	return nil
+}
+
+// RemoveFromGroup implements [Store].
+func (m *Memory) RemoveFromGroup(_ context.Context, group, connID string) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.init()
+	if g := m.groups[group]; g != nil {
+		delete(g, connID)
+		if len(g) == 0 {
+			delete(m.groups, group)
+		}
+	}
+	return nil
+}
+
+// Group implements [Store]: members that are also live connections.
+func (m *Memory) Group(_ context.Context, group string) ([]string, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.init()
+	var out []string
+	for id := range m.groups[group] {
+		if _, live := m.conns[id]; live {
+			out = append(out, id)
+		}
+	}
+	sort.Strings(out)
+	return out, nil
+}

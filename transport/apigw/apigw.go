@@ -1,0 +1,339 @@
+// Package apigw serves the hub behind an Amazon API Gateway WebSocket API,
+// the way dotNetify's integration endpoints do: the gateway holds the
+// sockets and POSTs each client event to the app server
+//
+//	POST /api/dotnetify/vm             $connect  {"connectionId"}
+//	                                   $default  {"connectionId","payload":{client message}}
+//	POST /api/dotnetify/vm/disconnect  $disconnect {"connectionId"}
+//
+// and the server pushes response_vm frames back by POSTing to the stage's
+// Connection URL (…/@connections/{connectionId}), signed with SigV4 by the
+// AWS SDK's apigatewaymanagementapi client.
+package apigw
+
+import (
+	"bytes"
+	"context"
+	"crypto/subtle"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/apigatewaymanagementapi"
+
+	"github.com/gonetify/gonetify/hub"
+	"github.com/gonetify/gonetify/store"
+	"github.com/gonetify/gonetify/vm"
+)
+
+// SecretHeader carries the integration secret from the gateway (see the
+// CloudFormation template's IntegrationSecret parameter).
+const SecretHeader = "X-Gonetify-Secret"
+
+// Options configure a [Server].
+type Options struct {
+	// ConnectionURL is the stage's Connection URL,
+	// https://{api}.execute-api.{region}.amazonaws.com/{stage}/@connections,
+	// with or without a trailing slash. Required.
+	ConnectionURL string
+	// Region signs the pushes (service execute-api). Default: the SDK's
+	// configured region, else us-east-1.
+	Region string
+	// Credentials sign the pushes; nil means the AWS SDK's default chain
+	// (environment, shared config and credentials files, roles).
+	Credentials aws.CredentialsProvider
+	// MaxInFlight bounds the pushes in flight at once, process-wide.
+	// Default 1000 (dotNetify's MaxParallelHttpRequests).
+	MaxInFlight int
+	// Retries is how many times a push answered 429 or 5xx (or failing in
+	// transport) is retried with exponential backoff. Default 5.
+	Retries int
+	// Secret, when set, is required in header X-Gonetify-Secret of every
+	// integration call (compared in constant time); others get 401.
+	Secret string
+	// MaxBody bounds an integration request body. Default 256 KiB (a
+	// client message is at most 128 KB).
+	MaxBody int64
+	// Store keeps connections and groups; nil means an in-memory store.
+	Store store.Store
+	// HTTPClient posts the pushes; nil means the SDK's keep-alive client
+	// with MaxInFlight idle connections per host.
+	HTTPClient *http.Client
+	// Logger receives the server's logs; nil means slog.Default().
+	Logger *slog.Logger
+}
+
+// Server is the integration endpoint handler and the push client.
+type Server struct {
+	h      *hub.Hub
+	opts   Options
+	log    *slog.Logger
+	store  store.Store
+	client *apigatewaymanagementapi.Client
+	sem    chan struct{}
+
+	mu     sync.Mutex
+	queues map[string]*queue
+}
+
+// New returns a server delivering h's frames through the gateway. The hub
+// should be created with [Server.GroupHook] as its OnGroup option to keep
+// multicast groups in the store.
+func New(ctx context.Context, h *hub.Hub, opts Options) (*Server, error) {
+	if opts.MaxInFlight <= 0 {
+		opts.MaxInFlight = 1000
+	}
+	if opts.Retries <= 0 {
+		opts.Retries = 5
+	}
+	if opts.MaxBody <= 0 {
+		opts.MaxBody = 256 << 10
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	if opts.Store == nil {
+		opts.Store = store.NewMemory()
+	}
+	endpoint, err := StageEndpoint(opts.ConnectionURL)
+	if err != nil {
+		return nil, err
+	}
+	if endpoint+"/@connections/" != opts.ConnectionURL {
+		opts.Logger.Info("connection URL normalized", "given", opts.ConnectionURL, "using", endpoint+"/@connections/")
+	}
+	var httpClient aws.HTTPClient = opts.HTTPClient
+	if opts.HTTPClient == nil {
+		httpClient = awshttp.NewBuildableClient().
+			WithTimeout(30 * time.Second).
+			WithTransportOptions(func(t *http.Transport) {
+				t.MaxIdleConns = opts.MaxInFlight
+				t.MaxIdleConnsPerHost = opts.MaxInFlight
+			})
+	}
+	loadOpts := []func(*config.LoadOptions) error{config.WithHTTPClient(httpClient)}
+	if opts.Region != "" {
+		loadOpts = append(loadOpts, config.WithRegion(opts.Region))
+	}
+	if opts.Credentials != nil {
+		loadOpts = append(loadOpts, config.WithCredentialsProvider(opts.Credentials))
+	}
+	cfg, err := config.LoadDefaultConfig(ctx, loadOpts...)
+	if err != nil {
+		return nil, fmt.Errorf("apigw: loading AWS configuration: %w", err)
+	}
+	if cfg.Region == "" {
+		cfg.Region = "us-east-1"
+	}
+	s := &Server{
+		h:      h,
+		opts:   opts,
+		log:    opts.Logger,
+		store:  opts.Store,
+		sem:    make(chan struct{}, opts.MaxInFlight),
+		queues: map[string]*queue{},
+	}
+	s.client = apigatewaymanagementapi.NewFromConfig(cfg, func(o *apigatewaymanagementapi.Options) {
+		o.BaseEndpoint = aws.String(endpoint)
+		o.Retryer = aws.NopRetryer{} // we retry ourselves, per connection, in order
+	})
+	return s, nil
+}
+
+// StageEndpoint turns a Connection URL (with or without "/@connections",
+// with or without a trailing slash) into the stage endpoint the SDK joins
+// "/@connections/{id}" to. Joining paths, unlike resolving a relative URL,
+// never drops the stage: dotNetify's "must end with a slash" trap is gone.
+func StageEndpoint(connectionURL string) (string, error) {
+	u := strings.TrimSpace(connectionURL)
+	if u == "" {
+		return "", errors.New("apigw: no connection URL: pass the stage's Connection URL (https://{api}.execute-api.{region}.amazonaws.com/{stage}/@connections) with --connection-url")
+	}
+	if !strings.HasPrefix(u, "https://") && !strings.HasPrefix(u, "http://") {
+		return "", fmt.Errorf("apigw: connection URL %q must start with https:// (or http:// for a local gateway)", connectionURL)
+	}
+	u = strings.TrimRight(u, "/")
+	u = strings.TrimSuffix(u, "/@connections")
+	return strings.TrimRight(u, "/"), nil
+}
+
+// GroupHook is the hub's OnGroup option: it records multicast group
+// membership in the store.
+func (s *Server) GroupHook(group, connID string, joined bool) {
+	go func() { // the hub holds its locks while calling us
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		var err error
+		if joined {
+			err = s.store.AddToGroup(ctx, group, connID)
+		} else {
+			err = s.store.RemoveFromGroup(ctx, group, connID)
+		}
+		if err != nil {
+			s.log.Warn("store: group update failed", "group", group, "conn", connID, "err", err)
+		}
+	}()
+}
+
+// Handler returns the integration endpoints, to mount at the root of the
+// app server (they answer /api/dotnetify/vm and /api/dotnetify/vm/disconnect).
+func (s *Server) Handler() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("POST /api/dotnetify/vm", s.serveVM)
+	mux.HandleFunc("POST /api/dotnetify/vm/disconnect", s.serveDisconnect)
+	return mux
+}
+
+// integrationBody is what the gateway's request templates send. Field
+// names match case-insensitively, as in ASP.NET.
+type integrationBody struct {
+	ConnectionID string          `json:"connectionId"`
+	Payload      json.RawMessage `json:"payload"`
+}
+
+func (s *Server) readBody(w http.ResponseWriter, r *http.Request) (*integrationBody, bool) {
+	if s.opts.Secret != "" {
+		got := r.Header.Get(SecretHeader)
+		if subtle.ConstantTimeCompare([]byte(got), []byte(s.opts.Secret)) != 1 {
+			s.log.Warn("integration call refused: missing or wrong "+SecretHeader, "remote", r.RemoteAddr, "path", r.URL.Path)
+			fail(w, http.StatusUnauthorized, "missing or wrong "+SecretHeader+" header: the gateway's integration must send the app server's integration secret")
+			return nil, false
+		}
+	}
+	data, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.opts.MaxBody))
+	if err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			s.log.Warn("integration call refused: body too large", "remote", r.RemoteAddr, "limit", s.opts.MaxBody)
+			fail(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("body over %d bytes", s.opts.MaxBody))
+			return nil, false
+		}
+		fail(w, http.StatusBadRequest, "unreadable body: "+err.Error())
+		return nil, false
+	}
+	var b integrationBody
+	if err := json.Unmarshal(data, &b); err != nil {
+		s.log.Warn("integration call refused: body is not JSON", "remote", r.RemoteAddr, "err", err)
+		fail(w, http.StatusBadRequest, "body must be JSON {\"connectionId\":…,\"payload\":…}: "+err.Error())
+		return nil, false
+	}
+	if strings.TrimSpace(b.ConnectionID) == "" {
+		s.log.Warn("integration call refused: no connectionId", "remote", r.RemoteAddr)
+		fail(w, http.StatusBadRequest, "body has no connectionId: check the integration's request template")
+		return nil, false
+	}
+	return &b, true
+}
+
+// fail answers an integration error. The gateway relays a $default route's
+// response body to the client, so it is JSON the official client ignores
+// (it has no callType).
+func fail(w http.ResponseWriter, code int, msg string) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(code)
+	b, _ := json.Marshal(map[string]string{"message": msg})
+	_, _ = w.Write(b)
+}
+
+func (s *Server) serveVM(w http.ResponseWriter, r *http.Request) {
+	b, ok := s.readBody(w, r)
+	if !ok {
+		return
+	}
+	ctx := r.Context()
+	payload := bytes.TrimSpace(b.Payload)
+	var msg hub.Message
+	if len(payload) > 0 && string(payload) != "null" {
+		if err := json.Unmarshal(payload, &msg); err != nil {
+			s.log.Warn("integration call refused: payload is not a dotNetify message", "conn", b.ConnectionID, "err", err)
+			fail(w, http.StatusBadRequest, "payload is not a JSON message object")
+			return
+		}
+	}
+	if msg.CallType != "" && msg.VMID == "" {
+		s.log.Warn("integration call refused: message has no vmId", "conn", b.ConnectionID)
+		fail(w, http.StatusBadRequest, "message has no vmId")
+		return
+	}
+	c, err := s.conn(ctx, b.ConnectionID, r)
+	if err != nil {
+		fail(w, http.StatusInternalServerError, err.Error())
+		return
+	}
+	if msg.CallType == "" { // $connect
+		w.WriteHeader(http.StatusOK)
+		return
+	}
+	c.Handle(msg)
+	switch strings.ToLower(msg.CallType) {
+	case hub.CallRequest:
+		args := string(msg.VMArgs)
+		var str string
+		if json.Unmarshal(msg.VMArgs, &str) == nil {
+			args = str
+		}
+		err = s.store.AddVM(ctx, b.ConnectionID, store.VMInfo{VMID: msg.VMID, VMArgs: args})
+	case hub.CallUpdate:
+		err = s.store.Touch(ctx, b.ConnectionID)
+	case hub.CallDispose:
+		err = s.store.RemoveVM(ctx, b.ConnectionID, msg.VMID)
+	}
+	if err != nil {
+		s.log.Warn("store update failed", "conn", b.ConnectionID, "err", err)
+	}
+	w.WriteHeader(http.StatusOK) // empty: the gateway relays nothing
+}
+
+func (s *Server) serveDisconnect(w http.ResponseWriter, r *http.Request) {
+	b, ok := s.readBody(w, r)
+	if !ok {
+		return
+	}
+	s.forget(r.Context(), b.ConnectionID)
+	w.WriteHeader(http.StatusOK)
+}
+
+// conn returns the hub connection for a gateway connection id, creating it
+// (and marking it live in the store) on first sight.
+func (s *Server) conn(ctx context.Context, id string, r *http.Request) (*hub.Conn, error) {
+	if c := s.h.Conn(id); c != nil {
+		return c, nil
+	}
+	info := &vm.Conn{ID: id, RemoteAddr: r.RemoteAddr, Header: r.Header.Clone(), Transport: "apigw"}
+	info.Header.Del(SecretHeader)
+	c, err := s.h.Connect(info, &sender{s: s, id: id})
+	if err != nil {
+		if c := s.h.Conn(id); c != nil { // created concurrently
+			return c, nil
+		}
+		return nil, err
+	}
+	if err := s.store.AddConnection(ctx, id); err != nil {
+		s.log.Warn("store: adding connection failed", "conn", id, "err", err)
+	}
+	return c, nil
+}
+
+// forget disposes a connection's VMs and removes it from the store.
+func (s *Server) forget(ctx context.Context, id string) {
+	if c := s.h.Conn(id); c != nil {
+		c.Close()
+	}
+	if err := s.store.RemoveConnection(ctx, id); err != nil {
+		s.log.Warn("store: removing connection failed", "conn", id, "err", err)
+	}
+	s.mu.Lock()
+	if q := s.queues[id]; q != nil {
+		q.gone = true
+	}
+	s.mu.Unlock()
+}

@@ -1,0 +1,140 @@
+package apigw
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"net/http"
+	"time"
+
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
+	"github.com/aws/aws-sdk-go-v2/service/apigatewaymanagementapi"
+)
+
+// maxQueued bounds the frames waiting for one connection; past it new
+// frames are dropped (and logged): the client is far behind or gone.
+const maxQueued = 4096
+
+// sender is a gateway connection's hub.Sender.
+type sender struct {
+	s  *Server
+	id string
+}
+
+// Send queues a frame for the connection; pushes to one connection are
+// posted one at a time, in order.
+func (p *sender) Send(frame []byte) error { return p.s.enqueue(p.id, frame) }
+
+// queue is one connection's ordered pushes; a goroutine drains it while it
+// is not empty.
+type queue struct {
+	frames  [][]byte
+	running bool
+	gone    bool
+}
+
+var errQueueFull = errors.New("apigw: push queue full")
+
+func (s *Server) enqueue(id string, frame []byte) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	q := s.queues[id]
+	if q == nil {
+		q = &queue{}
+		s.queues[id] = q
+	}
+	if q.gone {
+		return nil
+	}
+	if len(q.frames) >= maxQueued {
+		s.log.Error("push queue full: frame dropped", "conn", id, "queued", len(q.frames))
+		return errQueueFull
+	}
+	q.frames = append(q.frames, frame)
+	if !q.running {
+		q.running = true
+		go s.drain(id, q)
+	}
+	return nil
+}
+
+func (s *Server) drain(id string, q *queue) {
+	for {
+		s.mu.Lock()
+		if len(q.frames) == 0 || q.gone {
+			q.running = false
+			if s.queues[id] == q {
+				delete(s.queues, id)
+			}
+			s.mu.Unlock()
+			return
+		}
+		f := q.frames[0]
+		q.frames[0] = nil
+		q.frames = q.frames[1:]
+		s.mu.Unlock()
+		s.post(id, f)
+	}
+}
+
+// post sends one frame, retrying throttling and server errors with backoff.
+func (s *Server) post(id string, frame []byte) {
+	for attempt := 0; ; attempt++ {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		s.sem <- struct{}{}
+		_, err := s.client.PostToConnection(ctx, &apigatewaymanagementapi.PostToConnectionInput{ConnectionId: &id, Data: frame})
+		<-s.sem
+		cancel()
+		if err == nil {
+			return
+		}
+		code := 0
+		var re *awshttp.ResponseError
+		if errors.As(err, &re) {
+			code = re.HTTPStatusCode()
+		}
+		switch {
+		case code == http.StatusGone:
+			s.log.Info("connection gone at the gateway (410): disposing its view models", "conn", id)
+			s.forget(context.Background(), id)
+			return
+		case code == http.StatusTooManyRequests || code >= 500 || code == 0:
+			if attempt < s.opts.Retries {
+				time.Sleep(backoff(attempt))
+				continue
+			}
+			if code == 0 {
+				s.log.Error("push failed: the gateway's connection URL is unreachable", "conn", id, "attempts", attempt+1, "err", err)
+			} else {
+				s.log.Error(callbackError(code), "conn", id, "attempts", attempt+1)
+			}
+			return
+		default:
+			s.log.Error(callbackError(code), "conn", id, "hint", hint(code))
+			return
+		}
+	}
+}
+
+// callbackError is dotNetify's log text for a refused push, which its AWS
+// guide tells users to look for.
+func callbackError(code int) string {
+	return fmt.Sprintf("Integration callback responds with %d %s", code, http.StatusText(code))
+}
+
+func hint(code int) string {
+	switch code {
+	case http.StatusForbidden:
+		return "check the AWS credentials (execute-api:ManageConnections), --aws-region, and that --connection-url names the stage"
+	case http.StatusRequestEntityTooLarge:
+		return "a frame over API Gateway's 128 KB limit: send less state at once"
+	}
+	return ""
+}
+
+// backoff is exponential with full jitter: up to 50ms, 100ms, 200ms, … 3.2s.
+func backoff(attempt int) time.Duration {
+	max := 50 * time.Millisecond << min(attempt, 6)
+	return time.Duration(rand.Int64N(int64(max))) + time.Millisecond
+}
