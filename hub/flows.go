@@ -73,13 +73,17 @@ func (c *Conn) request(vmID string, rawArgs json.RawMessage) error {
 	if err != nil {
 		return err
 	}
-	if err := c.sendFull(vmID, e.inst); err != nil {
+	// A new VM's pending changes are covered by its full state; a shared
+	// multicast VM's still go to the other members.
+	state, err := e.inst.InitialState()
+	if e.group != nil {
+		state, err = e.inst.FullState()
+	}
+	if err != nil {
 		c.h.release(c, e)
 		return err
 	}
-	if e.group == nil {
-		_, _ = e.inst.TakeChanges() // the full state covered them
-	}
+	c.send(vmID, state)
 	c.vms[vmID] = e
 	if e.group == nil {
 		e.inst.SetPusher(c)
@@ -112,7 +116,6 @@ func (c *Conn) create(id vm.ID, typeName string, init []vm.PathValue) (*entry, e
 			}
 			c.vms[id.Master] = master
 			if master.group == nil {
-				_, _ = master.inst.TakeChanges()
 				master.inst.SetPusher(c)
 			}
 		}
@@ -313,7 +316,10 @@ func (c *Conn) dispose(vmID string) error {
 // release disposes a connection's VM, or leaves its multicast group.
 func (h *Hub) release(c *Conn, e *entry) {
 	if e.group != nil {
-		h.leave(e.group, c.info.ID)
+		e.group.inst.Leave(c.ctx())
+		if !h.leave(e.group, c.info.ID) {
+			e.group.broadcast(c.info.ID, nil) // what OnLeave changed
+		}
 		return
 	}
 	e.inst.Dispose()
@@ -348,8 +354,9 @@ func (h *Hub) join(g *group, connID, vmID string) bool {
 	return true
 }
 
-// leave removes a member and disposes the instance when it was the last.
-func (h *Hub) leave(g *group, connID string) {
+// leave removes a member and disposes the instance when it was the last
+// (and then reports true).
+func (h *Hub) leave(g *group, connID string) bool {
 	h.mu.Lock()
 	g.mu.Lock()
 	if _, ok := g.members[connID]; ok && h.onGroup != nil {
@@ -378,6 +385,7 @@ func (h *Hub) leave(g *group, connID string) {
 		g.inst.Dispose()
 		h.liveVMs.Add(-1)
 	}
+	return last
 }
 
 // Push implements vm.Pusher for a multicast VM: PushUpdates broadcasts.

@@ -436,3 +436,25 @@ func TestConcurrentUse(t *testing.T) {
 		t.Fatalf("leftovers %+v", s)
 	}
 }
+
+// ShadowVM defines commands named like Base methods (Update, Send).
+type ShadowVM struct {
+	vm.Base
+	N int
+}
+
+func (s *ShadowVM) Update(n int) { s.N = n; s.Changed("N") }
+
+func TestCommandShadowingBaseMethod(t *testing.T) {
+	reg := vm.NewRegistry()
+	vm.RegisterType[ShadowVM](reg, "ShadowVM")
+	c := connect(t, hub.New(reg, hub.Options{}), "c")
+	c.request("ShadowVM", `{}`)
+	if f := c.rec.waitFor(t, "state", func(frame) bool { return true }); f.Raw != `{"N":0,"Update":null}` {
+		t.Fatalf("state %s", f.Raw)
+	}
+	c.update("ShadowVM", `{"Update":5}`)
+	if f := c.rec.waitFor(t, "reaction", func(frame) bool { return true }); f.Data["N"] != 5.0 {
+		t.Fatalf("reaction %s", f.Raw)
+	}
+}

@@ -150,8 +150,12 @@ func (b *Base) Update(fn func()) {
 }
 
 // Every calls fn every interval inside [Base.Update] (so its changes are
-// pushed) until the VM is disposed.
+// pushed) until the VM is disposed. An interval of zero or less does
+// nothing.
 func (b *Base) Every(interval time.Duration, fn func()) {
+	if interval <= 0 {
+		return
+	}
 	ctx := b.Context()
 	go func() {
 		t := time.NewTicker(interval)
@@ -269,6 +273,14 @@ type Creator interface {
 // Disposer is implemented by a VM that must release resources when disposed.
 type Disposer interface {
 	Dispose()
+}
+
+// Leaver is implemented by a multicast VM that must know when a connection
+// leaves it (disposes it or disconnects); ctx carries that connection. It
+// runs before the VM is disposed, if that connection was the last, and
+// what it marks changed goes to the members that remain.
+type Leaver interface {
+	OnLeave(ctx context.Context)
 }
 
 // Master is implemented by a VM whose id prefixes others ("Master.Child").

@@ -52,7 +52,14 @@ func (i *Instance) Multicast() bool {
 func (i *Instance) SetPusher(p Pusher) {
 	i.b.cmu.Lock()
 	i.b.pusher = p
+	req := p != nil && i.b.pushReq && !i.b.locked
+	if req {
+		i.b.pushReq = false
+	}
 	i.b.cmu.Unlock()
+	if req {
+		p.Push(i)
+	}
 }
 
 // HasChanges reports whether changes are waiting to be sent.
@@ -91,9 +98,25 @@ func (i *Instance) Dispose() {
 }
 
 // FullState returns the VM's whole state as a JSON object.
-func (i *Instance) FullState() ([]byte, error) {
+func (i *Instance) FullState() ([]byte, error) { return i.fullState(false) }
+
+// InitialState returns the VM's whole state and, in the same locked step,
+// drops its pending changes (the state covers them): what a new VM sends.
+func (i *Instance) InitialState() ([]byte, error) { return i.fullState(true) }
+
+// Leave runs the VM's OnLeave hook, if it has one, for the connection in ctx.
+func (i *Instance) Leave(ctx context.Context) {
+	if l, ok := i.v.(Leaver); ok {
+		_ = i.run(func() error { l.OnLeave(ctx); return nil })
+	}
+}
+
+func (i *Instance) fullState(clear bool) ([]byte, error) {
 	var out []byte
 	err := i.run(func() error {
+		if clear {
+			i.b.takeChanges()
+		}
 		kvs := make([]kv, 0, len(i.ti.members)+1)
 		for _, m := range i.ti.members {
 			v, err := i.value(m)

@@ -41,20 +41,44 @@ var (
 	typeCache sync.Map // reflect.Type (pointer) -> *typeInfo
 )
 
-// reserved lists method names that are never commands or getters: the
-// methods of Multicast (and so of Base) and the optional hooks.
-var reserved = func() map[string]bool {
-	m := map[string]bool{
-		"OnCreated": true, "Dispose": true, "GetSubVM": true, "OnSubVMCreated": true,
-		"OnSubVMDisposing": true, "GroupName": true, "String": true, "MarshalJSON": true,
-		"UnmarshalJSON": true, "Error": true,
-	}
+// hooks lists method names that are never commands or getters: the
+// optional hooks and a few conventional methods.
+var hooks = map[string]bool{
+	"OnCreated": true, "Dispose": true, "GetSubVM": true, "OnSubVMCreated": true,
+	"OnSubVMDisposing": true, "GroupName": true, "OnLeave": true, "String": true,
+	"MarshalJSON": true, "UnmarshalJSON": true, "Error": true,
+}
+
+// baseMethods are the methods of Multicast (and so of Base) by name.
+var baseMethods = func() map[string]reflect.Type {
+	m := map[string]reflect.Type{}
 	t := reflect.TypeFor[*Multicast]()
 	for i := 0; i < t.NumMethod(); i++ {
-		m[t.Method(i).Name] = true
+		m[t.Method(i).Name] = t.Method(i).Type
 	}
 	return m
 }()
+
+// promoted reports whether a method of a VM type is one of Base's own (it
+// has a Base method's name and signature). A VM may define a command with
+// the name of a Base method, such as Update(item), which shadows it.
+func promoted(meth reflect.Method) bool {
+	bt, ok := baseMethods[meth.Name]
+	if !ok || bt.NumIn() != meth.Type.NumIn() || bt.NumOut() != meth.Type.NumOut() {
+		return false
+	}
+	for i := 1; i < bt.NumIn(); i++ {
+		if bt.In(i) != meth.Type.In(i) {
+			return false
+		}
+	}
+	for i := 0; i < bt.NumOut(); i++ {
+		if bt.Out(i) != meth.Type.Out(i) {
+			return false
+		}
+	}
+	return true
+}
 
 func typeInfoOf(pt reflect.Type) *typeInfo {
 	if ti, ok := typeCache.Load(pt); ok {
@@ -95,7 +119,7 @@ func buildTypeInfo(pt reflect.Type) *typeInfo {
 	setters := map[string]int{}
 	for i := 0; i < pt.NumMethod(); i++ {
 		meth := pt.Method(i)
-		if reserved[meth.Name] {
+		if hooks[meth.Name] || promoted(meth) {
 			continue
 		}
 		mt := meth.Type // includes receiver

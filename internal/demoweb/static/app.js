@@ -2,7 +2,7 @@
 // to gonetify. The hub URL comes from ?hub=… or defaults to this server's /ws.
 (function () {
   var params = new URLSearchParams(location.search);
-  var hubUrl = params.get("hub") || (location.protocol === "https:" ? "wss://" : "ws://") + location.host + "/ws";
+  var hubUrl = params.get("hub") || window.GONETIFY_HUB_URL || (location.protocol === "https:" ? "wss://" : "ws://") + location.host + "/ws";
   document.getElementById("hub-url").textContent = "(" + hubUrl + ")";
   dotnetify.hub = dotnetify.createWebSocketHub(hubUrl);
   dotnetify.connectionStateHandler = function (state) {

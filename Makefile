@@ -1,0 +1,36 @@
+# gonetify — the two commands a newcomer needs are `make demo` and `make test`.
+GO        ?= go
+BIN       := $(CURDIR)/bin
+STATICCHECK_VERSION := v0.8.2
+ADDR      ?= 127.0.0.1:8080
+
+.PHONY: demo test build lint unit e2e clean
+
+## demo: build and run the example app (hub at ws://$(ADDR)/ws, demo page at http://$(ADDR)/)
+demo: build
+	$(BIN)/gonetify serve --addr $(ADDR)
+
+## test: everything CI runs (installs what it needs)
+test:
+	bash scripts/test.sh
+
+build:
+	$(GO) build -o $(BIN)/gonetify ./cmd/gonetify
+
+lint: $(BIN)/staticcheck
+	@echo "== gofmt"; out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+	  if [ -n "$$out" ]; then echo "gofmt needed on: $$out"; exit 1; fi
+	@echo "== go vet"; $(GO) vet ./...
+	@echo "== staticcheck"; $(BIN)/staticcheck ./...
+
+$(BIN)/staticcheck:
+	GOBIN=$(BIN) $(GO) install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)
+
+unit:
+	$(GO) test -race -count=1 ./...
+
+e2e: build
+	cd test/e2e && npm ci --no-audit --no-fund && GONETIFY_BIN=$(BIN)/gonetify npm test
+
+clean:
+	rm -rf $(BIN) test/e2e/node_modules

@@ -1,0 +1,177 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"strings"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+
+	"github.com/gonetify/gonetify/examples"
+	"github.com/gonetify/gonetify/hub"
+	"github.com/gonetify/gonetify/internal/demoweb"
+	"github.com/gonetify/gonetify/transport/apigw"
+	"github.com/gonetify/gonetify/transport/ws"
+	"github.com/gonetify/gonetify/vm"
+)
+
+// appConfig is what `serve` (and `demo`) configure.
+type appConfig struct {
+	addr          string
+	debug         bool
+	readLimit     int64
+	sendQueue     int
+	origins       string
+	logFormat     string
+	connectionURL string
+	awsRegion     string
+	secret        string
+	maxPushes     int
+	credentials   aws.CredentialsProvider // demo only; nil means the SDK's default chain
+	demoHubURL    string                  // the hub URL the demo page uses; "" means this server's /ws
+}
+
+func (c *appConfig) flags(fs *flag.FlagSet) {
+	fs.StringVar(&c.addr, "addr", "127.0.0.1:8080", "listen address `host:port`")
+	fs.BoolVar(&c.debug, "debug", false, "log every message in and out")
+	fs.Int64Var(&c.readLimit, "read-limit", 128<<10, "largest client message in `bytes` (API Gateway's is 128 KiB)")
+	fs.IntVar(&c.sendQueue, "send-queue", 256, "frames queued for a slow client before it is disconnected")
+	fs.StringVar(&c.origins, "allow-origin", "", "comma-separated browser origins allowed to connect (\"*\" for any; default same origin)")
+	fs.StringVar(&c.logFormat, "log-format", "text", "log format: text or json")
+	fs.StringVar(&c.connectionURL, "connection-url", "", "API Gateway stage Connection `URL` (https://…/STAGE/@connections); enables the integration endpoints at /api/dotnetify/vm")
+	fs.StringVar(&c.awsRegion, "aws-region", "", "AWS region signing the pushes (default: the SDK's configuration, else us-east-1)")
+	fs.StringVar(&c.secret, "integration-secret", "", "require this value in header X-Gonetify-Secret on integration calls (the template's IntegrationSecret)")
+	fs.IntVar(&c.maxPushes, "max-pushes", 1000, "pushes to the gateway in flight at once")
+}
+
+func serve(args []string) error {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	var cfg appConfig
+	cfg.flags(fs)
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	log := newLogger(cfg.logFormat, cfg.debug)
+	slog.SetDefault(log)
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	app, err := startApp(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	<-ctx.Done()
+	return app.shutdown()
+}
+
+// app is a running app server.
+type app struct {
+	log      *slog.Logger
+	srv      *http.Server
+	wss      *ws.Server
+	errc     chan error
+	draining atomic.Bool
+	addr     string
+}
+
+// startApp starts the example app server: the hub at /ws, the integration
+// endpoints when a connection URL is set, /healthz, the demo page at /.
+func startApp(ctx context.Context, cfg appConfig, log *slog.Logger) (*app, error) {
+	reg := vm.NewRegistry()
+	examples.Register(reg)
+	var gw *apigw.Server
+	hopts := hub.Options{Logger: log, Debug: cfg.debug}
+	if cfg.connectionURL != "" {
+		hopts.OnGroup = func(group, conn string, joined bool) { gw.GroupHook(group, conn, joined) }
+	}
+	h := hub.New(reg, hopts)
+	wsOpts := ws.Options{ReadLimit: cfg.readLimit, SendQueue: cfg.sendQueue, Logger: log}
+	if cfg.origins != "" {
+		wsOpts.AllowedOrigins = strings.Split(cfg.origins, ",")
+	}
+	a := &app{log: log, wss: ws.New(h, wsOpts), errc: make(chan error, 1)}
+
+	mux := http.NewServeMux()
+	mux.Handle("GET /ws", a.wss)
+	if cfg.connectionURL != "" {
+		var err error
+		gw, err = apigw.New(ctx, h, apigw.Options{
+			ConnectionURL: cfg.connectionURL,
+			Region:        cfg.awsRegion,
+			Credentials:   cfg.credentials,
+			Secret:        cfg.secret,
+			MaxInFlight:   cfg.maxPushes,
+			Logger:        log,
+		})
+		if err != nil {
+			return nil, err
+		}
+		mux.Handle("POST /api/dotnetify/vm", gw.Handler())
+		mux.Handle("POST /api/dotnetify/vm/disconnect", gw.Handler())
+	}
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		if a.draining.Load() {
+			http.Error(w, "shutting down", http.StatusServiceUnavailable)
+			return
+		}
+		fmt.Fprintln(w, "ok")
+	})
+	mux.Handle("GET /", demoweb.Handler(cfg.demoHubURL))
+
+	ln, err := net.Listen("tcp", cfg.addr)
+	if err != nil {
+		return nil, fmt.Errorf("cannot listen on %s: %w (is another server running there? pick another with --addr)", cfg.addr, err)
+	}
+	a.addr = ln.Addr().String()
+	a.srv = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	go func() { a.errc <- a.srv.Serve(ln) }()
+	attrs := []any{"addr", a.addr, "websocket", "ws://" + a.addr + "/ws", "demo", "http://" + a.addr + "/", "vms", strings.Join(reg.Names(), ",")}
+	if gw != nil {
+		attrs = append(attrs, "integration", "http://"+a.addr+"/api/dotnetify/vm", "connection_url", cfg.connectionURL)
+	}
+	log.Info("gonetify serving", attrs...)
+	return a, nil
+}
+
+// shutdown drains the app server: /healthz turns 503, WebSocket clients are
+// told to go away (they reconnect by themselves), requests finish.
+func (a *app) shutdown() error {
+	select {
+	case err := <-a.errc:
+		return err
+	default:
+	}
+	a.log.Info("shutting down: closing connections (clients reconnect by themselves)")
+	a.draining.Store(true)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := a.wss.Shutdown(ctx); err != nil {
+		a.log.Warn("websocket shutdown incomplete", "err", err)
+	}
+	if err := a.srv.Shutdown(ctx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	a.log.Info("stopped")
+	return nil
+}
+
+func newLogger(format string, debug bool) *slog.Logger {
+	level := slog.LevelInfo
+	if debug {
+		level = slog.LevelDebug
+	}
+	opts := &slog.HandlerOptions{Level: level}
+	if format == "json" {
+		return slog.New(slog.NewJSONHandler(os.Stderr, opts))
+	}
+	return slog.New(slog.NewTextHandler(os.Stderr, opts))
+}

@@ -1,0 +1,61 @@
+package examples_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"github.com/gonetify/gonetify/examples"
+	"github.com/gonetify/gonetify/hub"
+	"github.com/gonetify/gonetify/vm"
+)
+
+// GreeterVM is a view model of our own: a state field, a computed property
+// and a command.
+type GreeterVM struct {
+	vm.Base
+	Name string
+}
+
+// Greeting is computed from Name.
+func (v *GreeterVM) Greeting() string { return "Hello, " + v.Name + "!" }
+
+// SetName sets Name; Greeting changes with it.
+func (v *GreeterVM) SetName(s string) {
+	v.Name = s
+	v.Changed("Greeting")
+}
+
+// Shout is a command: $dispatch({Shout: null}).
+func (v *GreeterVM) Shout() {
+	v.Name = strings.ToUpper(v.Name)
+	v.Changed("Name", "Greeting")
+}
+
+func ExampleRegister() {
+	reg := vm.NewRegistry()
+	examples.Register(reg)
+	reg.Register("GreeterVM", func(context.Context, vm.ID) (vm.VM, error) {
+		return &GreeterVM{Name: "World"}, nil
+	})
+	fmt.Println(reg.Names())
+
+	h := hub.New(reg, hub.Options{})
+	conn, _ := h.Connect(&vm.Conn{ID: "c1"}, hub.SenderFunc(func(frame []byte) error {
+		var f struct{ VMID, Data string }
+		_ = json.Unmarshal(frame, &f)
+		fmt.Println(f.VMID, f.Data) // Data is a JSON string holding the state
+		return nil
+	}))
+	defer conn.Close()
+
+	_ = conn.Receive([]byte(`{"callType":"request_vm","vmId":"GreeterVM","vmArgs":"{}"}`))
+	_ = conn.Receive([]byte(`{"callType":"update_vm","vmId":"GreeterVM","value":"{\"Name\":\"Gopher\"}"}`))
+	_ = conn.Receive([]byte(`{"callType":"update_vm","vmId":"GreeterVM","value":"{\"Shout\":null}"}`))
+	// Output:
+	// [ChatRoomVM CompositeViewVM ControlTypesVM Details FilterableMovieTableVM GreeterVM HelloWorldVM LiveChartVM MasterDetails MasterList MovieDetailsVM MovieFilterVM MovieTableVM SimpleListVM]
+	// GreeterVM {"Name":"World","Greeting":"Hello, World!","Shout":null}
+	// GreeterVM {"Greeting":"Hello, Gopher!"}
+	// GreeterVM {"Name":"GOPHER","Greeting":"Hello, GOPHER!"}
+}

@@ -1,0 +1,77 @@
+// Package examples ports dotNetify's demo view models to gonetify: the VMs
+// of dotNetify's DevApp (HelloWorld, ControlTypes, SimpleList, LiveChart,
+// ChatRoom, the CompositeView movie table) and a MasterDetails pair, with the
+// same names and state shapes (PascalCase JSON) the official dotnetify
+// client expects. They double as worked examples of the [vm] rules: state
+// fields, computed getters, SetX setters, commands, list item keys,
+// multicast, timers and master/sub-VM wiring.
+//
+// Register them all with [Register], or with [RegisterWith] to tune timers
+// and logging (tests use short intervals).
+package examples
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"github.com/gonetify/gonetify/vm"
+)
+
+// Options configure the example VMs. The zero value gives dotNetify's
+// behaviour.
+type Options struct {
+	// ServerTimeInterval is how often HelloWorldVM pushes ServerTime;
+	// 0 means one second.
+	ServerTimeInterval time.Duration
+	// LiveChartInterval is LiveChartVM's default tick; 0 means one second.
+	// A client can pick its own with $vmArg {"Interval": milliseconds}.
+	LiveChartInterval time.Duration
+	// Logger receives the examples' logs; nil means slog.Default().
+	Logger *slog.Logger
+}
+
+func (o Options) withDefaults() Options {
+	if o.ServerTimeInterval <= 0 {
+		o.ServerTimeInterval = time.Second
+	}
+	if o.LiveChartInterval <= 0 {
+		o.LiveChartInterval = time.Second
+	}
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+	return o
+}
+
+// Names lists the VM names [Register] adds, in registration order.
+var Names = []string{
+	"HelloWorldVM", "ControlTypesVM", "SimpleListVM", "LiveChartVM", "ChatRoomVM",
+	"CompositeViewVM", "FilterableMovieTableVM", "MovieTableVM", "MovieFilterVM", "MovieDetailsVM",
+	"MasterDetails", "MasterList", "Details",
+}
+
+// Register adds every example VM to reg with default [Options].
+func Register(reg *vm.Registry) { RegisterWith(reg, Options{}) }
+
+// RegisterWith adds every example VM to reg, configured by opts.
+func RegisterWith(reg *vm.Registry, opts Options) {
+	o := opts.withDefaults()
+	movies := NewMovieService()
+	add := func(name string, f func() vm.VM) {
+		reg.Register(name, func(context.Context, vm.ID) (vm.VM, error) { return f(), nil })
+	}
+	add("HelloWorldVM", func() vm.VM { return NewHelloWorldVM(o.ServerTimeInterval) })
+	add("ControlTypesVM", func() vm.VM { return NewControlTypesVM() })
+	add("SimpleListVM", func() vm.VM { return NewSimpleListVM(NewEmployeeRepository()) })
+	add("LiveChartVM", func() vm.VM { return NewLiveChartVM(o.LiveChartInterval) })
+	add("ChatRoomVM", func() vm.VM { return NewChatRoomVM() })
+	add("CompositeViewVM", func() vm.VM { return NewCompositeViewVM(movies) })
+	add("FilterableMovieTableVM", func() vm.VM { return NewFilterableMovieTableVM() })
+	add("MovieTableVM", func() vm.VM { return NewMovieTableVM() })
+	add("MovieFilterVM", func() vm.VM { return NewMovieFilterVM() })
+	add("MovieDetailsVM", func() vm.VM { return NewMovieDetailsVM(movies) })
+	add("MasterDetails", func() vm.VM { return NewMasterDetailsVM(o.Logger) })
+	add("MasterList", func() vm.VM { return NewMasterListVM() })
+	add("Details", func() vm.VM { return NewDetailsVM() })
+}
