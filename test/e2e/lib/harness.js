@@ -1,0 +1,510 @@
+'use strict';
+// Harness for the end-to-end suite: runs `gonetify serve` (or uses
+// E2E_HUB_URL) and drives it with the official dotnetify npm client.
+//
+// Env:
+//   GONETIFY_BIN  path of a built gonetify binary. Unset: the harness runs
+//                 `go build ./cmd/gonetify` from the repo root, once per
+//                 `node --test` run (shared by all test files).
+//   E2E_HUB_URL   ws:// URL of a hub to test instead (e.g. an API Gateway
+//                 emulator in front of gonetify). No server is started then.
+//   E2E_DEBUG     set to 1 to start the server with --debug and print its log.
+
+const { spawn, execFileSync } = require('node:child_process');
+const fs = require('node:fs');
+const net = require('node:net');
+const os = require('node:os');
+const path = require('node:path');
+const http = require('node:http');
+
+const REPO_ROOT = path.resolve(__dirname, '..', '..', '..');
+const DOTNETIFY_MAIN = require.resolve('dotnetify/dist/dotnetify.js');
+const DOTNETIFY_DIR = path.dirname(path.dirname(DOTNETIFY_MAIN)) + path.sep;
+
+// ---------------------------------------------------------------- utilities
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+function short(v, max = 1500) {
+  let s;
+  try {
+    s = typeof v === 'string' ? v : JSON.stringify(v);
+  } catch {
+    s = String(v);
+  }
+  if (s === undefined) s = String(v);
+  return s.length > max ? s.slice(0, max) + `… (${s.length} chars)` : s;
+}
+
+/**
+ * Waits until predicate() returns a truthy value (which is returned).
+ * On timeout it throws an Error whose message is `what` plus the output of
+ * describe() (e.g. the client's state and the frames it saw).
+ */
+async function waitFor(predicate, { timeout = 3000, what = 'condition', describe } = {}) {
+  const deadline = Date.now() + timeout;
+  let lastErr;
+  for (;;) {
+    try {
+      const v = predicate();
+      if (v) return v;
+      lastErr = undefined;
+    } catch (e) {
+      lastErr = e;
+    }
+    if (Date.now() >= deadline) break;
+    await sleep(10);
+  }
+  let msg = `timed out after ${timeout} ms waiting for: ${what}`;
+  if (lastErr) msg += `\n  last predicate error: ${lastErr && lastErr.stack ? lastErr.stack : lastErr}`;
+  if (describe) {
+    try {
+      msg += '\n' + describe();
+    } catch (e) {
+      msg += `\n  (describe failed: ${e})`;
+    }
+  }
+  throw new Error(msg);
+}
+
+// ------------------------------------------------------------------- server
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.unref();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+function pidAlive(pid) {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return e.code === 'EPERM';
+  }
+}
+
+/**
+ * Returns the gonetify binary: GONETIFY_BIN, or one built from the repo.
+ * Each test file runs in its own process; they share one build per
+ * `node --test` run by keying the build directory on the runner's pid.
+ */
+function serverBinary() {
+  if (process.env.GONETIFY_BIN) {
+    const bin = path.resolve(process.env.GONETIFY_BIN);
+    if (!fs.existsSync(bin)) throw new Error(`GONETIFY_BIN=${bin} does not exist`);
+    return bin;
+  }
+  const prefix = 'gonetify-e2e-build-';
+  const tmp = os.tmpdir();
+  // Remove builds left by runs that have ended.
+  for (const name of fs.readdirSync(tmp)) {
+    if (!name.startsWith(prefix)) continue;
+    const pid = Number(name.slice(prefix.length));
+    if (pid && pid !== process.ppid && !pidAlive(pid)) {
+      fs.rmSync(path.join(tmp, name), { recursive: true, force: true });
+    }
+  }
+  const dir = path.join(tmp, prefix + process.ppid);
+  const bin = path.join(dir, 'gonetify');
+  if (fs.existsSync(bin)) return bin;
+  fs.mkdirSync(dir, { recursive: true });
+  try {
+    execFileSync('go', ['build', '-o', bin, './cmd/gonetify'], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  } catch (e) {
+    throw new Error(`go build ./cmd/gonetify failed in ${REPO_ROOT}:\n${e.stderr || e.message}`);
+  }
+  return bin;
+}
+
+function httpGet(url, timeout = 1000) {
+  return new Promise((resolve, reject) => {
+    const req = http.get(url, { timeout }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode));
+    });
+    req.on('timeout', () => req.destroy(new Error('timeout')));
+    req.on('error', reject);
+  });
+}
+
+/**
+ * A running gonetify server (or the external hub of E2E_HUB_URL).
+ * `hubUrl` is the WebSocket URL; `log()` returns the captured stderr.
+ */
+class Server {
+  constructor() {
+    this.hubUrl = null;
+    this.external = false;
+    this.proc = null;
+    this.stderr = '';
+    this.exit = null;
+  }
+
+  log() {
+    if (this.external) return '(external hub: no server log)';
+    return this.stderr;
+  }
+
+  /** The server's log, tail-truncated, for failure messages. */
+  logTail(max = 4000) {
+    const s = this.log();
+    return s.length > max ? '…' + s.slice(-max) : s;
+  }
+
+  async start() {
+    if (process.env.E2E_HUB_URL) {
+      this.external = true;
+      this.hubUrl = process.env.E2E_HUB_URL;
+      return this;
+    }
+    const bin = serverBinary();
+    const port = await freePort();
+    const addr = `127.0.0.1:${port}`;
+    const args = ['serve', '--addr', addr];
+    if (process.env.E2E_DEBUG) args.push('--debug');
+    this.proc = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    this.proc.stdout.on('data', (d) => (this.stderr += d));
+    this.proc.stderr.on('data', (d) => {
+      this.stderr += d;
+      if (process.env.E2E_DEBUG) process.stderr.write(d);
+    });
+    this.proc.on('exit', (code, signal) => (this.exit = { code, signal }));
+    // Never leave a server behind, even if this process dies early.
+    const proc = this.proc;
+    process.once('exit', () => proc.exitCode === null && proc.signalCode === null && proc.kill('SIGKILL'));
+    const base = `http://${addr}`;
+    const deadline = Date.now() + 10000;
+    for (;;) {
+      if (this.exit) {
+        throw new Error(`gonetify exited before it was healthy (${short(this.exit)}): ${bin} ${args.join(' ')}\nserver log:\n${this.logTail()}`);
+      }
+      try {
+        if ((await httpGet(base + '/healthz', 500)) === 200) break;
+      } catch {
+        /* not listening yet */
+      }
+      if (Date.now() > deadline) {
+        await this.stop();
+        throw new Error(`timed out waiting for GET ${base}/healthz = 200\nserver log:\n${this.logTail()}`);
+      }
+      await sleep(25);
+    }
+    this.hubUrl = `ws://${addr}/ws`;
+    this.httpBase = base;
+    return this;
+  }
+
+  async stop() {
+    if (!this.proc || this.exit) return;
+    const exited = new Promise((r) => this.proc.once('exit', r));
+    this.proc.kill('SIGTERM');
+    const t = setTimeout(() => this.proc.kill('SIGKILL'), 3000);
+    await exited;
+    clearTimeout(t);
+  }
+}
+
+// ------------------------------------------------------------------- client
+
+/**
+ * Loads a fresh copy of the official client. Each copy has its own
+ * dotnetify.react.viewModels table, hub and socket, so several copies act as
+ * independent browser tabs.
+ */
+function loadDotnetify() {
+  global.window = global;
+  global.WebSocket = require('ws');
+  if (global.dotnetify) delete global.dotnetify; // would make every copy share one controller
+  for (const k of Object.keys(require.cache)) {
+    if (k.startsWith(DOTNETIFY_DIR)) delete require.cache[k];
+  }
+  const dn = require(DOTNETIFY_MAIN).default;
+  return dn;
+}
+
+let clientSeq = 0;
+
+/**
+ * One official dotnetify client (a "browser tab") with its own WebSocket
+ * hub. It records every raw frame in and out of its sockets.
+ */
+class Client {
+  constructor(server, name) {
+    this.server = server;
+    this.name = name || `client${++clientSeq}`;
+    this.dn = loadDotnetify();
+    this.hub = this.dn.createWebSocketHub(server.hubUrl);
+    this.dn.hub = this.hub;
+    /** raw frames: {dir:'in'|'out', t, socket, raw, msg, data} */
+    this.frames = [];
+    this.connStates = [];
+    this.sockets = [];
+    this.vms = {};
+    this.consoleErrors = [];
+    this.dn.connectionStateHandler = (state, ex) => {
+      this.connStates.push({ state, ex: ex && (ex.message || String(ex)), t: Date.now() });
+    };
+    const hub = this.hub;
+    const origStart = hub.startHub.bind(hub);
+    hub.startHub = (...args) => {
+      const before = hub._socket;
+      try {
+        return origStart(...args);
+      } finally {
+        if (hub._socket && hub._socket !== before) this._instrument(hub._socket);
+      }
+    };
+  }
+
+  _instrument(sock) {
+    const n = this.sockets.length;
+    this.sockets.push(sock);
+    const origSend = sock.send.bind(sock);
+    sock.send = (raw, ...rest) => {
+      this._record('out', n, raw);
+      return origSend(raw, ...rest);
+    };
+    sock.addEventListener('message', (ev) => this._record('in', n, ev.data));
+  }
+
+  _record(dir, socket, raw) {
+    const f = { dir, socket, t: Date.now(), raw: typeof raw === 'string' ? raw : String(raw) };
+    try {
+      f.msg = JSON.parse(f.raw);
+      const inner = dir === 'in' ? f.msg.data : f.msg.value !== undefined ? f.msg.value : f.msg.vmArgs;
+      if (typeof inner === 'string') f.data = JSON.parse(inner);
+    } catch {
+      /* kept raw */
+    }
+    this.frames.push(f);
+  }
+
+  /**
+   * Connects a VM. Returns a VM handle holding the state the official
+   * client keeps (it owns getState/setState).
+   */
+  connect(vmId, options = {}) {
+    const h = new VMHandle(this, vmId);
+    const opts = {
+      ...options,
+      getState: () => h.state,
+      setState: (s) => h._setState(s),
+      exceptionHandler: (ex) => {
+        h.exceptions.push(ex);
+        if (options.exceptionHandler) options.exceptionHandler(ex);
+      },
+    };
+    h.vm = this.dn.connect(vmId, opts);
+    this.vms[vmId] = h;
+    return h;
+  }
+
+  /** Frames received (response_vm) for vmId, optionally from index `from`. */
+  received(vmId, from = 0) {
+    return this.frames.slice(from).filter((f) => f.dir === 'in' && f.msg && f.msg.vmId === vmId);
+  }
+
+  sent(vmId, from = 0) {
+    return this.frames.slice(from).filter((f) => f.dir === 'out' && f.msg && f.msg.vmId === vmId);
+  }
+
+  mark() {
+    return this.frames.length;
+  }
+
+  describe(vmId) {
+    const lines = [`  client ${this.name} (hub ${this.server.hubUrl}), connection states: ${short(this.connStates.map((s) => s.state))}`];
+    if (vmId && this.vms[vmId]) {
+      const h = this.vms[vmId];
+      lines.push(`  ${vmId} state: ${short(h.state)}`);
+      if (h.exceptions.length) lines.push(`  ${vmId} exceptions: ${short(h.exceptions)}`);
+    }
+    const recent = this.frames.slice(-15);
+    lines.push(`  last ${recent.length} of ${this.frames.length} frames:`);
+    for (const f of recent) lines.push(`    [sock${f.socket}] ${f.dir === 'in' ? '<-' : '->'} ${short(f.raw, 400)}`);
+    return lines.join('\n');
+  }
+
+  waitFor(predicate, what, timeout = 3000, vmId) {
+    return waitFor(predicate, { timeout, what: `[${this.name}] ${what}`, describe: () => this.describe(vmId) });
+  }
+
+  async waitConnected(timeout = 3000) {
+    await this.waitFor(() => this.hub.isConnected, 'hub connected', timeout);
+  }
+
+  /** Closes the client: no reconnect; resolves when the socket has closed. */
+  async close() {
+    const hub = this.hub;
+    hub.reconnectRetry = 0;
+    if (hub._reconnectTimeout) clearTimeout(hub._reconnectTimeout);
+    const sock = hub._socket;
+    for (const id of Object.keys(this.vms)) delete this.dn.react.viewModels[id];
+    if (sock && sock.readyState !== sock.CLOSED) {
+      await new Promise((resolve) => {
+        const t = setTimeout(() => {
+          try {
+            sock.terminate();
+          } catch {
+            /* already gone */
+          }
+          resolve();
+        }, 2000);
+        sock.addEventListener('close', () => {
+          clearTimeout(t);
+          resolve();
+        });
+        if (sock.readyState === sock.CONNECTING) {
+          sock.addEventListener('open', () => sock.close(1000));
+        } else {
+          sock.close(1000);
+        }
+      });
+    }
+  }
+}
+
+class VMHandle {
+  constructor(client, vmId) {
+    this.client = client;
+    this.vmId = vmId;
+    this.state = {};
+    this.stateHistory = [];
+    this.exceptions = [];
+    this.vm = null;
+  }
+
+  // dotnetify calls setState with the whole merged state, but also with a
+  // partial one ($addList etc. pass just {List: items}): merge like React.
+  _setState(s) {
+    this.state = { ...this.state, ...s };
+    this.stateHistory.push(s);
+  }
+
+  received(from = 0) {
+    return this.client.received(this.vmId, from);
+  }
+
+  dispatch(value) {
+    this.vm.$dispatch(value);
+  }
+
+  /**
+   * Like the React views' dispatchState: set the value locally, then
+   * $dispatch it (the server does not echo what the client sent).
+   */
+  dispatchState(value) {
+    this._setState(value);
+    this.vm.$dispatch(value);
+  }
+
+  destroy() {
+    this.vm.$destroy();
+  }
+
+  /** Waits for pred(state) to hold; returns the state. */
+  async waitState(pred, what, timeout = 3000) {
+    await this.client.waitFor(() => pred(this.state), `${this.vmId}: ${what}`, timeout, this.vmId);
+    return this.state;
+  }
+
+  /** Waits for the first response (initial state). */
+  async loaded(timeout = 3000) {
+    await this.client.waitFor(
+      () => this.received().length > 0 && this.stateHistory.length > 0,
+      `${this.vmId}: initial state`,
+      timeout,
+      this.vmId
+    );
+    return this.state;
+  }
+
+  /** Waits for a received frame after `from` whose data satisfies pred. */
+  async waitFrame(pred, what, from = 0, timeout = 3000) {
+    let found;
+    await this.client.waitFor(
+      () => (found = this.received(from).find((f) => f.data && pred(f.data))),
+      `${this.vmId}: frame ${what}`,
+      timeout,
+      this.vmId
+    );
+    return found;
+  }
+}
+
+// -------------------------------------------------------------- test wiring
+
+/**
+ * Sets up a server for a test file (node:test `before`/`after`) and tracks
+ * clients so each test closes its own. Usage:
+ *
+ *   const env = useServer();
+ *   test('x', async (t) => { const a = env.client(t, 'A'); ... });
+ */
+function useServer() {
+  const nodeTest = require('node:test');
+  const env = {
+    server: new Server(),
+    /** A new client, closed when test t ends. */
+    client(t, name) {
+      const c = new Client(env.server, name);
+      t.after(() => c.close());
+      return c;
+    },
+    /** node:test `test` (opts: timeout, todo, skip), with the server log of the test added to failures. */
+    test(name, fn, opts = {}) {
+      nodeTest.test(name, { timeout: 15000, ...opts }, async (t) => {
+        const logStart = env.server.log().length;
+        try {
+          await fn(t);
+        } catch (e) {
+          if (!env.server.external && e && typeof e === 'object') {
+            let log = env.server.log().slice(logStart);
+            if (log.length > 3000) log = '…' + log.slice(-3000);
+            const extra = `\n--- gonetify log during this test ---\n${log.trim() || '(nothing logged)'}\n---`;
+            try {
+              if (typeof e.stack === 'string') e.stack = e.stack.replace(/\n|$/, extra + '\n');
+              else e.message += extra;
+            } catch {
+              /* read-only */
+            }
+          }
+          throw e;
+        }
+      });
+    },
+  };
+  nodeTest.before(async () => {
+    await env.server.start();
+  });
+  nodeTest.after(async () => {
+    await env.server.stop();
+  });
+  return env;
+}
+
+/**
+ * A round trip on a probe VM of the same connection: frames the server
+ * queued before it have been received when this resolves.
+ */
+async function barrier(client) {
+  const id = 'ControlTypesVM';
+  let h = client.vms[id];
+  if (!h || !client.dn.react.viewModels[id]) {
+    h = client.connect(id);
+    await h.loaded();
+  }
+  const n = (h.state.ClickCount || 0) + 1;
+  const from = client.mark();
+  h.dispatch({ ButtonClicked: true });
+  await h.waitFrame((d) => d.ClickCount === n, `barrier ClickCount=${n}`, from);
+}
+
+module.exports = { Server, Client, VMHandle, waitFor, sleep, short, useServer, barrier, loadDotnetify, REPO_ROOT };

@@ -1,0 +1,153 @@
+'use strict';
+// HelloWorldVM: initial state, action → reaction without echo, commands,
+// vmArg, server push (ServerTime), isolation between connections, dispose.
+const assert = require('node:assert/strict');
+const { useServer, barrier, sleep } = require('../lib/harness');
+
+const env = useServer();
+const ID = 'HelloWorldVM';
+
+env.test('initial state', async (t) => {
+  const a = env.client(t, 'A');
+  const h = a.connect(ID);
+  const s = await h.loaded();
+  assert.deepEqual(Object.keys(s).sort(), ['FirstName', 'FullName', 'Greetings', 'LastName', 'ServerTime', 'Submit']);
+  assert.equal(s.FirstName, 'Hello');
+  assert.equal(s.LastName, 'World');
+  assert.equal(s.FullName, 'Hello World');
+  assert.equal(s.Greetings, 'Hello World!');
+  assert.equal(s.Submit, null, 'commands are sent as null');
+  assert.ok(!Number.isNaN(Date.parse(s.ServerTime)), `ServerTime is a date: ${s.ServerTime}`);
+});
+
+env.test('dispatch FirstName → FullName arrives; FirstName is not echoed', async (t) => {
+  const a = env.client(t, 'A');
+  const h = a.connect(ID);
+  await h.loaded();
+  const from = a.mark();
+  h.dispatch({ FirstName: 'John' });
+  await h.waitState((s) => s.FullName === 'John World', 'FullName = "John World"');
+  assert.equal(a.sent(ID, from)[0].raw, '{"callType":"update_vm","vmId":"HelloWorldVM","value":"{\\"FirstName\\":\\"John\\"}"}');
+  // The reaction frame: FullName, and no FirstName (echo suppression).
+  const reaction = h.received(from).find((f) => 'FullName' in f.data);
+  assert.ok(!('FirstName' in reaction.data), `FirstName echoed: ${reaction.raw}`);
+  // Nothing else carried FirstName either (ServerTime ticks may interleave).
+  await barrier(a);
+  const withFirst = h.received(from).filter((f) => 'FirstName' in f.data);
+  assert.deepEqual(withFirst.map((f) => f.raw), [], 'FirstName frames after the dispatch');
+  // The client's state keeps what it had (dotNetify never echoes; the view owns its input).
+  assert.equal(h.state.FirstName, 'Hello');
+
+  h.dispatch({ LastName: 'Doe' });
+  await h.waitState((s) => s.FullName === 'John Doe', 'FullName = "John Doe"');
+});
+
+env.test('Submit command → Greetings', async (t) => {
+  const a = env.client(t, 'A');
+  const h = a.connect(ID);
+  await h.loaded();
+  h.dispatch({ Submit: { FirstName: 'Ada', LastName: 'Lovelace' } });
+  await h.waitState((s) => s.Greetings === 'Hello Ada Lovelace!', 'Greetings = "Hello Ada Lovelace!"');
+  assert.equal(h.state.Submit, null);
+});
+
+env.test('an unknown property path is ignored: no response, no exception', async (t) => {
+  const a = env.client(t, 'A');
+  const h = a.connect(ID);
+  await h.loaded();
+  const from = a.mark();
+  h.dispatch({ NoSuchProp: 1, 'Person.Nothing': 'x' });
+  await barrier(a);
+  const frames = h.received(from).filter((f) => !('ServerTime' in f.data && Object.keys(f.data).length === 1));
+  assert.deepEqual(frames.map((f) => f.raw), [], 'frames other than ServerTime pushes');
+  assert.deepEqual(h.exceptions, []);
+});
+
+env.test('vmArg values are applied before the initial state', async (t) => {
+  const a = env.client(t, 'A');
+  const h = a.connect(ID, { vmArg: { FirstName: 'Grace', LastName: 'Hopper' } });
+  const s = await h.loaded();
+  assert.equal(a.sent(ID)[0].msg.vmArgs, '{"$vmArg":{"FirstName":"Grace","LastName":"Hopper"}}');
+  assert.equal(s.FirstName, 'Grace');
+  assert.equal(s.FullName, 'Grace Hopper');
+});
+
+env.test('server push: ServerTime ticks without any dispatch', async (t) => {
+  const a = env.client(t, 'A');
+  const h = a.connect(ID);
+  const first = (await h.loaded()).ServerTime;
+  const from = a.mark();
+  await h.waitState((s) => s.ServerTime !== first, 'a pushed ServerTime', 3000);
+  assert.ok(Date.parse(h.state.ServerTime) > Date.parse(first));
+  assert.equal(a.sent(ID, from).length, 0, 'the client sent nothing');
+  // A push carries only what changed.
+  const push = h.received(from).find((f) => 'ServerTime' in f.data);
+  assert.deepEqual(Object.keys(push.data), ['ServerTime']);
+});
+
+env.test('two clients are isolated: changes on A do not reach B', async (t) => {
+  const a = env.client(t, 'A');
+  const b = env.client(t, 'B');
+  const ha = a.connect(ID);
+  const hb = b.connect(ID);
+  await ha.loaded();
+  await hb.loaded();
+  const fromB = b.mark();
+  ha.dispatch({ FirstName: 'Alice' });
+  await ha.waitState((s) => s.FullName === 'Alice World', 'A: FullName = "Alice World"');
+  // B's own change shows B's instance never saw A's FirstName.
+  hb.dispatch({ LastName: 'Bobson' });
+  await hb.waitState((s) => s.FullName === 'Hello Bobson', 'B: FullName = "Hello Bobson"');
+  assert.equal(hb.state.FullName, 'Hello Bobson');
+  const leaked = hb.received(fromB).filter((f) => JSON.stringify(f.data).includes('Alice'));
+  assert.deepEqual(leaked.map((f) => f.raw), [], 'frames on B mentioning A\'s change');
+  assert.equal(ha.state.FullName, 'Alice World');
+});
+
+env.test('$destroy disposes: dispose_vm is sent, pushes stop, a later $dispatch changes nothing', async (t) => {
+  const a = env.client(t, 'A');
+  const h = a.connect(ID);
+  await h.loaded();
+  await barrier(a); // connect the probe VM first
+  let from = a.mark();
+  h.destroy();
+  assert.equal(a.sent(ID, from)[0].raw, '{"callType":"dispose_vm","vmId":"HelloWorldVM"}');
+  await barrier(a); // dispose handled; a tick pushed just before it is in
+  from = a.mark();
+  h.dispatch({ FirstName: 'Ghost' }); // the VM object can still send
+  assert.equal(a.sent(ID, from).length, 1, 'update_vm after $destroy was sent');
+  // Observe for longer than the 1 s ServerTime interval, then flush the socket.
+  await sleep(1300);
+  await barrier(a);
+  const state = h.received(from).filter((f) => !(f.data && 'ExceptionType' in f.data));
+  assert.deepEqual(state.map((f) => f.raw), [], 'state frames (reaction or ServerTime push) for the disposed VM');
+  // Requesting it again creates a fresh VM.
+  const h2 = a.connect(ID);
+  const s = await h2.loaded();
+  assert.equal(s.FullName, 'Hello World');
+});
+
+env.test('update_vm / dispose_vm for a disposed VM get an error frame the client ignores', async (t) => {
+  // dotNetify only logs these (protocol §5.5, §5.9); gonetify answers the sender with an
+  // exception for that vmId, as every hostile frame gets an answer. The official client drops
+  // frames for a vmId it no longer holds, so its state and exceptionHandler stay untouched.
+  const a = env.client(t, 'A');
+  const h = a.connect(ID);
+  await h.loaded();
+  await barrier(a);
+  h.destroy();
+  await barrier(a);
+  const from = a.mark();
+  const before = JSON.stringify(h.state);
+  h.dispatch({ FirstName: 'Ghost' });
+  h.destroy(); // a second dispose_vm for a VM the connection no longer holds
+  await barrier(a);
+  const frames = h.received(from);
+  assert.deepEqual(frames.map((f) => f.data && f.data.ExceptionType), ['InvalidOperationException', 'InvalidOperationException'],
+    'one exception frame for the update and one for the dispose');
+  assert.match(frames[0].data.Message, /received before request_vm/);
+  assert.match(frames[1].data.Message, /no such view model/);
+  assert.equal(JSON.stringify(h.state), before, 'the client applied nothing');
+  assert.deepEqual(h.exceptions, [], 'exceptionHandler not called for a VM the client no longer holds');
+});
+
