@@ -37,6 +37,7 @@ type appConfig struct {
 	awsRegion     string
 	secret        string
 	maxPushes     int
+	maxPerSource  int
 	credentials   aws.CredentialsProvider // demo only; nil means the SDK's default chain
 	demoHubURL    string                  // the hub URL the demo page uses; "" means this server's /ws
 }
@@ -52,6 +53,7 @@ func (c *appConfig) flags(fs *flag.FlagSet) {
 	fs.StringVar(&c.awsRegion, "aws-region", "", "AWS region signing the pushes (default: the SDK's configuration, else us-east-1)")
 	fs.StringVar(&c.secret, "integration-secret", "", "require this value in header X-Gonetify-Secret on integration calls (the template's IntegrationSecret)")
 	fs.IntVar(&c.maxPushes, "max-pushes", 1000, "pushes to the gateway in flight at once")
+	fs.IntVar(&c.maxPerSource, "max-conns-per-source", 1000, "open WebSocket connections allowed from one IP address (0: no limit)")
 }
 
 func serve(args []string) error {
@@ -94,7 +96,7 @@ func startApp(ctx context.Context, cfg appConfig, log *slog.Logger) (*app, error
 		hopts.OnGroup = func(group, conn string, joined bool) { gw.GroupHook(group, conn, joined) }
 	}
 	h := hub.New(reg, hopts)
-	wsOpts := ws.Options{ReadLimit: cfg.readLimit, SendQueue: cfg.sendQueue, Logger: log}
+	wsOpts := ws.Options{ReadLimit: cfg.readLimit, SendQueue: cfg.sendQueue, MaxPerSource: cfg.maxPerSource, Logger: log}
 	if cfg.origins != "" {
 		wsOpts.AllowedOrigins = strings.Split(cfg.origins, ",")
 	}

@@ -13,7 +13,9 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"errors"
+	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -43,6 +45,9 @@ type Options struct {
 	// any). Empty means same-origin only; requests without an Origin header
 	// (non-browser clients) are always accepted.
 	AllowedOrigins []string
+	// MaxPerSource bounds the open connections from one remote IP address;
+	// more are refused with 429. Zero means no limit.
+	MaxPerSource int
 	// Logger receives the server's logs; nil means slog.Default().
 	Logger *slog.Logger
 }
@@ -72,16 +77,17 @@ type Server struct {
 	opts     Options
 	upgrader websocket.Upgrader
 
-	mu      sync.Mutex
-	conns   map[*conn]struct{}
-	closing bool
-	wg      sync.WaitGroup
+	mu       sync.Mutex
+	conns    map[*conn]struct{}
+	bySource map[string]int
+	closing  bool
+	wg       sync.WaitGroup
 }
 
 // New returns a WebSocket server for h.
 func New(h *hub.Hub, opts Options) *Server {
 	opts.defaults()
-	s := &Server{h: h, opts: opts, conns: map[*conn]struct{}{}}
+	s := &Server{h: h, opts: opts, conns: map[*conn]struct{}{}, bySource: map[string]int{}}
 	s.upgrader = websocket.Upgrader{
 		ReadBufferSize:  1024,
 		WriteBufferSize: 1024,
@@ -107,17 +113,35 @@ func (s *Server) checkOrigin(r *http.Request) bool {
 
 // ServeHTTP upgrades the request and serves the connection until it closes.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	source, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		source = r.RemoteAddr
+	}
 	s.mu.Lock()
 	closing := s.closing
-	if !closing {
+	full := s.opts.MaxPerSource > 0 && s.bySource[source] >= s.opts.MaxPerSource
+	if !closing && !full {
 		s.wg.Add(1)
+		s.bySource[source]++
 	}
 	s.mu.Unlock()
 	if closing {
 		http.Error(w, "server is shutting down", http.StatusServiceUnavailable)
 		return
 	}
-	defer s.wg.Done()
+	if full {
+		s.opts.Logger.Warn("websocket refused: too many connections from one address", "remote", source, "limit", s.opts.MaxPerSource)
+		http.Error(w, fmt.Sprintf("too many connections from %s (limit %d): close some, or raise --max-conns-per-source", source, s.opts.MaxPerSource), http.StatusTooManyRequests)
+		return
+	}
+	defer func() {
+		s.mu.Lock()
+		if s.bySource[source]--; s.bySource[source] <= 0 {
+			delete(s.bySource, source)
+		}
+		s.mu.Unlock()
+		s.wg.Done()
+	}()
 	sock, err := s.upgrader.Upgrade(w, r, nil)
 	if err != nil {
 		s.opts.Logger.Warn("websocket upgrade refused", "remote", r.RemoteAddr, "err", err)

@@ -275,3 +275,28 @@ func TestShutdownGoingAway(t *testing.T) {
 		t.Fatalf("close code %d, want 1001", code)
 	}
 }
+
+func TestMaxPerSource(t *testing.T) {
+	_, _, url := setup(t, ws.Options{MaxPerSource: 2})
+	a, b := dial(t, url), dial(t, url)
+	_, resp, err := websocket.DefaultDialer.Dial(url, nil)
+	if err == nil || resp == nil || resp.StatusCode != 429 {
+		t.Fatalf("third connection: err %v, resp %v; want 429", err, resp)
+	}
+	// The two admitted ones still work; closing one admits a new one.
+	send(t, a, request)
+	read(t, a)
+	_ = b.Close()
+	deadline := time.Now().Add(3 * time.Second)
+	for {
+		c, _, err := websocket.DefaultDialer.Dial(url, nil)
+		if err == nil {
+			_ = c.Close()
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("slot not freed: %v", err)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
