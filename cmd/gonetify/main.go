@@ -20,6 +20,7 @@ const usage = `gonetify: a Go server for dotNetify apps.
 
 Usage:
   gonetify serve [flags]     run the example app (hub at /ws, demo page at /)
+  gonetify gateway [flags]   run a local API Gateway WebSocket API from a CloudFormation template
   gonetify version           print the version
 
 Run "gonetify COMMAND -h" for a command's flags.
@@ -34,6 +35,8 @@ func main() {
 	switch os.Args[1] {
 	case "serve":
 		err = serve(os.Args[2:])
+	case "gateway":
+		err = gatewayCmd(os.Args[2:])
 	case "version", "--version", "-v":
 		fmt.Println("gonetify", version)
 	case "help", "-h", "--help":

@@ -1,0 +1,219 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/signal"
+	"sort"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/gonetify/gonetify/deploy/cloudformation"
+	"github.com/gonetify/gonetify/gateway"
+)
+
+// multiFlag collects a repeatable flag's values.
+type multiFlag []string
+
+func (m *multiFlag) String() string { return strings.Join(*m, ",") }
+
+func (m *multiFlag) Set(v string) error {
+	*m = append(*m, v)
+	return nil
+}
+
+// gatewayCmd runs `gonetify gateway`: the local Amazon API Gateway
+// WebSocket emulator configured from a CloudFormation template.
+func gatewayCmd(args []string) error {
+	fs := flag.NewFlagSet("gateway", flag.ContinueOnError)
+	fs.Usage = func() {
+		fmt.Fprint(fs.Output(), `Usage: gonetify gateway [flags]
+
+Runs a local emulator of the Amazon API Gateway WebSocket API described by a
+CloudFormation template (default: gonetify's deploy/cloudformation/gonetify.yaml).
+Clients connect to the WebSocket URL; the app server pushes to the Connection
+URL with SigV4-signed requests (service execute-api).
+
+Example:
+  gonetify gateway --param AppServerUrl=http://127.0.0.1:8080 \
+    --param IntegrationSecret=change-me-0123456789 --credentials AKIDLOCAL:secretlocal
+
+Flags:
+`)
+		fs.PrintDefaults()
+	}
+	var params, creds multiFlag
+	template := fs.String("template", "", "CloudFormation template `file` (default: the built-in gonetify.yaml)")
+	fs.Var(&params, "param", "template parameter `KEY=VALUE` (repeatable; AWS::Region etc. override pseudo parameters)")
+	stage := fs.String("stage", "", "stage `name` (default: the template's StageName)")
+	region := fs.String("region", "", "AWS `region` for SigV4 checks and URLs (default: $AWS_REGION, else us-east-1)")
+	addr := fs.String("addr", "127.0.0.1:8081", "listen address `host:port`")
+	fs.Var(&creds, "credentials", "accepted @connections key `KEYID:SECRET` (repeatable; default $AWS_ACCESS_KEY_ID:$AWS_SECRET_ACCESS_KEY)")
+	maxMessage := fs.Int64("max-message", gateway.DefaultMaxMessageBytes, "largest client message in `bytes`; bigger closes with 1009")
+	maxFrame := fs.Int("max-frame", gateway.DefaultMaxFrameBytes, "largest WebSocket frame payload in `bytes`; bigger client frames close with 1009")
+	maxPost := fs.Int64("max-post", gateway.DefaultMaxPostBytes, "largest @connections POST body in `bytes`; bigger answers 413")
+	idle := fs.Duration("idle-timeout", gateway.DefaultIdleTimeout, "close connections without client messages for this `duration`")
+	maxDuration := fs.Duration("max-duration", gateway.DefaultMaxConnectionDuration, "close any connection after this `duration`")
+	intTimeout := fs.Duration("integration-timeout", gateway.DefaultIntegrationTimeout, "cap on every integration call (`duration`)")
+	connectRate := fs.Float64("connect-rate", gateway.DefaultConnectRate, "new connections accepted per `second`; beyond, the handshake answers 429")
+	sendQueue := fs.Int("send-queue", gateway.DefaultSendQueue, "frames queued per connection; when full, @connections POST answers 429")
+	skew := fs.Duration("clock-skew", gateway.DefaultMaxClockSkew, "allowed SigV4 X-Amz-Date skew (`duration`)")
+	concurrent := fs.Bool("concurrent-messages", false, "call the integration for one connection's messages in parallel, as AWS does (default: in order)")
+	unreachable404 := fs.Bool("unreachable-404", false, "when the integration is unreachable, send the frame \"404\" (dotNetify's hint) instead of AWS's Internal server error frame")
+	connectAny := fs.Bool("connect-any-status", false, "accept connections whatever status the $connect integration answers (REST non-proxy behaviour; default: non-2xx refuses the handshake)")
+	logFormat := fs.String("log-format", "text", "log format: text or json")
+	debug := fs.Bool("debug", false, "log every integration call and signature failure detail")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+
+	level := slog.LevelInfo
+	if *debug {
+		level = slog.LevelDebug
+	}
+	hopts := &slog.HandlerOptions{Level: level}
+	var log *slog.Logger
+	switch *logFormat {
+	case "json":
+		log = slog.New(slog.NewJSONHandler(os.Stderr, hopts))
+	case "text":
+		log = slog.New(slog.NewTextHandler(os.Stderr, hopts))
+	default:
+		return fmt.Errorf("--log-format %q: use text or json", *logFormat)
+	}
+
+	pm := map[string]string{}
+	for _, p := range params {
+		k, v, ok := strings.Cut(p, "=")
+		if !ok || k == "" {
+			return fmt.Errorf("--param %q: use KEY=VALUE, for example --param AppServerUrl=http://127.0.0.1:8080", p)
+		}
+		pm[k] = v
+	}
+	if *region == "" {
+		*region = os.Getenv("AWS_REGION")
+	}
+	if *region != "" {
+		if _, set := pm[gateway.PseudoRegion]; !set {
+			pm[gateway.PseudoRegion] = *region
+		}
+	}
+	credMap, err := gatewayCredentials(creds)
+	if err != nil {
+		return err
+	}
+
+	var api *gateway.API
+	if *template == "" {
+		api, err = gateway.LoadTemplate(cloudformation.Template, pm)
+		if err != nil {
+			err = fmt.Errorf("built-in template: %w", err)
+		}
+	} else {
+		api, err = gateway.LoadTemplateFile(*template, pm)
+	}
+	if err != nil {
+		return err
+	}
+	g, err := gateway.New(api, gateway.Options{
+		Stage:                 *stage,
+		Credentials:           credMap,
+		Logger:                log,
+		MaxMessageBytes:       *maxMessage,
+		MaxFrameBytes:         *maxFrame,
+		MaxPostBytes:          *maxPost,
+		IdleTimeout:           *idle,
+		MaxConnectionDuration: *maxDuration,
+		IntegrationTimeout:    *intTimeout,
+		ConnectRate:           *connectRate,
+		SendQueue:             *sendQueue,
+		MaxClockSkew:          *skew,
+		ConcurrentMessages:    *concurrent,
+		UnreachableAs404:      *unreachable404,
+		ConnectIgnoresStatus:  *connectAny,
+	})
+	if err != nil {
+		return err
+	}
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	srv, err := gateway.Listen(g, *addr)
+	if err != nil {
+		return err
+	}
+	routes := make([]string, 0, len(api.Routes))
+	for k, r := range api.Routes {
+		target := "(no integration)"
+		if r.Integration != nil {
+			target = r.Integration.URI
+		}
+		routes = append(routes, k+" -> "+target)
+	}
+	sort.Strings(routes)
+	var shown []string
+	for _, name := range sortedParamNames(api) {
+		shown = append(shown, api.Parameters[name].String())
+	}
+	keys := make([]string, 0, len(credMap))
+	for k := range credMap {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	log.Info("gateway emulator running", "api", api.ID, "region", api.Region, "stage", g.Stage(),
+		"routes", strings.Join(routes, "; "), "params", strings.Join(shown, " "), "accessKeyIds", strings.Join(keys, ","))
+	fmt.Printf("WebSocket URL: %s\n", srv.WebSocketURL())
+	fmt.Printf("Connection URL: %s\n", srv.ConnectionURL())
+
+	select {
+	case <-ctx.Done():
+	case err := <-srv.Done():
+		if err != nil {
+			return fmt.Errorf("gateway server stopped: %w", err)
+		}
+		return nil
+	}
+	log.Info("shutting down: closing connections and sending $disconnect")
+	sctx, cancel := context.WithTimeout(context.Background(), *intTimeout+5*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		return err
+	}
+	log.Info("stopped")
+	return nil
+}
+
+// gatewayCredentials parses KEYID:SECRET values, falling back to the AWS
+// environment variables.
+func gatewayCredentials(values []string) (map[string]string, error) {
+	m := map[string]string{}
+	for _, c := range values {
+		id, secret, ok := strings.Cut(c, ":")
+		if !ok || id == "" || secret == "" {
+			return nil, errors.New("--credentials needs KEYID:SECRET (the access key id and secret the app server signs with)")
+		}
+		m[id] = secret
+	}
+	if len(m) == 0 {
+		id, secret := os.Getenv("AWS_ACCESS_KEY_ID"), os.Getenv("AWS_SECRET_ACCESS_KEY")
+		if id == "" || secret == "" {
+			return nil, errors.New("no credentials for the @connections API: pass --credentials KEYID:SECRET (any made-up pair, the same the app server signs with) or set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY")
+		}
+		m[id] = secret
+	}
+	return m, nil
+}
+
+func sortedParamNames(api *gateway.API) []string {
+	names := make([]string, 0, len(api.Parameters))
+	for n := range api.Parameters {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}
