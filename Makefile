@@ -6,9 +6,9 @@ ADDR      ?= 127.0.0.1:8080
 
 .PHONY: demo test build lint unit e2e clean
 
-## demo: build and run the example app (hub at ws://$(ADDR)/ws, demo page at http://$(ADDR)/)
+## demo: build and run the example app behind a local API Gateway emulator (open http://$(ADDR)/)
 demo: build
-	$(BIN)/gonetify serve --addr $(ADDR)
+	$(BIN)/gonetify demo --addr $(ADDR)
 
 ## test: everything CI runs (installs what it needs)
 test:

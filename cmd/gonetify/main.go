@@ -19,6 +19,7 @@ var version = "dev"
 const usage = `gonetify: a Go server for dotNetify apps.
 
 Usage:
+  gonetify demo [flags]      run the example app behind a local API Gateway (the README's demo)
   gonetify serve [flags]     run the example app (hub at /ws, demo page at /)
   gonetify gateway [flags]   run a local API Gateway WebSocket API from a CloudFormation template
   gonetify version           print the version
@@ -37,6 +38,8 @@ func main() {
 		err = serve(os.Args[2:])
 	case "gateway":
 		err = gatewayCmd(os.Args[2:])
+	case "demo":
+		err = demo(os.Args[2:])
 	case "version", "--version", "-v":
 		fmt.Println("gonetify", version)
 	case "help", "-h", "--help":
