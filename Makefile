@@ -29,8 +29,13 @@ $(BIN)/staticcheck:
 unit:
 	$(GO) test -race -count=1 ./...
 
+## e2e: the official-client suite, once on the direct hub and once through the API Gateway emulator
 e2e: build
-	cd test/e2e && npm ci --no-audit --no-fund && GONETIFY_BIN=$(BIN)/gonetify npm test
+	cd test/e2e && npm ci --no-audit --no-fund
+	@echo "== e2e: direct WebSocket hub"
+	cd test/e2e && GONETIFY_BIN=$(BIN)/gonetify npm test
+	@echo "== e2e: through gonetify gateway and the integration endpoints"
+	cd test/e2e && GONETIFY_BIN=$(BIN)/gonetify E2E_VIA=gateway npm test
 
 clean:
 	rm -rf $(BIN) test/e2e/node_modules

@@ -8,6 +8,11 @@
 //                 `node --test` run (shared by all test files).
 //   E2E_HUB_URL   ws:// URL of a hub to test instead (e.g. an API Gateway
 //                 emulator in front of gonetify). No server is started then.
+//   E2E_VIA       "gateway": run the suite through the API Gateway path: the
+//                 harness starts `gonetify serve --connection-url …` and, in
+//                 front of it, `gonetify gateway` (the emulator configured from
+//                 deploy/cloudformation/gonetify.yaml); clients connect to the
+//                 emulator's WebSocket URL.
 //   E2E_DEBUG     set to 1 to start the server with --debug and print its log.
 
 const { spawn, execFileSync } = require('node:child_process');
@@ -143,6 +148,7 @@ class Server {
     this.hubUrl = null;
     this.external = false;
     this.proc = null;
+    this.procs = [];
     this.stderr = '';
     this.exit = null;
   }
@@ -165,50 +171,83 @@ class Server {
       return this;
     }
     const bin = serverBinary();
-    const port = await freePort();
-    const addr = `127.0.0.1:${port}`;
+    const addr = `127.0.0.1:${await freePort()}`;
+    const base = `http://${addr}`;
     const args = ['serve', '--addr', addr];
     if (process.env.E2E_DEBUG) args.push('--debug');
-    this.proc = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    this.proc.stdout.on('data', (d) => (this.stderr += d));
-    this.proc.stderr.on('data', (d) => {
-      this.stderr += d;
-      if (process.env.E2E_DEBUG) process.stderr.write(d);
-    });
-    this.proc.on('exit', (code, signal) => (this.exit = { code, signal }));
+    if (process.env.E2E_VIA === 'gateway') {
+      // The API Gateway path: fresh credentials shared by the app server (which
+      // signs its pushes through the AWS SDK's environment credentials) and the
+      // emulator (which verifies them), and an integration secret.
+      const gw = `127.0.0.1:${await freePort()}`;
+      const secret = 'e2e-integration-secret-0123';
+      const env = { ...process.env, AWS_ACCESS_KEY_ID: 'AKIDGONETIFYE2E', AWS_SECRET_ACCESS_KEY: 'e2e-secret-access-key', AWS_REGION: 'us-east-1' };
+      args.push('--connection-url', `http://${gw}/prod/@connections`, '--integration-secret', secret);
+      this.spawn(bin, args, env, '');
+      await this.waitHTTP(`${base}/healthz`, (code) => code === 200, bin, args);
+      const gargs = ['gateway', '--addr', gw, '--stage', 'prod', '--param', `AppServerUrl=${base}`,
+        '--param', `IntegrationSecret=${secret}`, '--credentials', 'AKIDGONETIFYE2E:e2e-secret-access-key'];
+      if (process.env.E2E_DEBUG) gargs.push('--debug');
+      this.spawn(bin, gargs, env, '[gateway] ');
+      // A plain GET on the stage answers 426 (Upgrade Required) once it listens.
+      await this.waitHTTP(`http://${gw}/prod`, (code) => code === 426, bin, gargs);
+      this.hubUrl = `ws://${gw}/prod`;
+    } else {
+      this.spawn(bin, args, process.env, '');
+      await this.waitHTTP(`${base}/healthz`, (code) => code === 200, bin, args);
+      this.hubUrl = `ws://${addr}/ws`;
+    }
+    this.httpBase = base;
+    return this;
+  }
+
+  /** Starts one child process whose output joins the captured log. */
+  spawn(bin, args, env, prefix) {
+    const proc = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'], env });
+    const onData = (d) => {
+      const text = prefix ? String(d).replace(/^(?=.)/gm, prefix) : String(d);
+      this.stderr += text;
+      if (process.env.E2E_DEBUG) process.stderr.write(text);
+    };
+    proc.stdout.on('data', onData);
+    proc.stderr.on('data', onData);
+    proc.on('exit', (code, signal) => (this.exit = this.exit || { code, signal, prefix }));
     // Never leave a server behind, even if this process dies early.
-    const proc = this.proc;
     process.once('exit', () => proc.exitCode === null && proc.signalCode === null && proc.kill('SIGKILL'));
-    const base = `http://${addr}`;
+    this.procs.push(proc);
+    this.proc = this.procs[0];
+  }
+
+  async waitHTTP(url, ok, bin, args) {
     const deadline = Date.now() + 10000;
     for (;;) {
       if (this.exit) {
-        throw new Error(`gonetify exited before it was healthy (${short(this.exit)}): ${bin} ${args.join(' ')}\nserver log:\n${this.logTail()}`);
+        throw new Error(`gonetify exited before it was ready (${short(this.exit)}): ${bin} ${args.join(' ')}\nlog:\n${this.logTail()}`);
       }
       try {
-        if ((await httpGet(base + '/healthz', 500)) === 200) break;
+        if (ok(await httpGet(url, 500))) return;
       } catch {
         /* not listening yet */
       }
       if (Date.now() > deadline) {
         await this.stop();
-        throw new Error(`timed out waiting for GET ${base}/healthz = 200\nserver log:\n${this.logTail()}`);
+        throw new Error(`timed out waiting for GET ${url}\nlog:\n${this.logTail()}`);
       }
       await sleep(25);
     }
-    this.hubUrl = `ws://${addr}/ws`;
-    this.httpBase = base;
-    return this;
   }
 
   async stop() {
-    if (!this.proc || this.exit) return;
-    const exited = new Promise((r) => this.proc.once('exit', r));
-    this.proc.kill('SIGTERM');
-    const t = setTimeout(() => this.proc.kill('SIGKILL'), 3000);
-    await exited;
-    clearTimeout(t);
+    for (const proc of this.procs.slice().reverse()) {
+      if (proc.exitCode !== null || proc.signalCode !== null) continue;
+      const exited = new Promise((r) => proc.once('exit', r));
+      proc.kill('SIGTERM');
+      const t = setTimeout(() => proc.kill('SIGKILL'), 3000);
+      await exited;
+      clearTimeout(t);
+    }
   }
+
 }
 
 // ------------------------------------------------------------------- client
@@ -507,4 +546,4 @@ async function barrier(client) {
   await h.waitFrame((d) => d.ClickCount === n, `barrier ClickCount=${n}`, from);
 }
 
-module.exports = { Server, Client, VMHandle, waitFor, sleep, short, useServer, barrier, loadDotnetify, REPO_ROOT };
+module.exports = { Server, Client, VMHandle, waitFor, sleep, short, useServer, barrier, loadDotnetify, serverBinary, freePort, REPO_ROOT };
