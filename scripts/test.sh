@@ -16,6 +16,23 @@ need go "install Go 1.26 (https://go.dev/dl) and put it on PATH"
 need node "install Node.js 20 and npm (apt-get install nodejs npm)"
 need npm "install npm (apt-get install npm)"
 
+step "services: redis-server"
+if ! command -v redis-server >/dev/null 2>&1; then
+  echo "installing redis-server (Debian package)…"
+  if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi
+  $SUDO apt-get update -qq && $SUDO apt-get install -y -qq redis-server >/dev/null \
+    || { echo "could not install redis-server: install it (apt-get install redis-server) and re-run" >&2; exit 1; }
+fi
+REDIS_PORT=${GONETIFY_TEST_REDIS_PORT:-6399}
+REDIS_DIR=$(mktemp -d)
+redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save "" --appendonly no --dir "$REDIS_DIR" \
+  --daemonize yes --pidfile "$REDIS_DIR/redis.pid" --logfile "$REDIS_DIR/redis.log"
+trap 'kill "$(cat "$REDIS_DIR/redis.pid" 2>/dev/null)" 2>/dev/null || true; rm -rf "$REDIS_DIR"' EXIT
+for _ in $(seq 50); do redis-cli -p "$REDIS_PORT" ping >/dev/null 2>&1 && break; sleep 0.1; done
+redis-cli -p "$REDIS_PORT" ping >/dev/null || { echo "redis-server did not start on port $REDIS_PORT: see $REDIS_DIR/redis.log" >&2; exit 1; }
+export GONETIFY_TEST_REDIS="redis://127.0.0.1:$REDIS_PORT/0"
+echo "redis-server on $GONETIFY_TEST_REDIS"
+
 step "lint: gofmt, go vet, staticcheck"
 make --no-print-directory lint
 

@@ -1,0 +1,221 @@
+// Package redisstore is a [store.Store] on Redis (ElastiCache in AWS), so
+// that a restarted app server, or several behind one API Gateway, share the
+// live connections, the VMs each holds with their arguments, and groups.
+//
+// Keys (Prefix defaults to "gonetify:"):
+//
+//	{prefix}active          sorted set: connection id -> last activity (unix ms)
+//	{prefix}conn:{id}       hash: vmId -> raw vmArgs
+//	{prefix}group:{name}    set of connection ids
+//
+// Every key a connection touches slides its expiry (default 2 h, API
+// Gateway's maximum connection life).
+package redisstore
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/gonetify/gonetify/store"
+)
+
+// Options configure a [Store].
+type Options struct {
+	// Prefix starts every key. Default "gonetify:".
+	Prefix string
+	// Expiry is the sliding lifetime of a connection's entries. Default 2h.
+	Expiry time.Duration
+}
+
+// Store implements store.Store on a go-redis client.
+type Store struct {
+	rdb    redis.UniversalClient
+	prefix string
+	expiry time.Duration
+}
+
+var _ store.Store = (*Store)(nil)
+
+// New returns a store using rdb.
+func New(rdb redis.UniversalClient, opts Options) *Store {
+	if opts.Prefix == "" {
+		opts.Prefix = "gonetify:"
+	}
+	if opts.Expiry <= 0 {
+		opts.Expiry = 2 * time.Hour
+	}
+	return &Store{rdb: rdb, prefix: opts.Prefix, expiry: opts.Expiry}
+}
+
+// Open connects to the Redis server of a URL (redis://[:password@]host:port[/db])
+// and checks that it answers.
+func Open(ctx context.Context, url string, opts Options) (*Store, error) {
+	o, err := redis.ParseURL(url)
+	if err != nil {
+		return nil, fmt.Errorf("redis URL %q: %w (want redis://host:port[/db])", url, err)
+	}
+	rdb := redis.NewClient(o)
+	if err := rdb.Ping(ctx).Err(); err != nil {
+		_ = rdb.Close()
+		return nil, fmt.Errorf("redis at %s does not answer: %w (is redis-server running? start it or fix --redis)", o.Addr, err)
+	}
+	return New(rdb, opts), nil
+}
+
+// Client returns the underlying Redis client.
+func (s *Store) Client() redis.UniversalClient { return s.rdb }
+
+func (s *Store) activeKey() string        { return s.prefix + "active" }
+func (s *Store) connKey(id string) string { return s.prefix + "conn:" + id }
+func (s *Store) groupKey(n string) string { return s.prefix + "group:" + n }
+func now() float64                        { return float64(time.Now().UnixMilli()) }
+func (s *Store) cutoff() string           { return strconv.FormatInt(time.Now().Add(-s.expiry).UnixMilli(), 10) }
+func (s *Store) touch(p redis.Pipeliner, id string) {
+	p.ZAdd(context.Background(), s.activeKey(), redis.Z{Score: now(), Member: id})
+}
+
+// AddConnection implements store.Store.
+func (s *Store) AddConnection(ctx context.Context, id string) error {
+	_, err := s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
+		p.ZAdd(ctx, s.activeKey(), redis.Z{Score: now(), Member: id})
+		p.Expire(ctx, s.connKey(id), s.expiry)
+		return nil
+	})
+	return err
+}
+
+// RemoveConnection implements store.Store. Group memberships are pruned
+// lazily: Group only lists live connections.
+func (s *Store) RemoveConnection(ctx context.Context, id string) error {
+	_, err := s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
+		p.ZRem(ctx, s.activeKey(), id)
+		p.Del(ctx, s.connKey(id))
+		return nil
+	})
+	return err
+}
+
+// Connections implements store.Store: those active within the expiry.
+func (s *Store) Connections(ctx context.Context) ([]string, error) {
+	if err := s.rdb.ZRemRangeByScore(ctx, s.activeKey(), "-inf", "("+s.cutoff()).Err(); err != nil {
+		return nil, err
+	}
+	ids, err := s.rdb.ZRange(ctx, s.activeKey(), 0, -1).Result()
+	sort.Strings(ids)
+	return ids, err
+}
+
+// AddVM implements store.Store: a vmId already recorded keeps its args.
+func (s *Store) AddVM(ctx context.Context, connID string, vm store.VMInfo) error {
+	_, err := s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
+		p.HSetNX(ctx, s.connKey(connID), vm.VMID, vm.VMArgs)
+		p.Expire(ctx, s.connKey(connID), s.expiry)
+		p.ZAdd(ctx, s.activeKey(), redis.Z{Score: now(), Member: connID})
+		return nil
+	})
+	return err
+}
+
+// RemoveVM implements store.Store: vmID and its sub-VMs ("vmID.…").
+func (s *Store) RemoveVM(ctx context.Context, connID, vmID string) error {
+	keys, err := s.rdb.HKeys(ctx, s.connKey(connID)).Result()
+	if err != nil {
+		return err
+	}
+	var del []string
+	for _, k := range keys {
+		if k == vmID || strings.HasPrefix(k, vmID+".") {
+			del = append(del, k)
+		}
+	}
+	if len(del) == 0 {
+		return nil
+	}
+	return s.rdb.HDel(ctx, s.connKey(connID), del...).Err()
+}
+
+// VMs implements store.Store, sorted by vmId (masters before children).
+func (s *Store) VMs(ctx context.Context, connID string) ([]store.VMInfo, error) {
+	m, err := s.rdb.HGetAll(ctx, s.connKey(connID)).Result()
+	if err != nil {
+		return nil, err
+	}
+	out := make([]store.VMInfo, 0, len(m))
+	for id, args := range m {
+		out = append(out, store.VMInfo{VMID: id, VMArgs: args})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].VMID < out[j].VMID })
+	return out, nil
+}
+
+// Touch implements store.Store: slides the connection's expiry.
+func (s *Store) Touch(ctx context.Context, connID string) error {
+	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		s.touch(p, connID)
+		p.Expire(ctx, s.connKey(connID), s.expiry)
+		return nil
+	})
+	return err
+}
+
+// AddToGroup implements store.Store.
+func (s *Store) AddToGroup(ctx context.Context, group, connID string) error {
+	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		p.SAdd(ctx, s.groupKey(group), connID)
+		p.Expire(ctx, s.groupKey(group), s.expiry)
+		return nil
+	})
+	return err
+}
+
+// RemoveFromGroup implements store.Store.
+func (s *Store) RemoveFromGroup(ctx context.Context, group, connID string) error {
+	return s.rdb.SRem(ctx, s.groupKey(group), connID).Err()
+}
+
+// Group implements store.Store: members that are live connections; dead
+// ones are pruned from the set.
+func (s *Store) Group(ctx context.Context, group string) ([]string, error) {
+	members, err := s.rdb.SMembers(ctx, s.groupKey(group)).Result()
+	if err != nil || len(members) == 0 {
+		return nil, err
+	}
+	cmds, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		for _, m := range members {
+			p.ZScore(ctx, s.activeKey(), m)
+		}
+		return nil
+	})
+	if err != nil && err != redis.Nil {
+		return nil, err
+	}
+	cut, _ := strconv.ParseFloat(s.cutoff(), 64)
+	var live, dead []string
+	for i, c := range cmds {
+		score, err := c.(*redis.FloatCmd).Result()
+		if err == nil && score >= cut {
+			live = append(live, members[i])
+		} else {
+			dead = append(dead, members[i])
+		}
+	}
+	if len(dead) > 0 {
+		s.rdb.SRem(ctx, s.groupKey(group), toAny(dead)...)
+	}
+	sort.Strings(live)
+	return live, nil
+}
+
+func toAny(s []string) []any {
+	out := make([]any, len(s))
+	for i, v := range s {
+		out[i] = v
+	}
+	return out
+}
