@@ -27,6 +27,9 @@ type Options struct {
 	// LiveChartInterval is LiveChartVM's default tick; 0 means one second.
 	// A client can pick its own with $vmArg {"Interval": milliseconds}.
 	LiveChartInterval time.Duration
+	// SecureDataInterval is how often SecurePageVM pushes SecureData;
+	// 0 means one second.
+	SecureDataInterval time.Duration
 	// Logger receives the examples' logs; nil means slog.Default().
 	Logger *slog.Logger
 }
@@ -37,6 +40,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.LiveChartInterval <= 0 {
 		o.LiveChartInterval = time.Second
+	}
+	if o.SecureDataInterval <= 0 {
+		o.SecureDataInterval = time.Second
 	}
 	if o.Logger == nil {
 		o.Logger = slog.Default()
@@ -51,7 +57,12 @@ var Names = []string{
 	"MasterDetails", "MasterList", "Details",
 }
 
-// Register adds every example VM to reg with default [Options].
+// SecureNames lists the VMs [Register] adds that need an authenticated
+// user: the hub must run the auth package's JWT middleware and
+// AuthorizeFilter, then [AccessTokenFilter].
+var SecureNames = []string{"SecurePageVM", "AdminSecurePageVM"}
+
+// Register adds every example VM (Names and SecureNames) to reg with default [Options].
 func Register(reg *vm.Registry) { RegisterWith(reg, Options{}) }
 
 // RegisterWith adds every example VM to reg, configured by opts.
@@ -74,4 +85,6 @@ func RegisterWith(reg *vm.Registry, opts Options) {
 	add("MasterDetails", func() vm.VM { return NewMasterDetailsVM(o.Logger) })
 	add("MasterList", func() vm.VM { return NewMasterListVM() })
 	add("Details", func() vm.VM { return NewDetailsVM() })
+	add("SecurePageVM", func() vm.VM { return NewSecurePageVM(o.SecureDataInterval) })
+	add("AdminSecurePageVM", func() vm.VM { return &AdminSecurePageVM{} })
 }

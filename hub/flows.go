@@ -3,6 +3,7 @@ package hub
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"reflect"
 	"sort"
@@ -18,6 +19,9 @@ func (c *Conn) request(vmID string, rawArgs json.RawMessage) error {
 	if err != nil {
 		return err
 	}
+	if err := c.h.checkDepth(c, vmID, "vmArgs", args); err != nil {
+		return err
+	}
 	entries, err := orderedObject(args)
 	if err != nil {
 		return badArg("vmArgs: %v", err)
@@ -31,24 +35,55 @@ func (c *Conn) request(vmID string, rawArgs json.RawMessage) error {
 			hasVMArg = true
 			vmArg = e.Value
 		case "$headers":
-			c.headers = e.Value
+			c.setHeaders(e.Value)
 		default:
 			rest = append(rest, e)
 		}
 	}
-	var init []vm.PathValue
-	if hasVMArg {
-		if v := bytes.TrimSpace(vmArg); len(v) > 0 && string(v) != "null" {
-			if v[0] != '{' {
-				return badArg("$vmArg must be a JSON object")
+	if !c.h.piped {
+		var init []vm.PathValue
+		if hasVMArg {
+			if init, err = vmArgEntries(vmArg); err != nil {
+				return err
 			}
-			if init, err = orderedObject(v); err != nil {
-				return badArg("$vmArg: %v", err)
-			}
+		} else {
+			init = rest
 		}
-	} else {
-		init = rest
+		return c.requestVM(nil, vmID, init)
 	}
+	data := vmArg
+	if !hasVMArg && len(rest) > 0 {
+		data = encodeObject(rest)
+	}
+	x := c.newContext(RequestVM, vmID, data)
+	return c.h.middlewares(x, func() error {
+		init, err := vmArgEntries(x.Data)
+		if err != nil {
+			return err
+		}
+		return c.requestVM(x, vmID, init)
+	})
+}
+
+// vmArgEntries decodes a $vmArg object (nil or null: none).
+func vmArgEntries(raw json.RawMessage) ([]vm.PathValue, error) {
+	v := bytes.TrimSpace(raw)
+	if len(v) == 0 || string(v) == "null" {
+		return nil, nil
+	}
+	if v[0] != '{' {
+		return nil, badArg("$vmArg must be a JSON object")
+	}
+	init, err := orderedObject(v)
+	if err != nil {
+		return nil, badArg("$vmArg: %v", err)
+	}
+	return init, nil
+}
+
+// requestVM creates (or finds) the VM and sends its full state; x is the
+// pipeline context, nil without a pipeline. c.mu is held.
+func (c *Conn) requestVM(x *Context, vmID string, init []vm.PathValue) error {
 	// A "namespace" key picks the type by its full name and is not applied.
 	typePrefix := ""
 	for i, e := range init {
@@ -63,14 +98,19 @@ func (c *Conn) request(vmID string, rawArgs json.RawMessage) error {
 	}
 
 	if e := c.vms[vmID]; e != nil {
-		return c.sendFull(vmID, e.inst)
+		_, err := c.h.filter(x, e.inst, func() error { return c.sendFull(vmID, e.inst) })
+		return err
+	}
+	if max := c.h.limits.vms; max > 0 && len(c.vms) >= max {
+		c.h.log.Warn("client over the view-model limit", "conn", c.info.ID, "vm", vmID, "limit", max)
+		return limitError("too many view models on this connection: %d is the server's limit (hub.Options.MaxVMsPerConn); dispose view models you no longer use", max)
 	}
 	id := vm.ParseID(vmID)
 	if id.Type == "" {
 		return badArg("%q is not a valid vmId", vmID)
 	}
-	e, err := c.create(id, typePrefix+id.Type, init)
-	if err != nil {
+	e, err := c.create(x, id, typePrefix+id.Type, init)
+	if err != nil || e == nil {
 		return err
 	}
 	// A new VM's pending changes are covered by its full state; a shared
@@ -79,11 +119,13 @@ func (c *Conn) request(vmID string, rawArgs json.RawMessage) error {
 	if e.group != nil {
 		state, err = e.inst.FullState()
 	}
+	if err == nil {
+		err = c.respond(vmID, e.inst, state)
+	}
 	if err != nil {
 		c.h.release(c, e)
 		return err
 	}
-	c.send(vmID, state)
 	c.vms[vmID] = e
 	if e.group == nil {
 		e.inst.SetPusher(c)
@@ -96,22 +138,23 @@ func (c *Conn) sendFull(vmID string, inst *vm.Instance) error {
 	if err != nil {
 		return err
 	}
-	c.send(vmID, state)
-	return nil
+	return c.respond(vmID, inst, state)
 }
 
 // create makes the VM for id on this connection, or joins the multicast
-// instance it shares. init are the $vmArg values to apply to a new VM.
-func (c *Conn) create(id vm.ID, typeName string, init []vm.PathValue) (*entry, error) {
+// instance it shares. init are the $vmArg values to apply to a new VM. The
+// VM filters run around its set-up (or before joining a multicast VM); a
+// filter halting the call gives (nil, nil).
+func (c *Conn) create(x *Context, id vm.ID, typeName string, init []vm.PathValue) (*entry, error) {
 	h := c.h
-	ctx := c.ctx()
+	ctx := c.vmCtx(x)
 	var master *entry
 	if id.Master != "" {
 		master = c.vms[id.Master]
 		if master == nil {
 			mid := vm.ParseID(id.Master)
 			var err error
-			if master, err = c.create(mid, mid.Type, nil); err != nil {
+			if master, err = c.create(x, mid, mid.Type, nil); err != nil || master == nil {
 				return nil, err
 			}
 			c.vms[id.Master] = master
@@ -120,6 +163,7 @@ func (c *Conn) create(id vm.ID, typeName string, init []vm.PathValue) (*entry, e
 			}
 		}
 	}
+	var setupVM func(inst *vm.Instance) error
 	newInst := func() (*vm.Instance, error) {
 		if master != nil {
 			var sub vm.VM
@@ -136,6 +180,13 @@ func (c *Conn) create(id vm.ID, typeName string, init []vm.PathValue) (*entry, e
 		return h.reg.New(ctx, typeName, id)
 	}
 	setup := func(inst *vm.Instance) error {
+		ran, err := h.filter(x, inst, func() error { return setupVM(inst) })
+		if err == nil && !ran {
+			err = errHalted
+		}
+		return err
+	}
+	setupVM = func(inst *vm.Instance) error {
 		if len(init) > 0 {
 			if err := inst.Apply(ctx, init); err != nil {
 				return err
@@ -175,6 +226,9 @@ func (c *Conn) create(id vm.ID, typeName string, init []vm.PathValue) (*entry, e
 		if g == nil {
 			break
 		}
+		if ran, err := h.filter(x, g.inst, func() error { return nil }); err != nil || !ran {
+			return nil, err
+		}
 		if h.join(g, c.info.ID, id.Full) {
 			return &entry{id: id, inst: g.inst, group: g}, nil
 		}
@@ -188,14 +242,14 @@ func (c *Conn) create(id vm.ID, typeName string, init []vm.PathValue) (*entry, e
 	if !inst.Multicast() {
 		if err := setup(inst); err != nil {
 			inst.Dispose()
-			return nil, err
+			return nil, unhalted(err)
 		}
 		h.liveVMs.Add(1)
 		return &entry{id: id, inst: inst}, nil
 	}
 	if err := setup(inst); err != nil {
 		inst.Dispose()
-		return nil, err
+		return nil, unhalted(err)
 	}
 	h.liveVMs.Add(1)
 	g := &group{h: h, key: key, name: inst.GroupName(ctx), inst: inst, members: map[string]string{}}
@@ -217,10 +271,21 @@ func (h *Hub) newUnicast(id vm.ID, newInst func() (*vm.Instance, error), setup f
 	}
 	if err := setup(inst); err != nil {
 		inst.Dispose()
-		return nil, err
+		return nil, unhalted(err)
 	}
 	h.liveVMs.Add(1)
 	return &entry{id: id, inst: inst}, nil
+}
+
+// errHalted marks a VM set-up that a filter halted.
+var errHalted = errors.New("halted by a filter")
+
+// unhalted turns errHalted into nil: a halted call sends nothing.
+func unhalted(err error) error {
+	if errors.Is(err, errHalted) {
+		return nil
+	}
+	return err
 }
 
 // update runs the update_vm flow and the action-reaction cycle (§5.5).
@@ -232,25 +297,53 @@ func (c *Conn) update(vmID string, rawValue json.RawMessage) error {
 	if obj == nil {
 		return badArg("update_vm for %q has no value", vmID)
 	}
+	if err := c.h.checkDepth(c, vmID, "value", obj); err != nil {
+		return err
+	}
 	entries, err := orderedObject(obj)
 	if err != nil {
 		return badArg("value: %v", err)
 	}
 	for i, e := range entries {
 		if e.Path == "$headers" { // an in-band header (token) refresh
-			c.headers = e.Value
+			c.setHeaders(e.Value)
 			entries = append(entries[:i:i], entries[i+1:]...)
 			if len(entries) == 0 {
 				return nil
 			}
+			obj = encodeObject(entries)
 			break
 		}
 	}
-	e := c.vms[vmID]
-	if e == nil {
-		return &vm.Exception{Type: "InvalidOperationException", Message: fmt.Sprintf("update_vm for %q received before request_vm", vmID)}
+	if !c.h.piped {
+		e := c.vms[vmID]
+		if e == nil {
+			return notRequested(vmID)
+		}
+		return c.applyUpdate(nil, vmID, e, entries)
 	}
-	if err := e.inst.Apply(c.ctx(), entries); err != nil {
+	x := c.newContext(UpdateVM, vmID, obj)
+	return c.h.middlewares(x, func() error {
+		entries, err := orderedObject(bytes.TrimSpace(x.Data))
+		if err != nil {
+			return badArg("value: %v", err)
+		}
+		e := c.vms[vmID]
+		if e == nil {
+			return notRequested(vmID)
+		}
+		_, err = c.h.filter(x, e.inst, func() error { return c.applyUpdate(x, vmID, e, entries) })
+		return err
+	})
+}
+
+func notRequested(vmID string) error {
+	return &vm.Exception{Type: "InvalidOperationException", Message: fmt.Sprintf("update_vm for %q received before request_vm", vmID)}
+}
+
+// applyUpdate applies entries to the VM and sends the reaction.
+func (c *Conn) applyUpdate(x *Context, vmID string, e *entry, entries []vm.PathValue) error {
+	if err := e.inst.Apply(c.vmCtx(x), entries); err != nil {
 		return err
 	}
 	changes, err := e.inst.TakeChanges()
@@ -265,13 +358,13 @@ func (c *Conn) update(vmID string, rawValue json.RawMessage) error {
 		v, ok := sent[ch.Key]
 		return ok && jsonEqual(v, ch.Value)
 	})
-	if reaction != nil {
-		c.send(vmID, reaction)
-	}
 	if e.group != nil {
 		if all := vm.EncodeChanges(changes, nil); all != nil {
-			e.group.broadcast(c.info.ID, all)
+			e.group.broadcast(c, c.info.ID, all)
 		}
+	}
+	if reaction != nil {
+		return c.respond(vmID, e.inst, reaction)
 	}
 	return nil
 }
@@ -290,6 +383,14 @@ func jsonEqual(a, b json.RawMessage) bool {
 
 // dispose runs the dispose_vm flow (§5.9): the VM and its sub-VMs go.
 func (c *Conn) dispose(vmID string) error {
+	if !c.h.piped {
+		return c.disposeVM(vmID)
+	}
+	return c.h.middlewares(c.newContext(DisposeVM, vmID, nil), func() error { return c.disposeVM(vmID) })
+}
+
+// disposeVM disposes vmID and its sub-VMs. c.mu is held.
+func (c *Conn) disposeVM(vmID string) error {
 	if c.vms[vmID] == nil {
 		return &vm.Exception{Type: "InvalidOperationException", Message: fmt.Sprintf("dispose_vm for %q: no such view model on this connection", vmID)}
 	}
@@ -318,7 +419,7 @@ func (h *Hub) release(c *Conn, e *entry) {
 	if e.group != nil {
 		e.group.inst.Leave(c.ctx())
 		if !h.leave(e.group, c.info.ID) {
-			e.group.broadcast(c.info.ID, nil) // what OnLeave changed
+			e.group.broadcast(c, c.info.ID, nil) // what OnLeave changed
 		}
 		return
 	}
@@ -389,7 +490,7 @@ func (h *Hub) leave(g *group, connID string) bool {
 }
 
 // Push implements vm.Pusher for a multicast VM: PushUpdates broadcasts.
-func (g *group) Push(*vm.Instance) { g.broadcast("", nil) }
+func (g *group) Push(*vm.Instance) { g.broadcast(nil, "", nil) }
 
 // Send implements vm.Pusher: a multicast VM sends to chosen connections.
 func (g *group) Send(_ *vm.Instance, connIDs []string, data []byte) {
@@ -403,13 +504,15 @@ func (g *group) Send(_ *vm.Instance, connIDs []string, data []byte) {
 	}
 	g.mu.Unlock()
 	for i, id := range connIDs {
-		g.h.sendTo([]string{id}, vmIDs[i], data)
+		g.h.sendTo(g.inst, []string{id}, vmIDs[i], data)
 	}
 }
 
 // broadcast sends data (or, when nil, the VM's pending changes) to every
 // member except the connection except. Each distinct frame is encoded once.
-func (g *group) broadcast(except string, data []byte) {
+// The response pipeline runs once, for the connection by that triggered
+// the broadcast (nil for a timer).
+func (g *group) broadcast(by *Conn, except string, data []byte) {
 	if data == nil {
 		changes, err := g.inst.TakeChanges()
 		if err != nil {
@@ -417,6 +520,12 @@ func (g *group) broadcast(except string, data []byte) {
 			return
 		}
 		if data = vm.EncodeChanges(changes, nil); data == nil {
+			return
+		}
+	}
+	if g.h.piped {
+		var err error
+		if data, err = g.respond(by, data); err != nil || data == nil {
 			return
 		}
 	}
@@ -474,4 +583,36 @@ func (h *Hub) lockKey(key string) (unlock func()) {
 type keyMutex struct {
 	mu   sync.Mutex
 	refs int
+}
+
+// respond runs the response pipeline of a broadcast once, in the context
+// of the connection by (nil: none), and returns the data to send (nil: the
+// pipeline halted or failed).
+func (g *group) respond(by *Conn, data []byte) ([]byte, error) {
+	vmID := g.inst.ID().Full
+	var x *Context
+	if by != nil {
+		g.mu.Lock()
+		if id := g.members[by.info.ID]; id != "" {
+			vmID = id
+		}
+		g.mu.Unlock()
+		x = by.newContext(ResponseVM, vmID, data)
+	} else {
+		x = &Context{CallType: ResponseVM, VMID: vmID, Data: data, PipelineData: map[string]any{}}
+	}
+	x.PipelineData["$groupName"] = g.name
+	var out []byte
+	err := g.h.middlewares(x, func() error {
+		_, err := g.h.filter(x, g.inst, func() error { out = x.Data; return nil })
+		return err
+	})
+	if err != nil {
+		g.h.log.Warn("multicast push refused by the pipeline", "vm", vmID, "err", err)
+		if by != nil {
+			by.sendError(vmID, err)
+		}
+		return nil, err
+	}
+	return out, nil
 }

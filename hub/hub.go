@@ -18,6 +18,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/gonetify/gonetify/vm"
 )
@@ -45,6 +46,32 @@ type Options struct {
 	// A transport uses it to keep a shared store of groups. It runs with
 	// the hub's locks held: it must be quick and must not call the hub.
 	OnGroup func(group, connID string, joined bool)
+
+	// Middlewares see every request, update, dispose, response and push,
+	// in this order (dotNetify's middleware pipeline; see [Middleware]).
+	// With no middleware and no filter the pipeline costs nothing.
+	Middlewares []Middleware
+	// Filters run per VM inside the middlewares (see [Filter]).
+	Filters []Filter
+
+	// MaxDepth bounds the nesting of objects and arrays in a client's
+	// vmArgs or update value; deeper data is refused with an
+	// InvalidOperationException. 0 means DefaultMaxDepth (64), negative
+	// means no limit.
+	MaxDepth int
+	// MaxVMsPerConn bounds the VMs one connection may hold (sub-VMs and
+	// implicitly created masters count); a request over it is refused
+	// with an InvalidOperationException. 0 means DefaultMaxVMsPerConn
+	// (256), negative means no limit.
+	MaxVMsPerConn int
+	// MessagesPerSecond and MessageBurst rate-limit each connection's
+	// messages (request, update and dispose) with a token bucket:
+	// MessageBurst at once, refilled at MessagesPerSecond. Messages over
+	// the limit are dropped; the client gets one InvalidOperationException
+	// per episode. 0 means DefaultMessagesPerSecond (100) and
+	// DefaultMessageBurst (200), negative means no limit.
+	MessagesPerSecond int
+	MessageBurst      int
 }
 
 // Hub holds the connections and their VMs. It is safe for concurrent use.
@@ -53,6 +80,10 @@ type Hub struct {
 	log     *slog.Logger
 	debug   bool
 	onGroup func(group, connID string, joined bool)
+	mws     []Middleware
+	filters []Filter
+	piped   bool // any middleware or filter
+	limits  limits
 
 	mu     sync.Mutex
 	conns  map[string]*Conn
@@ -70,6 +101,9 @@ func New(reg *vm.Registry, opts Options) *Hub {
 		log:     opts.Logger,
 		debug:   opts.Debug,
 		onGroup: opts.OnGroup,
+		mws:     append([]Middleware(nil), opts.Middlewares...),
+		filters: append([]Filter(nil), opts.Filters...),
+		limits:  resolveLimits(opts),
 		conns:   map[string]*Conn{},
 		groups:  map[string][]*group{},
 		create:  map[string]*keyMutex{},
@@ -77,6 +111,7 @@ func New(reg *vm.Registry, opts Options) *Hub {
 	if h.log == nil {
 		h.log = slog.Default()
 	}
+	h.piped = len(h.mws) > 0 || len(h.filters) > 0
 	return h
 }
 
@@ -131,10 +166,17 @@ type Conn struct {
 	info   *vm.Conn
 	sender Sender
 
-	mu      sync.Mutex // serializes cycles and flushes; guards vms, headers, closed
-	vms     map[string]*entry
+	mu     sync.Mutex // serializes cycles and flushes; guards the fields below
+	vms    map[string]*entry
+	closed bool
+	denied map[string]bool // vmIds whose last push the pipeline refused
+	// the message rate limiter's bucket
+	tokens    float64
+	last      time.Time
+	throttled bool
+
+	hmu     sync.Mutex // guards headers
 	headers json.RawMessage
-	closed  bool
 
 	pmu      sync.Mutex // guards pending, draining
 	pending  bool
@@ -154,6 +196,21 @@ func (c *Conn) Info() *vm.Conn { return c.info }
 func (c *Conn) ID() string { return c.info.ID }
 
 func (c *Conn) ctx() context.Context { return vm.WithConn(context.Background(), c.info) }
+
+// Headers returns the connection's cached $headers value, or nil.
+func (c *Conn) Headers() json.RawMessage { return c.getHeaders() }
+
+func (c *Conn) getHeaders() json.RawMessage {
+	c.hmu.Lock()
+	defer c.hmu.Unlock()
+	return c.headers
+}
+
+func (c *Conn) setHeaders(h json.RawMessage) {
+	c.hmu.Lock()
+	c.headers = h
+	c.hmu.Unlock()
+}
 
 // Receive handles one client frame. A *ProtocolError means the frame could
 // not be attributed to a VM: the transport should close this connection.
@@ -175,7 +232,13 @@ func (c *Conn) Receive(frame []byte) error {
 // Handle runs one decoded message.
 func (c *Conn) Handle(m Message) {
 	c.cycle(func() {
-		var err error
+		ok, err := c.allow(m.VMID)
+		if !ok {
+			if err != nil {
+				c.sendError(m.VMID, err)
+			}
+			return
+		}
 		switch strings.ToLower(m.CallType) {
 		case CallRequest:
 			err = c.request(m.VMID, m.VMArgs)
@@ -186,7 +249,7 @@ func (c *Conn) Handle(m Message) {
 		default:
 			err = &vm.Exception{Type: "InvalidOperationException", Message: fmt.Sprintf("callType %q not recognized", m.CallType)}
 		}
-		if err != nil {
+		if err != nil && !errors.Is(err, context.Canceled) {
 			c.sendError(m.VMID, err)
 		}
 	})
@@ -204,8 +267,8 @@ func (c *Conn) Close() {
 	ids := c.sortedIDs()
 	vms := c.vms
 	c.vms = map[string]*entry{}
-	c.headers = nil
 	c.mu.Unlock()
+	c.setHeaders(nil)
 	for _, id := range ids {
 		c.h.release(c, vms[id])
 	}
@@ -287,7 +350,7 @@ func (c *Conn) Push(*vm.Instance) {
 // Send implements vm.Pusher: a VM on this connection sends data to some
 // connections.
 func (c *Conn) Send(inst *vm.Instance, connIDs []string, data []byte) {
-	c.h.sendTo(connIDs, inst.ID().Full, data)
+	c.h.sendTo(inst, connIDs, inst.ID().Full, data)
 }
 
 // flushLocked sends the pending changes of every VM on the connection.
@@ -301,7 +364,7 @@ func (c *Conn) flushLocked() {
 			continue
 		}
 		if e.group != nil {
-			e.group.broadcast("", nil)
+			e.group.broadcast(c, "", nil)
 			continue
 		}
 		changes, err := e.inst.TakeChanges()
@@ -310,7 +373,7 @@ func (c *Conn) flushLocked() {
 			continue
 		}
 		if data := vm.EncodeChanges(changes, nil); data != nil {
-			c.send(id, data)
+			c.pushed(id, c.respond(id, e.inst, data))
 		}
 	}
 }
@@ -343,12 +406,23 @@ func (c *Conn) sendError(vmID string, err error) {
 	c.send(vmID, data)
 }
 
-// sendTo sends data for vmID to the given connections of this hub; a
-// multicast member gets it under its own vmId.
-func (h *Hub) sendTo(connIDs []string, vmID string, data []byte) {
+// sendTo sends data of inst for vmID to the given connections of this
+// hub, each through its response pipeline.
+func (h *Hub) sendTo(inst *vm.Instance, connIDs []string, vmID string, data []byte) {
 	for _, id := range connIDs {
-		if c := h.Conn(id); c != nil {
-			c.send(vmID, data)
+		c := h.Conn(id)
+		if c == nil {
+			continue
+		}
+		if err := c.respond(vmID, inst, data); err != nil {
+			h.log.Warn("response refused by the pipeline", "conn", id, "vm", vmID, "err", err)
 		}
 	}
+}
+
+// Has reports whether the connection holds a VM with this id.
+func (c *Conn) Has(vmID string) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.vms[vmID] != nil
 }

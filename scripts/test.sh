@@ -39,6 +39,9 @@ make --no-print-directory lint
 step "Go unit tests (-race)"
 go test -race -count=1 ./...
 
+step "fuzzing: every target for ${FUZZTIME:=5s}"
+bash scripts/fuzz.sh "$FUZZTIME"
+
 step "end-to-end: official dotnetify@5.4.0 client against gonetify serve"
 make --no-print-directory e2e
 

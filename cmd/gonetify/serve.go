@@ -38,6 +38,7 @@ type appConfig struct {
 	secret        string
 	maxPushes     int
 	maxPerSource  int
+	auth          func(*slog.Logger) ([]hub.Middleware, []hub.Filter, http.Handler, error)
 	credentials   aws.CredentialsProvider // demo only; nil means the SDK's default chain
 	demoHubURL    string                  // the hub URL the demo page uses; "" means this server's /ws
 }
@@ -54,6 +55,7 @@ func (c *appConfig) flags(fs *flag.FlagSet) {
 	fs.StringVar(&c.secret, "integration-secret", "", "require this value in header X-Gonetify-Secret on integration calls (the template's IntegrationSecret)")
 	fs.IntVar(&c.maxPushes, "max-pushes", 1000, "pushes to the gateway in flight at once")
 	fs.IntVar(&c.maxPerSource, "max-conns-per-source", 1000, "open WebSocket connections allowed from one IP address (0: no limit)")
+	c.auth = authSetup(fs)
 }
 
 func serve(args []string) error {
@@ -95,6 +97,13 @@ func startApp(ctx context.Context, cfg appConfig, log *slog.Logger) (*app, error
 	if cfg.connectionURL != "" {
 		hopts.OnGroup = func(group, conn string, joined bool) { gw.GroupHook(group, conn, joined) }
 	}
+	var token http.Handler
+	if cfg.auth != nil {
+		var err error
+		if hopts.Middlewares, hopts.Filters, token, err = cfg.auth(log); err != nil {
+			return nil, err
+		}
+	}
 	h := hub.New(reg, hopts)
 	wsOpts := ws.Options{ReadLimit: cfg.readLimit, SendQueue: cfg.sendQueue, MaxPerSource: cfg.maxPerSource, Logger: log}
 	if cfg.origins != "" {
@@ -104,6 +113,9 @@ func startApp(ctx context.Context, cfg appConfig, log *slog.Logger) (*app, error
 
 	mux := http.NewServeMux()
 	mux.Handle("GET /ws", a.wss)
+	if token != nil {
+		mux.Handle("POST /token", token)
+	}
 	if cfg.connectionURL != "" {
 		var err error
 		gw, err = apigw.New(ctx, h, apigw.Options{

@@ -81,8 +81,9 @@ type Server struct {
 	client *apigatewaymanagementapi.Client
 	sem    chan struct{}
 
-	mu     sync.Mutex
-	queues map[string]*queue
+	mu      sync.Mutex
+	queues  map[string]*queue
+	senders map[string]*sender
 }
 
 // New returns a server delivering h's frames through the gateway. The hub
@@ -135,12 +136,13 @@ func New(ctx context.Context, h *hub.Hub, opts Options) (*Server, error) {
 		cfg.Region = "us-east-1"
 	}
 	s := &Server{
-		h:      h,
-		opts:   opts,
-		log:    opts.Logger,
-		store:  opts.Store,
-		sem:    make(chan struct{}, opts.MaxInFlight),
-		queues: map[string]*queue{},
+		h:       h,
+		opts:    opts,
+		log:     opts.Logger,
+		store:   opts.Store,
+		sem:     make(chan struct{}, opts.MaxInFlight),
+		queues:  map[string]*queue{},
+		senders: map[string]*sender{},
 	}
 	s.client = apigatewaymanagementapi.NewFromConfig(cfg, func(o *apigatewaymanagementapi.Options) {
 		o.BaseEndpoint = aws.String(endpoint)
@@ -273,6 +275,9 @@ func (s *Server) serveVM(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusOK)
 		return
 	}
+	if strings.EqualFold(msg.CallType, hub.CallUpdate) {
+		s.ensureVM(ctx, c, msg.VMID)
+	}
 	c.Handle(msg)
 	switch strings.ToLower(msg.CallType) {
 	case hub.CallRequest:
@@ -310,17 +315,33 @@ func (s *Server) conn(ctx context.Context, id string, r *http.Request) (*hub.Con
 	}
 	info := &vm.Conn{ID: id, RemoteAddr: r.RemoteAddr, Header: r.Header.Clone(), Transport: "apigw"}
 	info.Header.Del(SecretHeader)
-	c, err := s.h.Connect(info, &sender{s: s, id: id})
+	c, _, err := s.connect(id, info)
 	if err != nil {
-		if c := s.h.Conn(id); c != nil { // created concurrently
-			return c, nil
-		}
 		return nil, err
 	}
 	if err := s.store.AddConnection(ctx, id); err != nil {
 		s.log.Warn("store: adding connection failed", "conn", id, "err", err)
 	}
 	return c, nil
+}
+
+// connect returns the hub connection for id and its sender, creating both
+// when the hub has none.
+func (s *Server) connect(id string, info *vm.Conn) (*hub.Conn, *sender, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if c := s.h.Conn(id); c != nil {
+		if snd := s.senders[id]; snd != nil {
+			return c, snd, nil
+		}
+	}
+	snd := &sender{s: s, id: id}
+	c, err := s.h.Connect(info, snd)
+	if err != nil {
+		return nil, nil, err
+	}
+	s.senders[id] = snd
+	return c, snd, nil
 }
 
 // forget disposes a connection's VMs and removes it from the store.
@@ -335,5 +356,6 @@ func (s *Server) forget(ctx context.Context, id string) {
 	if q := s.queues[id]; q != nil {
 		q.gone = true
 	}
+	delete(s.senders, id)
 	s.mu.Unlock()
 }

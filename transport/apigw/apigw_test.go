@@ -35,6 +35,7 @@ type fakeGateway struct {
 	posts  map[string][]string // connection id -> bodies, in order
 	paths  []string
 	status map[string][]int // answers to give, in turn (then 200)
+	gone   map[string]bool  // GetConnection answers 410
 	signed bool
 }
 
@@ -43,6 +44,15 @@ func (g *fakeGateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	id := r.URL.Path[strings.LastIndex(r.URL.Path, "/")+1:]
 	g.mu.Lock()
 	defer g.mu.Unlock()
+	if r.Method == http.MethodGet { // GetConnection: alive unless marked gone
+		if g.gone[id] {
+			w.Header().Set("X-Amzn-ErrorType", "GoneException")
+			w.WriteHeader(http.StatusGone)
+			return
+		}
+		_, _ = w.Write([]byte(`{"connectedAt":"2026-01-01T00:00:00.000Z","identity":{"sourceIp":"127.0.0.1","userAgent":""},"lastActiveAt":"2026-01-01T00:00:00.000Z"}`))
+		return
+	}
 	g.paths = append(g.paths, r.URL.EscapedPath())
 	g.signed = strings.HasPrefix(r.Header.Get("Authorization"), "AWS4-HMAC-SHA256 Credential=AKIDTEST/")
 	if st := g.status[id]; len(st) > 0 {
@@ -77,18 +87,25 @@ type env struct {
 	gw    *fakeGateway
 	store *store.Memory
 	logs  *logBuf
+	s     *apigw.Server
 }
 
 func setup(t *testing.T, connURLSuffix, secret string) *env {
 	t.Helper()
-	gw := &fakeGateway{posts: map[string][]string{}, status: map[string][]int{}}
+	gw := &fakeGateway{posts: map[string][]string{}, status: map[string][]int{}, gone: map[string]bool{}}
+	return setupWith(t, gw, store.NewMemory(), connURLSuffix, secret)
+}
+
+// setupWith starts an app server on a given gateway and store (a second
+// server, or the same one restarted, shares them).
+func setupWith(t *testing.T, gw *fakeGateway, st *store.Memory, connURLSuffix, secret string) *env {
+	t.Helper()
 	gsrv := httptest.NewServer(gw)
 	t.Cleanup(gsrv.Close)
 	logs := &logBuf{}
 	log := slog.New(slog.NewTextHandler(logs, nil))
 	reg := vm.NewRegistry()
 	vm.RegisterType[Counter](reg, "Counter")
-	st := store.NewMemory()
 	var s *apigw.Server
 	h := hub.New(reg, hub.Options{Logger: log, OnGroup: func(g, c string, j bool) { s.GroupHook(g, c, j) }})
 	var err error
@@ -105,7 +122,7 @@ func setup(t *testing.T, connURLSuffix, secret string) *env {
 	}
 	srv := httptest.NewServer(s.Handler())
 	t.Cleanup(srv.Close)
-	return &env{h, srv, gw, st, logs}
+	return &env{h, srv, gw, st, logs, s}
 }
 
 func (e *env) call(t *testing.T, path, body string, hdr ...string) (int, string) {
@@ -244,4 +261,48 @@ func TestBadIntegrationCalls(t *testing.T) {
 		t.Fatalf("good call after bad ones: %d", code)
 	}
 	waitFor(t, "push", func() bool { return len(e.gw.bodies("a=")) == 1 })
+}
+
+// TestRestoreAfterRestart: a new server on the same store re-creates the
+// VMs of live connections without sending them anything, forgets dead ones,
+// and the next update gets a correct reaction.
+func TestRestoreAfterRestart(t *testing.T) {
+	e := setup(t, "", "")
+	for _, id := range []string{"live=", "dead="} {
+		e.call(t, "/api/dotnetify/vm", message(id, "request_vm", "Counter", "vmArgs", `{"$vmArg":{"Count":5}}`))
+	}
+	waitFor(t, "initial pushes", func() bool { return len(e.gw.bodies("live=")) == 1 && len(e.gw.bodies("dead=")) == 1 })
+	e.gw.gone["dead="] = true
+
+	restarted := setupWith(t, e.gw, e.store, "", "")
+	st, err := restarted.s.Restore(context.Background())
+	if err != nil || st.Alive != 1 || st.Gone != 1 || st.VMs != 1 {
+		t.Fatalf("restore: %+v, %v", st, err)
+	}
+	if n := len(e.gw.bodies("live=")); n != 1 {
+		t.Fatalf("restore sent the client %d frames; want none", n-1)
+	}
+	if conns, _ := e.store.Connections(context.Background()); len(conns) != 1 || conns[0] != "live=" {
+		t.Fatalf("store keeps %v", conns)
+	}
+	restarted.call(t, "/api/dotnetify/vm", message("live=", "update_vm", "Counter", "value", `{"Increment":null}`))
+	waitFor(t, "reaction", func() bool { return len(e.gw.bodies("live=")) == 2 })
+	if got := e.gw.bodies("live=")[1]; !strings.Contains(got, `{\"Count\":6}`) {
+		t.Fatalf("reaction after restore %s: the VM lost its vmArg", got)
+	}
+}
+
+// TestUpdateOnAnotherServer: an update reaching a server that never saw
+// the VM re-creates it from the shared store (EnsureVMExistsOnUpdate, with
+// its arguments) before applying it.
+func TestUpdateOnAnotherServer(t *testing.T) {
+	a := setup(t, "", "")
+	a.call(t, "/api/dotnetify/vm", message("x=", "request_vm", "Counter", "vmArgs", `{"$vmArg":{"Count":41}}`))
+	waitFor(t, "initial push", func() bool { return len(a.gw.bodies("x=")) == 1 })
+	b := setupWith(t, a.gw, a.store, "", "")
+	b.call(t, "/api/dotnetify/vm", message("x=", "update_vm", "Counter", "value", `{"Increment":null}`))
+	waitFor(t, "reaction from b", func() bool { return len(a.gw.bodies("x=")) == 2 })
+	if got := a.gw.bodies("x=")[1]; got != `{"callType":"response_vm","vmId":"Counter","data":"{\"Count\":42}"}` {
+		t.Fatalf("reaction %s", got)
+	}
 }

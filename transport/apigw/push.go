@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net/http"
+	"sync/atomic"
 	"time"
 
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
@@ -18,13 +19,19 @@ const maxQueued = 4096
 
 // sender is a gateway connection's hub.Sender.
 type sender struct {
-	s  *Server
-	id string
+	s     *Server
+	id    string
+	muted atomic.Int32 // >0 while VMs are restored: their frames are dropped
 }
 
 // Send queues a frame for the connection; pushes to one connection are
 // posted one at a time, in order.
-func (p *sender) Send(frame []byte) error { return p.s.enqueue(p.id, frame) }
+func (p *sender) Send(frame []byte) error {
+	if p.muted.Load() > 0 {
+		return nil
+	}
+	return p.s.enqueue(p.id, frame)
+}
 
 // queue is one connection's ordered pushes; a goroutine drains it while it
 // is not empty.

@@ -1,0 +1,135 @@
+package apigw
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"sort"
+	"strings"
+	"sync"
+
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
+	"github.com/aws/aws-sdk-go-v2/service/apigatewaymanagementapi"
+
+	"github.com/gonetify/gonetify/hub"
+	"github.com/gonetify/gonetify/vm"
+)
+
+// RestoreStats says what [Server.Restore] did.
+type RestoreStats struct {
+	Alive, Gone, Failed, VMs int
+}
+
+// Restore brings back the connections a shared store remembers (after a
+// restart, or from another server): each one still alive at the gateway
+// (GET @connections/{id}; nothing is sent to the client) gets its VMs
+// re-created from their stored arguments, without their initial state
+// being sent; connections the gateway no longer has are forgotten. It runs
+// up to MaxInFlight connections at once.
+func (s *Server) Restore(ctx context.Context) (RestoreStats, error) {
+	ids, err := s.store.Connections(ctx)
+	if err != nil {
+		return RestoreStats{}, err
+	}
+	var st RestoreStats
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	for _, id := range ids {
+		if s.h.Conn(id) != nil {
+			continue
+		}
+		s.sem <- struct{}{}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer func() { <-s.sem }()
+			alive, err := s.alive(ctx, id)
+			n := 0
+			if err == nil && alive {
+				n, err = s.restoreConn(ctx, id, nil)
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			switch {
+			case err != nil:
+				st.Failed++
+				s.log.Warn("restore: connection left for later", "conn", id, "err", err)
+			case !alive:
+				st.Gone++
+				_ = s.store.RemoveConnection(ctx, id)
+			default:
+				st.Alive++
+				st.VMs += n
+			}
+		}()
+	}
+	wg.Wait()
+	s.log.Info("restore: connections from the store", "alive", st.Alive, "gone", st.Gone, "failed", st.Failed, "vms", st.VMs)
+	return st, nil
+}
+
+// alive asks the gateway whether a connection still exists.
+func (s *Server) alive(ctx context.Context, id string) (bool, error) {
+	_, err := s.client.GetConnection(ctx, &apigatewaymanagementapi.GetConnectionInput{ConnectionId: &id})
+	if err == nil {
+		return true, nil
+	}
+	var re *awshttp.ResponseError
+	if errors.As(err, &re) && re.HTTPStatusCode() == http.StatusGone {
+		return false, nil
+	}
+	return false, err
+}
+
+// restoreConn re-creates a connection's stored VMs (only those for which
+// want returns true, when want is set) with the client's frames muted.
+func (s *Server) restoreConn(ctx context.Context, id string, want func(vmID string) bool) (int, error) {
+	vms, err := s.store.VMs(ctx, id)
+	if err != nil {
+		return 0, err
+	}
+	// Masters before their children.
+	sort.Slice(vms, func(i, j int) bool { return strings.Count(vms[i].VMID, ".") < strings.Count(vms[j].VMID, ".") })
+	c, snd, err := s.connect(id, &vm.Conn{ID: id, Transport: "apigw"})
+	if err != nil {
+		return 0, err
+	}
+	snd.muted.Add(1)
+	defer snd.muted.Add(-1)
+	n := 0
+	for _, v := range vms {
+		if (want != nil && !want(v.VMID)) || c.Has(v.VMID) {
+			continue
+		}
+		c.Handle(hub.Message{CallType: hub.CallRequest, VMID: v.VMID, VMArgs: quote(v.VMArgs)})
+		if c.Has(v.VMID) {
+			n++
+		} else {
+			s.log.Warn("restore: view model could not be re-created", "conn", id, "vm", v.VMID)
+		}
+	}
+	return n, nil
+}
+
+// ensureVM re-creates a VM this server does not hold before an update
+// reaches it (dotNetify's EnsureVMExistsOnUpdate, but with the stored
+// arguments): after a restart, or when another server created it.
+func (s *Server) ensureVM(ctx context.Context, c *hub.Conn, vmID string) {
+	if c.Has(vmID) {
+		return
+	}
+	master, _, _ := strings.Cut(vmID, ".")
+	n, err := s.restoreConn(ctx, c.ID(), func(id string) bool { return id == vmID || id == master })
+	if err != nil {
+		s.log.Warn("could not re-create a view model for an update", "conn", c.ID(), "vm", vmID, "err", err)
+	} else if n > 0 {
+		s.log.Info("re-created a view model from the store for an update", "conn", c.ID(), "vm", vmID)
+	}
+}
+
+// quote makes a JSON string of the raw vmArgs, as the client sends them.
+func quote(s string) []byte {
+	b, _ := json.Marshal(s)
+	return b
+}
