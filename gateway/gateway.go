@@ -194,7 +194,12 @@ func New(api *API, opts Options) (*Gateway, error) {
 	}
 	g.log = g.log.With("component", "gateway", "api", api.ID, "stage", stage)
 	if g.client == nil {
-		g.client = &http.Client{}
+		// Keep-alive connections to the backend, enough for many clients
+		// talking at once (the default transport keeps only 2 per host).
+		t := http.DefaultTransport.(*http.Transport).Clone()
+		t.MaxIdleConns = 1024
+		t.MaxIdleConnsPerHost = 1024
+		g.client = &http.Client{Transport: t}
 	}
 	if len(opts.Credentials) == 0 {
 		g.log.Warn("no credentials configured: every @connections call will be refused (set Options.Credentials / --credentials KEYID:SECRET)")

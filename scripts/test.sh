@@ -45,4 +45,7 @@ bash scripts/fuzz.sh "$FUZZTIME"
 step "end-to-end: official dotnetify@5.4.0 client against gonetify serve"
 make --no-print-directory e2e
 
+step "benchmarks: every gonetify bench scenario briefly (proves they run; no timing asserted)"
+GONETIFY=bin/gonetify bash scripts/bench-smoke.sh
+
 step "all tests passed"

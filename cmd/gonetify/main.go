@@ -22,6 +22,7 @@ Usage:
   gonetify demo [flags]      run the example app behind a local API Gateway (the README's demo)
   gonetify serve [flags]     run the example app (hub at /ws, demo page at /)
   gonetify gateway [flags]   run a local API Gateway WebSocket API from a CloudFormation template
+  gonetify bench SCENARIO    measure: connect, push, fanout, roundtrip or gateway (see -h)
   gonetify version           print the version
 
 Run "gonetify COMMAND -h" for a command's flags.
@@ -40,6 +41,12 @@ func main() {
 		err = gatewayCmd(os.Args[2:])
 	case "demo":
 		err = demo(os.Args[2:])
+	case "bench":
+		err = benchCmd(os.Args[2:])
+	case "bench-server":
+		err = benchServerCmd(os.Args[2:])
+	case "bench-baseline":
+		err = benchBaselineCmd(os.Args[2:])
 	case "version", "--version", "-v":
 		fmt.Println("gonetify", version)
 	case "help", "-h", "--help":

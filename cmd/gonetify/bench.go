@@ -1,0 +1,118 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/gonetify/gonetify/internal/bench/baseline"
+	"github.com/gonetify/gonetify/internal/bench/benchserver"
+	"github.com/gonetify/gonetify/internal/bench/loadgen"
+)
+
+const benchUsage = `Usage: gonetify bench SCENARIO [flags]
+
+Puts load on a gonetify server with WebSocket clients speaking the
+createWebSocketHub protocol, prints progress to stderr about every second and
+one summary line ("SCENARIO key=value …") on stdout at the end.
+
+By default the server under test is started as a child process of this
+binary (so its CPU and memory are measured apart from the load generator's).
+
+Scenarios:
+  connect    --clients N              ramp N clients, each with its own VM: connects/s,
+                                      time to first state, server memory per connection+VM
+  push       --clients N --interval D per-client VMs pushing every D: msgs/s, latency
+                                      from the VM's change to the client's receipt
+  fanout     --clients N --rate R     one multicast VM updated R times/s: deliveries/s, latency
+  roundtrip  --clients N              clients dispatch and wait for the reaction: round trips/s
+  gateway    --mode fanout|roundtrip  the same through "gonetify gateway" (API Gateway emulator)
+                                      and the integration endpoints
+
+--baseline runs the same load against a bare gorilla/websocket server sending the
+same pre-serialized frames (for gateway: against gonetify's direct WebSocket) and
+adds baseline_per_s= and ratio= (ours / baseline).
+
+Flags:
+`
+
+// benchCmd runs `gonetify bench SCENARIO [flags]`.
+func benchCmd(args []string) error {
+	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
+	fs.Usage = func() { fmt.Fprint(fs.Output(), benchUsage); fs.PrintDefaults() }
+	var cfg loadgen.Config
+	fs.IntVar(&cfg.Clients, "clients", 100, "WebSocket clients")
+	fs.DurationVar(&cfg.Duration, "duration", 10*time.Second, "measurement window (connect: CPU profile length)")
+	fs.DurationVar(&cfg.Warmup, "warmup", 2*time.Second, "load before the measurement window starts")
+	fs.DurationVar(&cfg.Interval, "interval", time.Second, "push: each VM's push period")
+	fs.Float64Var(&cfg.Rate, "rate", 10, "fanout, gateway: multicast updates per second")
+	fs.StringVar(&cfg.Mode, "mode", "fanout", "gateway: the load to send through the gateway, fanout or roundtrip")
+	fs.BoolVar(&cfg.Baseline, "baseline", false, "also measure the raw WebSocket baseline and print the ratio")
+	fs.BoolVar(&cfg.JSON, "json", false, "print the summary as a JSON object")
+	fs.StringVar(&cfg.Server, "server", "", "target a running `gonetify bench-server` at `host:port` instead of starting one")
+	fs.IntVar(&cfg.ServerPID, "server-pid", 0, "with --server: its process id, to report its CPU and memory")
+	fs.IntVar(&cfg.Dialers, "dialers", 64, "handshakes in flight while ramping up")
+	fs.IntVar(&cfg.SendQueue, "send-queue", 0, "server frames queued per connection (0: the server's default, 256)")
+	fs.StringVar(&cfg.CPUProfile, "cpuprofile", "", "write a CPU profile of the gonetify server taken during the measurement to `file`")
+	if len(args) == 0 || strings.HasPrefix(args[0], "-") {
+		fs.Usage()
+		if len(args) > 0 && (args[0] == "-h" || args[0] == "--help") {
+			return nil
+		}
+		return fmt.Errorf("bench needs a scenario: %s", strings.Join(loadgen.Scenarios, ", "))
+	}
+	cfg.Scenario = args[0]
+	if err := fs.Parse(args[1:]); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	return loadgen.Run(ctx, cfg)
+}
+
+// benchServerCmd runs the hidden `gonetify bench-server`: the gonetify hub
+// and WebSocket transport (and, with --connection-url, the API Gateway
+// integration endpoints) serving the bench VMs, for `gonetify bench`.
+func benchServerCmd(args []string) error {
+	fs := flag.NewFlagSet("bench-server", flag.ContinueOnError)
+	var o benchserver.Options
+	fs.StringVar(&o.Addr, "addr", "127.0.0.1:0", "listen address")
+	fs.IntVar(&o.SendQueue, "send-queue", 0, "frames queued per connection (0: default)")
+	fs.StringVar(&o.ConnectionURL, "connection-url", "", "API Gateway Connection URL; enables the integration endpoints")
+	fs.StringVar(&o.Secret, "integration-secret", "", "X-Gonetify-Secret required on integration calls")
+	fs.IntVar(&o.MaxPushes, "max-pushes", 1000, "gateway pushes in flight")
+	fs.IntVar(&o.MessagesPerSecond, "messages-per-second", -1, "per-connection message rate limit (negative: none)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	return benchserver.Run(ctx, o)
+}
+
+// benchBaselineCmd runs the hidden `gonetify bench-baseline`: the raw
+// gorilla/websocket server `gonetify bench --baseline` compares with.
+func benchBaselineCmd(args []string) error {
+	fs := flag.NewFlagSet("bench-baseline", flag.ContinueOnError)
+	var o benchserver.BaselineOptions
+	var b baseline.Options
+	fs.StringVar(&o.Addr, "addr", "127.0.0.1:0", "listen address")
+	fs.DurationVar(&b.PushInterval, "interval", time.Second, "push period of BenchPushVM connections")
+	fs.Float64Var(&b.FanoutRate, "rate", 10, "ticks per second to BenchFanoutVM connections")
+	fs.IntVar(&b.SendQueue, "send-queue", 0, "frames queued per connection (0: 256)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	o.Baseline = b
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	return benchserver.RunBaseline(ctx, o)
+}

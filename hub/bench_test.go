@@ -1,0 +1,126 @@
+package hub_test
+
+import (
+	"context"
+	"fmt"
+	"sync/atomic"
+	"testing"
+
+	"github.com/gonetify/gonetify/hub"
+	"github.com/gonetify/gonetify/vm"
+)
+
+type benchPingVM struct {
+	vm.Base
+	Title string
+	Count int64
+	Pong  int64
+}
+
+func (v *benchPingVM) Ping(n int64) { v.Pong = n; v.Count++; v.Changed("Count", "Pong") }
+
+type benchTickVM struct {
+	vm.Multicast
+	T   int64
+	Seq int64
+}
+
+func benchHub(b *testing.B) (*hub.Hub, *atomic.Pointer[benchTickVM]) {
+	b.Helper()
+	reg := vm.NewRegistry()
+	vm.RegisterType[benchPingVM](reg, "PingVM")
+	var tick atomic.Pointer[benchTickVM]
+	reg.Register("TickVM", func(context.Context, vm.ID) (vm.VM, error) {
+		v := &benchTickVM{}
+		tick.Store(v)
+		return v, nil
+	})
+	return hub.New(reg, hub.Options{MessagesPerSecond: -1}), &tick
+}
+
+// BenchmarkRoundtrip is one update_vm frame in, one reaction frame out
+// (decode, command dispatch, change serialization, frame encoding).
+func BenchmarkRoundtrip(b *testing.B) {
+	h, _ := benchHub(b)
+	var out atomic.Int64
+	c, err := h.Connect(&vm.Conn{ID: "c1"}, hub.SenderFunc(func(f []byte) error { out.Add(1); return nil }))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer c.Close()
+	if err := c.Receive([]byte(`{"callType":"request_vm","vmId":"PingVM","vmArgs":"{}"}`)); err != nil {
+		b.Fatal(err)
+	}
+	frame := []byte(`{"callType":"update_vm","vmId":"PingVM","value":"{\"Ping\":12345}"}`)
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := c.Receive(frame); err != nil {
+			b.Fatal(err)
+		}
+	}
+	if out.Load() < int64(b.N) {
+		b.Fatalf("%d reactions for %d updates", out.Load(), b.N)
+	}
+}
+
+// BenchmarkRequest creates a VM and sends its full state (request_vm),
+// then disposes it.
+func BenchmarkRequest(b *testing.B) {
+	h, _ := benchHub(b)
+	c, err := h.Connect(&vm.Conn{ID: "c1"}, hub.SenderFunc(func([]byte) error { return nil }))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer c.Close()
+	req := []byte(`{"callType":"request_vm","vmId":"PingVM","vmArgs":"{\"$vmArg\":{\"Title\":\"x\"}}"}`)
+	disp := []byte(`{"callType":"dispose_vm","vmId":"PingVM"}`)
+	b.ReportAllocs()
+	for b.Loop() {
+		_ = c.Receive(req)
+		_ = c.Receive(disp)
+	}
+}
+
+// BenchmarkMulticastPush is one change of a multicast VM pushed to N
+// members: the changes are encoded once, the frame once per vmId.
+func BenchmarkMulticastPush(b *testing.B) {
+	for _, n := range []int{1, 100, 1000, 10000} {
+		b.Run(fmt.Sprintf("members=%d", n), func(b *testing.B) {
+			h, tick := benchHub(b)
+			var frames atomic.Int64
+			send := hub.SenderFunc(func([]byte) error { frames.Add(1); return nil })
+			conns := make([]*hub.Conn, n)
+			for i := range conns {
+				c, err := h.Connect(&vm.Conn{ID: fmt.Sprint("c", i)}, send)
+				if err != nil {
+					b.Fatal(err)
+				}
+				if err := c.Receive([]byte(`{"callType":"request_vm","vmId":"TickVM","vmArgs":"{}"}`)); err != nil {
+					b.Fatal(err)
+				}
+				conns[i] = c
+			}
+			defer func() {
+				for _, c := range conns {
+					c.Close()
+				}
+			}()
+			v := tick.Load()
+			frames.Store(0)
+			b.ReportAllocs()
+			for b.Loop() {
+				v.Update(func() { v.Seq++; v.T = v.Seq * 1000; v.Changed("T", "Seq") })
+			}
+			b.ReportMetric(float64(frames.Load())/float64(b.N), "frames/op")
+		})
+	}
+}
+
+// BenchmarkFrame encodes a response_vm frame around a changes object.
+func BenchmarkFrame(b *testing.B) {
+	data := []byte(`{"T":1732550000000000000,"Seq":42,"Value":{"X":42,"Y":4.2}}`)
+	b.ReportAllocs()
+	for b.Loop() {
+		_ = hub.Frame("BenchFanoutVM", data)
+	}
+}

@@ -1,0 +1,176 @@
+// Package benchserver runs the servers `gonetify bench` measures, each in a
+// child process of its own: the gonetify server under test (hub, direct
+// WebSocket transport and, optionally, the API Gateway integration
+// endpoints, wired as `gonetify serve` wires them, with the bench view
+// models registered) and the raw gorilla/websocket baseline.
+//
+// Both print "BENCH_LISTEN host:port" on stdout once listening, and serve,
+// next to the WebSocket endpoint at /ws, GET /debug/bench/stats (Go memory
+// statistics as JSON) and net/http/pprof at /debug/pprof/.
+package benchserver
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/pprof"
+	"os"
+	"runtime"
+	"strings"
+	"time"
+
+	"github.com/gonetify/gonetify/hub"
+	"github.com/gonetify/gonetify/internal/bench/baseline"
+	"github.com/gonetify/gonetify/internal/bench/benchvm"
+	"github.com/gonetify/gonetify/transport/apigw"
+	"github.com/gonetify/gonetify/transport/ws"
+	"github.com/gonetify/gonetify/vm"
+)
+
+// ListenLine prefixes the line a bench server prints once it listens.
+const ListenLine = "BENCH_LISTEN "
+
+// Options configure the gonetify server under test.
+type Options struct {
+	// Addr is the listen address (default 127.0.0.1:0).
+	Addr string
+	// SendQueue is transport/ws's per-connection queue (0: its default).
+	SendQueue int
+	// ConnectionURL enables the API Gateway integration endpoints, pushing
+	// to this @connections URL; Secret is their X-Gonetify-Secret.
+	ConnectionURL string
+	Secret        string
+	// MaxPushes bounds the gateway pushes in flight (0: the default).
+	MaxPushes int
+	// MessagesPerSecond is the hub's per-connection message rate limit
+	// (hub.Options.MessagesPerSecond; negative: none, as the bench needs).
+	MessagesPerSecond int
+	// Logger receives the server's logs (default: warnings to stderr).
+	Logger *slog.Logger
+	// Stdout receives the listen line (default os.Stdout).
+	Stdout io.Writer
+}
+
+// Stats is what GET /debug/bench/stats returns.
+type Stats struct {
+	HeapInuse   uint64 `json:"heap_inuse"`
+	HeapAlloc   uint64 `json:"heap_alloc"`
+	StackInuse  uint64 `json:"stack_inuse"`
+	Sys         uint64 `json:"sys"`
+	NumGC       uint32 `json:"num_gc"`
+	Goroutines  int    `json:"goroutines"`
+	Connections int    `json:"connections"`
+	VMs         int    `json:"vms"`
+}
+
+func readStats(conns func() (int, int), gc bool) Stats {
+	if gc {
+		runtime.GC()
+	}
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	c, v := conns()
+	return Stats{HeapInuse: ms.HeapInuse, HeapAlloc: ms.HeapAlloc, StackInuse: ms.StackInuse, Sys: ms.Sys,
+		NumGC: ms.NumGC, Goroutines: runtime.NumGoroutine(), Connections: c, VMs: v}
+}
+
+// Run serves gonetify with the bench VMs until ctx ends.
+func Run(ctx context.Context, o Options) error {
+	log := o.logger()
+	reg := vm.NewRegistry()
+	benchvm.Register(reg)
+	var gw *apigw.Server
+	hopts := hub.Options{Logger: log, MessagesPerSecond: o.MessagesPerSecond, MessageBurst: o.MessagesPerSecond}
+	if o.ConnectionURL != "" {
+		hopts.OnGroup = func(group, conn string, joined bool) { gw.GroupHook(group, conn, joined) }
+	}
+	h := hub.New(reg, hopts)
+	wss := ws.New(h, ws.Options{SendQueue: o.SendQueue, Logger: log})
+	mux := http.NewServeMux()
+	mux.Handle("GET /ws", wss)
+	if o.ConnectionURL != "" {
+		var err error
+		gw, err = apigw.New(ctx, h, apigw.Options{ConnectionURL: o.ConnectionURL, Region: "us-east-1",
+			Secret: o.Secret, MaxInFlight: o.MaxPushes, Logger: log})
+		if err != nil {
+			return err
+		}
+		mux.Handle("POST /api/dotnetify/vm", gw.Handler())
+		mux.Handle("POST /api/dotnetify/vm/disconnect", gw.Handler())
+	}
+	conns := func() (int, int) { s := h.Stats(); return s.Connections, s.VMs }
+	return serve(ctx, o.Addr, o.Stdout, mux, conns, func(sctx context.Context) { _ = wss.Shutdown(sctx) })
+}
+
+// BaselineOptions configure the baseline server.
+type BaselineOptions struct {
+	Addr     string
+	Baseline baseline.Options
+	Stdout   io.Writer
+}
+
+// RunBaseline serves the raw gorilla/websocket baseline until ctx ends.
+func RunBaseline(ctx context.Context, o BaselineOptions) error {
+	s, err := baseline.New(o.Baseline)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	mux := http.NewServeMux()
+	mux.Handle("GET /ws", s)
+	conns := func() (int, int) { return s.Connections(), 0 }
+	return serve(ctx, o.Addr, o.Stdout, mux, conns, nil)
+}
+
+func (o Options) logger() *slog.Logger {
+	if o.Logger != nil {
+		return o.Logger
+	}
+	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+}
+
+func serve(ctx context.Context, addr string, stdout io.Writer, mux *http.ServeMux, conns func() (int, int), shutdown func(context.Context)) error {
+	if addr == "" {
+		addr = "127.0.0.1:0"
+	}
+	if stdout == nil {
+		stdout = os.Stdout
+	}
+	mux.HandleFunc("GET /debug/bench/stats", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_ = json.NewEncoder(w).Encode(readStats(conns, r.URL.Query().Get("gc") == "1"))
+	})
+	mux.HandleFunc("GET /debug/pprof/", pprof.Index)
+	mux.HandleFunc("GET /debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "ok") })
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("cannot listen on %s: %w", addr, err)
+	}
+	if !strings.HasPrefix(ln.Addr().String(), "127.") && !strings.HasPrefix(ln.Addr().String(), "[::1]") {
+		slog.Warn("bench server listening beyond loopback", "addr", ln.Addr().String())
+	}
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	fmt.Fprintln(stdout, ListenLine+ln.Addr().String())
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	sctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+	defer cancel()
+	if shutdown != nil {
+		shutdown(sctx)
+	}
+	if err := srv.Shutdown(sctx); err != nil && !errors.Is(err, http.ErrServerClosed) && !errors.Is(err, context.DeadlineExceeded) {
+		return err
+	}
+	return nil
+}

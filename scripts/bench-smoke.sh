@@ -1,0 +1,44 @@
+#!/bin/sh
+# bench-smoke.sh: run every `gonetify bench` scenario very briefly (100
+# clients, 2s, with --baseline) to prove they work. No timed assertions:
+# each run must exit 0 and print its summary line.
+#
+#   scripts/bench-smoke.sh            # builds bin/gonetify first
+#   GONETIFY=/path/to/gonetify scripts/bench-smoke.sh
+set -eu
+cd "$(dirname "$0")/.."
+if [ -z "${GONETIFY:-}" ]; then
+	go build -o bin/gonetify ./cmd/gonetify
+	GONETIFY=bin/gonetify
+fi
+out=$(mktemp)
+trap 'rm -f "$out"' EXIT
+fail=0
+check() {
+	scenario=$1
+	shift
+	echo "--- gonetify bench $scenario $*"
+	if ! "$GONETIFY" bench "$scenario" "$@" >"$out" 2>"$out.err"; then
+		echo "FAIL: gonetify bench $scenario exited non-zero"
+		tail -n 20 "$out.err"
+		fail=1
+	elif ! grep -q "^$scenario .*clients=.*_per_s=.*p50_ms=.*p99_ms=" "$out" || [ "$(wc -l <"$out")" -ne 1 ]; then
+		echo "FAIL: gonetify bench $scenario printed no summary line:"
+		cat "$out"
+		fail=1
+	else
+		cat "$out"
+	fi
+	rm -f "$out.err"
+}
+common="--clients 100 --duration 2s --warmup 500ms --baseline"
+check connect $common
+check push $common --interval 100ms
+check fanout $common --rate 10
+check roundtrip $common
+check gateway $common --mode fanout --rate 10
+check gateway $common --mode roundtrip
+# --json prints one JSON object instead.
+"$GONETIFY" bench roundtrip --clients 10 --duration 1s --warmup 0s --json >"$out" 2>/dev/null
+grep -q '^{"scenario":"roundtrip",.*"roundtrips_per_s":' "$out" || { echo "FAIL: --json"; cat "$out"; fail=1; }
+exit $fail
