@@ -4,7 +4,7 @@ BIN       := $(CURDIR)/bin
 STATICCHECK_VERSION := v0.8.2
 ADDR      ?= 127.0.0.1:8080
 
-.PHONY: demo test build lint unit e2e clean
+.PHONY: demo test build lint unit e2e clean web web-check browser
 
 ## demo: build and run the example app behind a local API Gateway emulator (open http://$(ADDR)/)
 demo: build
@@ -37,5 +37,19 @@ e2e: build
 	@echo "== e2e: through gonetify gateway and the integration endpoints"
 	cd test/e2e && GONETIFY_BIN=$(BIN)/gonetify E2E_VIA=gateway npm test
 
+## web: build the demo app (web/) into internal/demoweb/dist, which the binary embeds (commit the result)
+web:
+	cd web && npm ci --no-audit --no-fund && npm run build
+
+## web-check: fail when the committed internal/demoweb/dist is not what web/ builds
+web-check: web
+	@test -z "$$(git status --porcelain -- internal/demoweb/dist)" || { git status --short -- internal/demoweb/dist; echo "internal/demoweb/dist is stale: run make web and commit it"; exit 1; }
+
+## browser: the demo app in Debian's chromium (installs chromium when missing)
+browser: build
+	bash scripts/install-chromium.sh
+	cd test/browser && npm ci --no-audit --no-fund
+	cd test/browser && GONETIFY_BIN=$(BIN)/gonetify npm test
+
 clean:
-	rm -rf $(BIN) test/e2e/node_modules
+	rm -rf $(BIN) test/e2e/node_modules web/node_modules test/browser/node_modules test/browser/artifacts

@@ -45,6 +45,10 @@ bash scripts/fuzz.sh "$FUZZTIME"
 step "end-to-end: official dotnetify@5.4.0 client against gonetify serve"
 make --no-print-directory e2e
 
+step "demo app: the committed build matches web/, and it works in Chromium"
+make --no-print-directory web-check
+make --no-print-directory browser
+
 step "benchmarks: every gonetify bench scenario briefly (proves they run; no timing asserted)"
 GONETIFY=bin/gonetify bash scripts/bench-smoke.sh
 

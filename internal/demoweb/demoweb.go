@@ -1,6 +1,9 @@
-// Package demoweb holds the demo page that `gonetify serve` shows at "/": a
-// plain page using the official dotnetify client (vendored from npm
-// dotnetify@5.4.0, Apache-2.0, see static/vendor) over createWebSocketHub.
+// Package demoweb holds the demo app that `gonetify serve` shows at "/": a
+// React app on the official dotnetify client (npm dotnetify@5.4.0), one tab
+// per example. Its source is in web/ at the repository root; `make web`
+// builds it into dist/, which is committed and embedded here, so building
+// gonetify needs no Node. dist/THIRD_PARTY_NOTICES.txt lists the bundled
+// npm packages and their licenses.
 package demoweb
 
 import (
@@ -9,24 +12,56 @@ import (
 	"fmt"
 	"io/fs"
 	"net/http"
+	"strings"
 )
 
-//go:embed static
-var static embed.FS
+//go:embed all:dist
+var dist embed.FS
 
-// Handler serves the demo page and its assets. hubURL is the WebSocket URL
-// the page connects to ("" means the serving host's /ws; a ?hub= query
-// parameter overrides both).
+// hubs is window.GONETIFY_HUBS, the page's configuration: the direct hub
+// (null: the page's own host at /ws), the API Gateway stage URL (null: none,
+// and the page hides its hub switch) and which of the two it uses unless
+// ?hub= picks one.
+type hubs struct {
+	Direct  *string `json:"direct"`
+	Gateway *string `json:"gateway"`
+	Default string  `json:"default"`
+}
+
+// Handler serves the demo app and its assets. hubURL is the WebSocket URL
+// the page connects to by default: "" means the serving host's /ws; any
+// other value (`gonetify demo` passes the emulated API Gateway's stage URL)
+// is offered as the gateway, next to the direct hub. The page's
+// ?hub=direct, ?hub=gateway or ?hub=<ws URL> overrides the default.
+//
+// /config.js sets window.GONETIFY_HUBS = {direct, gateway, default} and, as
+// before, window.GONETIFY_HUB_URL = hubURL.
 func Handler(hubURL string) http.Handler {
-	sub, _ := fs.Sub(static, "static")
+	sub, err := fs.Sub(dist, "dist")
+	if err != nil {
+		panic(err) // cannot happen: dist is embedded
+	}
 	files := http.FileServerFS(sub)
-	cfg, _ := json.Marshal(hubURL)
+	cfg := hubs{Default: "direct"}
+	if hubURL != "" {
+		cfg.Gateway, cfg.Default = &hubURL, "gateway"
+	}
+	hubsJSON, _ := json.Marshal(cfg)
+	urlJSON, _ := json.Marshal(hubURL)
+	config := fmt.Sprintf("window.GONETIFY_HUBS = %s;\nwindow.GONETIFY_HUB_URL = %s;\n", hubsJSON, urlJSON)
+
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Path == "/config.js" {
+		switch {
+		case r.URL.Path == "/config.js":
 			w.Header().Set("Content-Type", "text/javascript; charset=utf-8")
 			w.Header().Set("Cache-Control", "no-store")
-			fmt.Fprintf(w, "window.GONETIFY_HUB_URL = %s;\n", cfg)
+			fmt.Fprint(w, config)
 			return
+		case strings.HasPrefix(r.URL.Path, "/assets/"):
+			// Vite names assets by content hash: they never change.
+			w.Header().Set("Cache-Control", "public, max-age=31536000, immutable")
+		default:
+			w.Header().Set("Cache-Control", "no-cache")
 		}
 		files.ServeHTTP(w, r)
 	})

@@ -1,0 +1,53 @@
+package demoweb
+
+import (
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+)
+
+func get(t *testing.T, h http.Handler, path string) (*http.Response, string) {
+	t.Helper()
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest("GET", path, nil))
+	res := rec.Result()
+	body, _ := io.ReadAll(res.Body)
+	return res, string(body)
+}
+
+func TestIndexAndAssets(t *testing.T) {
+	h := Handler("")
+	res, body := get(t, h, "/")
+	if res.StatusCode != 200 || !strings.Contains(body, `<div id="root">`) || !strings.Contains(body, `src="config.js"`) {
+		t.Fatalf("GET / = %d:\n%s", res.StatusCode, body)
+	}
+	i := strings.Index(body, "./assets/")
+	if i < 0 {
+		t.Fatalf("index.html names no asset:\n%s", body)
+	}
+	asset := "/" + strings.TrimPrefix(body[i:i+strings.IndexAny(body[i:], `"'`)], "./")
+	res, _ = get(t, h, asset)
+	if res.StatusCode != 200 || !strings.Contains(res.Header.Get("Cache-Control"), "immutable") {
+		t.Fatalf("GET %s = %d, Cache-Control %q", asset, res.StatusCode, res.Header.Get("Cache-Control"))
+	}
+	if res, _ := get(t, h, "/THIRD_PARTY_NOTICES.txt"); res.StatusCode != 200 {
+		t.Fatalf("GET /THIRD_PARTY_NOTICES.txt = %d", res.StatusCode)
+	}
+}
+
+func TestConfigJS(t *testing.T) {
+	for _, tc := range []struct{ hubURL, want string }{
+		{"", `window.GONETIFY_HUBS = {"direct":null,"gateway":null,"default":"direct"};` + "\n" + `window.GONETIFY_HUB_URL = "";`},
+		{"ws://127.0.0.1:8081/prod", `window.GONETIFY_HUBS = {"direct":null,"gateway":"ws://127.0.0.1:8081/prod","default":"gateway"};` + "\n" + `window.GONETIFY_HUB_URL = "ws://127.0.0.1:8081/prod";`},
+	} {
+		res, body := get(t, Handler(tc.hubURL), "/config.js")
+		if strings.TrimSpace(body) != tc.want {
+			t.Errorf("Handler(%q) /config.js:\n%s\nwant:\n%s", tc.hubURL, body, tc.want)
+		}
+		if ct := res.Header.Get("Content-Type"); !strings.HasPrefix(ct, "text/javascript") {
+			t.Errorf("Content-Type %q", ct)
+		}
+	}
+}
