@@ -20,7 +20,10 @@ import (
 	"github.com/gonetify/gonetify/examples"
 	"github.com/gonetify/gonetify/hub"
 	"github.com/gonetify/gonetify/internal/demoweb"
+	"github.com/gonetify/gonetify/store/redisstore"
 	"github.com/gonetify/gonetify/transport/apigw"
+	"github.com/gonetify/gonetify/transport/signalr"
+	"github.com/gonetify/gonetify/transport/webapi"
 	"github.com/gonetify/gonetify/transport/ws"
 	"github.com/gonetify/gonetify/vm"
 )
@@ -38,6 +41,7 @@ type appConfig struct {
 	secret        string
 	maxPushes     int
 	maxPerSource  int
+	redisURL      string
 	auth          func(*slog.Logger) ([]hub.Middleware, []hub.Filter, http.Handler, error)
 	credentials   aws.CredentialsProvider // demo only; nil means the SDK's default chain
 	demoHubURL    string                  // the hub URL the demo page uses; "" means this server's /ws
@@ -55,6 +59,7 @@ func (c *appConfig) flags(fs *flag.FlagSet) {
 	fs.StringVar(&c.secret, "integration-secret", "", "require this value in header X-Gonetify-Secret on integration calls (the template's IntegrationSecret)")
 	fs.IntVar(&c.maxPushes, "max-pushes", 1000, "pushes to the gateway in flight at once")
 	fs.IntVar(&c.maxPerSource, "max-conns-per-source", 1000, "open WebSocket connections allowed from one IP address (0: no limit)")
+	fs.StringVar(&c.redisURL, "redis", "", "Redis `URL` (redis://host:port/db) keeping connections, groups and VM state, so they survive a restart and are shared by several servers; default: in memory")
 	c.auth = authSetup(fs)
 }
 
@@ -80,6 +85,8 @@ func serve(args []string) error {
 // app is a running app server.
 type app struct {
 	log      *slog.Logger
+	h        *hub.Hub
+	sr       *signalr.Server
 	srv      *http.Server
 	wss      *ws.Server
 	errc     chan error
@@ -94,6 +101,15 @@ func startApp(ctx context.Context, cfg appConfig, log *slog.Logger) (*app, error
 	examples.Register(reg)
 	var gw *apigw.Server
 	hopts := hub.Options{Logger: log, Debug: cfg.debug}
+	var shared *redisstore.Store
+	if cfg.redisURL != "" {
+		var err error
+		if shared, err = redisstore.Open(ctx, cfg.redisURL, redisstore.Options{}); err != nil {
+			return nil, err
+		}
+		hopts.Snapshots = shared
+		log.Info("state kept in Redis", "redis", cfg.redisURL)
+	}
 	if cfg.connectionURL != "" {
 		hopts.OnGroup = func(group, conn string, joined bool) { gw.GroupHook(group, conn, joined) }
 	}
@@ -109,23 +125,31 @@ func startApp(ctx context.Context, cfg appConfig, log *slog.Logger) (*app, error
 	if cfg.origins != "" {
 		wsOpts.AllowedOrigins = strings.Split(cfg.origins, ",")
 	}
-	a := &app{log: log, wss: ws.New(h, wsOpts), errc: make(chan error, 1)}
+	a := &app{log: log, h: h, wss: ws.New(h, wsOpts), errc: make(chan error, 1)}
 
 	mux := http.NewServeMux()
 	mux.Handle("GET /ws", a.wss)
+	// dotNetify's default transport (SignalR at /dotnetify) and Web API mode.
+	a.sr = signalr.New(h, signalr.Options{ReadLimit: cfg.readLimit, SendQueue: cfg.sendQueue, AllowedOrigins: wsOpts.AllowedOrigins, Logger: log})
+	a.sr.Register(mux)
+	webapi.Register(mux, h, webapi.Options{MaxBody: cfg.readLimit, Logger: log})
 	if token != nil {
 		mux.Handle("POST /token", token)
 	}
 	if cfg.connectionURL != "" {
 		var err error
-		gw, err = apigw.New(ctx, h, apigw.Options{
+		gopts := apigw.Options{
 			ConnectionURL: cfg.connectionURL,
 			Region:        cfg.awsRegion,
 			Credentials:   cfg.credentials,
 			Secret:        cfg.secret,
 			MaxInFlight:   cfg.maxPushes,
 			Logger:        log,
-		})
+		}
+		if shared != nil {
+			gopts.Store = shared
+		}
+		gw, err = apigw.New(ctx, h, gopts)
 		if err != nil {
 			return nil, err
 		}
@@ -153,6 +177,11 @@ func startApp(ctx context.Context, cfg appConfig, log *slog.Logger) (*app, error
 		attrs = append(attrs, "integration", "http://"+a.addr+"/api/dotnetify/vm", "connection_url", cfg.connectionURL)
 	}
 	log.Info("gonetify serving", attrs...)
+	if gw != nil && shared != nil {
+		// Bring back the connections the store remembers, in the background:
+		// an update arriving first re-creates its VM by itself.
+		go func() { _, _ = gw.Restore(ctx) }()
+	}
 	return a, nil
 }
 
@@ -171,8 +200,14 @@ func (a *app) shutdown() error {
 	if err := a.wss.Shutdown(ctx); err != nil {
 		a.log.Warn("websocket shutdown incomplete", "err", err)
 	}
+	if err := a.sr.Shutdown(ctx); err != nil {
+		a.log.Warn("signalr shutdown incomplete", "err", err)
+	}
 	if err := a.srv.Shutdown(ctx); err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return err
+	}
+	if err := a.h.FlushSnapshots(ctx); err != nil {
+		a.log.Warn("view model snapshots not all saved", "err", err)
 	}
 	a.log.Info("stopped")
 	return nil

@@ -1,0 +1,187 @@
+package signalr
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+)
+
+// recordSeparator ends every record of the JSON hub protocol (and of the
+// handshake).
+const recordSeparator = 0x1e
+
+// Hub protocol message types.
+const (
+	typeInvocation       = 1
+	typeStreamItem       = 2
+	typeCompletion       = 3
+	typeStreamInvocation = 4
+	typeCancelInvocation = 5
+	typePing             = 6
+	typeClose            = 7
+)
+
+var (
+	pingRecord      = []byte("{\"type\":6}\x1e")
+	handshakeOK     = []byte("{}\x1e")
+	responsePrefix  = []byte(`{"callType":"response_vm","vmId":`)
+	dataSeparator   = []byte(`,"data":`)
+	invocationStart = []byte(`{"type":1,"target":"Response_VM","arguments":[[`)
+)
+
+// handshakeRequest is the first record a client sends.
+type handshakeRequest struct {
+	Protocol *string `json:"protocol"`
+	Version  *int    `json:"version"`
+}
+
+// parseHandshake checks the handshake record; the error is the message for
+// the client.
+func parseHandshake(rec []byte) error {
+	var hs handshakeRequest
+	if err := json.Unmarshal(rec, &hs); err != nil {
+		return errors.New("handshake request is not a valid JSON object")
+	}
+	if hs.Protocol == nil {
+		return errors.New("handshake request is missing the 'protocol' property")
+	}
+	if hs.Version == nil {
+		return errors.New("handshake request is missing the 'version' property")
+	}
+	if *hs.Protocol != "json" {
+		return fmt.Errorf("the protocol '%s' is not supported (this server speaks 'json')", truncate(*hs.Protocol, 40))
+	}
+	if *hs.Version != 1 {
+		return fmt.Errorf("the server does not support version %d of the 'json' protocol", *hs.Version)
+	}
+	return nil
+}
+
+// handshakeError is the handshake response refusing the connection.
+func handshakeError(msg string) []byte {
+	b, _ := json.Marshal(struct {
+		Error string `json:"error"`
+	}{msg})
+	return append(b, recordSeparator)
+}
+
+// hubMessage is a client message of the JSON hub protocol.
+type hubMessage struct {
+	Type         int               `json:"type"`
+	InvocationID *string           `json:"invocationId"`
+	Target       string            `json:"target"`
+	Arguments    []json.RawMessage `json:"arguments"`
+	Error        string            `json:"error"`
+}
+
+// parseMessage decodes one record; an error closes the connection.
+func parseMessage(rec []byte) (hubMessage, error) {
+	var m hubMessage
+	rec = bytes.TrimSpace(rec)
+	if len(rec) == 0 || rec[0] != '{' {
+		return m, errors.New("a record is not a JSON object")
+	}
+	if err := json.Unmarshal(rec, &m); err != nil {
+		return m, fmt.Errorf("a record is not a valid hub message: %v", err)
+	}
+	if m.Type == 0 {
+		return m, errors.New("a record is missing the required property 'type'")
+	}
+	if m.Type < typeInvocation || m.Type > typeClose {
+		return m, fmt.Errorf("unknown message type %d", m.Type)
+	}
+	if m.Type == typeInvocation && m.Target == "" {
+		return m, errors.New("an invocation is missing the required property 'target'")
+	}
+	return m, nil
+}
+
+// completion is a completion record for invocationID, with an error if
+// errMsg is not empty.
+func completion(invocationID, errMsg string) []byte {
+	v := struct {
+		Type         int    `json:"type"`
+		InvocationID string `json:"invocationId"`
+		Error        string `json:"error,omitempty"`
+	}{typeCompletion, invocationID, errMsg}
+	b, _ := json.Marshal(v)
+	return append(b, recordSeparator)
+}
+
+// closeRecord is a close record, with an error if errMsg is not empty.
+func closeRecord(errMsg string, allowReconnect bool) []byte {
+	v := struct {
+		Type           int    `json:"type"`
+		Error          string `json:"error,omitempty"`
+		AllowReconnect bool   `json:"allowReconnect,omitempty"`
+	}{typeClose, errMsg, allowReconnect}
+	b, _ := json.Marshal(v)
+	return append(b, recordSeparator)
+}
+
+// responseRecord re-encodes a hub frame {"callType":"response_vm","vmId":
+// V,"data":D} as the SignalR invocation of the client's Response_VM with
+// the single argument [V, D]. The hub's own frames take a fast path that
+// copies the two JSON strings as they are.
+func responseRecord(frame []byte) ([]byte, error) {
+	if rest, ok := bytes.CutPrefix(frame, responsePrefix); ok {
+		if n := jsonStringLen(rest); n > 0 {
+			vmID, tail := rest[:n], rest[n:]
+			if data, ok := bytes.CutPrefix(tail, dataSeparator); ok && len(data) >= 3 && data[len(data)-1] == '}' {
+				data = data[:len(data)-1]
+				if jsonStringLen(data) == len(data) {
+					out := make([]byte, 0, len(invocationStart)+len(vmID)+len(data)+5)
+					out = append(out, invocationStart...)
+					out = append(out, vmID...)
+					out = append(out, ',')
+					out = append(out, data...)
+					out = append(out, ']', ']', '}', recordSeparator)
+					return out, nil
+				}
+			}
+		}
+	}
+	var m struct {
+		CallType string `json:"callType"`
+		VMID     string `json:"vmId"`
+		Data     string `json:"data"`
+	}
+	if err := json.Unmarshal(frame, &m); err != nil {
+		return nil, fmt.Errorf("signalr: hub frame is not JSON: %w", err)
+	}
+	if !strings.EqualFold(m.CallType, "response_vm") {
+		return nil, fmt.Errorf("signalr: hub frame has callType %q", m.CallType)
+	}
+	b, _ := json.Marshal(struct {
+		Type      int        `json:"type"`
+		Target    string     `json:"target"`
+		Arguments [][]string `json:"arguments"`
+	}{typeInvocation, "Response_VM", [][]string{{m.VMID, m.Data}}})
+	return append(b, recordSeparator), nil
+}
+
+// jsonStringLen returns the length of the JSON string literal b starts
+// with, quotes included, or 0 if b does not start with a complete one.
+func jsonStringLen(b []byte) int {
+	if len(b) < 2 || b[0] != '"' {
+		return 0
+	}
+	for i := 1; i < len(b); i++ {
+		switch b[i] {
+		case '\\':
+			i++
+		case '"':
+			return i + 1
+		}
+	}
+	return 0
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "…"
+}

@@ -1,0 +1,349 @@
+// Package webapi serves dotNetify's Web API mode, used by the official
+// client for connect(vmId, {webApi: true}):
+//
+//	GET    /api/dotnetify/vm/{vmId}[?vmarg=<json>]  → the VM's state
+//	POST   /api/dotnetify/vm/{vmId}[?vmarg=<json>]  → the reaction to the update in the body
+//	DELETE /api/dotnetify/vm/{vmId}                 → 200, empty
+//
+// Each request is stateless, as dotNetify documents the mode: it connects a
+// temporary hub connection, requests the VM (with the vmarg and the HTTP
+// headers as $headers, so a JWT middleware sees the Authorization header),
+// for a POST applies the update, answers what the hub sent for that vmId,
+// and closes the connection, disposing the VM. Errors of a VM come back as
+// dotNetify's exception JSON with status 200, which the client detects.
+//
+// The vmarg query is raw JSON.stringify output that the client does not
+// URL-encode, so everything after "vmarg=" is taken from the raw query and
+// path-unescaped ('&', '+' and '=' inside it are kept).
+package webapi
+
+import (
+	"bytes"
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+
+	"github.com/gonetify/gonetify/hub"
+	"github.com/gonetify/gonetify/vm"
+)
+
+// Prefix is the path the VM routes live under.
+const Prefix = "/api/dotnetify/vm/"
+
+// Options configure a [Handler]. Zero values take the defaults.
+type Options struct {
+	// MaxBody bounds a POST body in bytes; a larger one gets 413.
+	// Default 128 KiB.
+	MaxBody int64
+	// Headers names the request headers passed to the VM pipeline as
+	// $headers. Empty means every header except hop-by-hop ones,
+	// Content-Length, Content-Type and Cookie.
+	Headers []string
+	// Logger receives the handler's logs; nil means slog.Default().
+	Logger *slog.Logger
+}
+
+// Handler serves the Web API routes for a hub.
+type Handler struct {
+	h    *hub.Hub
+	opts Options
+}
+
+// New returns a Web API handler for h.
+func New(h *hub.Hub, opts Options) *Handler {
+	if opts.MaxBody <= 0 {
+		opts.MaxBody = 128 << 10
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	return &Handler{h: h, opts: opts}
+}
+
+// Register mounts a Web API handler for h on mux as GET, POST and DELETE
+// /api/dotnetify/vm/{vmId}. A more specific pattern registered elsewhere
+// (such as POST /api/dotnetify/vm/disconnect of the API Gateway
+// integration) keeps its requests.
+func Register(mux *http.ServeMux, h *hub.Hub, opts Options) *Handler {
+	wa := New(h, opts)
+	for _, m := range []string{"GET", "POST", "DELETE"} {
+		mux.Handle(m+" "+Prefix+"{vmId}", wa)
+	}
+	return wa
+}
+
+// ServeHTTP serves one Web API request.
+func (wa *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	vmID := r.PathValue("vmId")
+	if vmID == "" {
+		vmID = strings.TrimPrefix(r.URL.Path, Prefix)
+	}
+	if vmID == "" || strings.Contains(vmID, "/") {
+		http.Error(w, "expected "+Prefix+"{vmId}", http.StatusNotFound)
+		return
+	}
+	switch r.Method {
+	case http.MethodGet, http.MethodHead, http.MethodPost:
+	case http.MethodDelete:
+		// Stateless: the VM was disposed at the end of its request.
+		w.WriteHeader(http.StatusOK)
+		return
+	default:
+		w.Header().Set("Allow", "GET, POST, DELETE")
+		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+		return
+	}
+	vmArg, err := rawVMArg(r.URL.RawQuery)
+	if err != nil {
+		writeJSON(w, exception("ArgumentException", err.Error()))
+		return
+	}
+	var body []byte
+	if r.Method == http.MethodPost {
+		body, err = io.ReadAll(http.MaxBytesReader(w, r.Body, wa.opts.MaxBody))
+		if err != nil {
+			var mbe *http.MaxBytesError
+			if errors.As(err, &mbe) {
+				http.Error(w, "request body larger than the limit", http.StatusRequestEntityTooLarge)
+				return
+			}
+			http.Error(w, "reading the request body failed", http.StatusBadRequest)
+			return
+		}
+	}
+	vmArgs, _ := json.Marshal(struct {
+		VMArg   json.RawMessage   `json:"$vmArg,omitempty"`
+		Headers map[string]string `json:"$headers,omitempty"`
+	}{vmArg, wa.headers(r.Header)})
+
+	col := &collector{vmID: vmID}
+	info := &vm.Conn{ID: "webapi-" + newID(), RemoteAddr: r.RemoteAddr, Header: r.Header.Clone(), Transport: "webapi"}
+	hc, err := wa.h.Connect(info, col)
+	if err != nil {
+		wa.opts.Logger.Error("hub refused web API connection", "err", err)
+		http.Error(w, "server error", http.StatusInternalServerError)
+		return
+	}
+	defer hc.Close()
+	hc.Handle(hub.Message{CallType: hub.CallRequest, VMID: vmID, VMArgs: vmArgs})
+	state := col.take()
+	if r.Method == http.MethodPost {
+		if ex := firstException(state); ex != nil {
+			writeJSON(w, ex) // the VM could not be created: its error, not the update's
+			return
+		}
+		if len(bytes.TrimSpace(body)) > 0 {
+			hc.Handle(hub.Message{CallType: hub.CallUpdate, VMID: vmID, Value: body})
+		}
+		state = col.take()
+	}
+	col.stop()
+	if len(state) == 0 {
+		w.WriteHeader(http.StatusNoContent)
+		return
+	}
+	writeJSON(w, merge(state))
+}
+
+// headers returns the request headers passed as $headers.
+func (wa *Handler) headers(h http.Header) map[string]string {
+	out := map[string]string{}
+	if len(wa.opts.Headers) > 0 {
+		for _, name := range wa.opts.Headers {
+			if v := h.Values(name); len(v) > 0 {
+				out[http.CanonicalHeaderKey(name)] = strings.Join(v, ", ")
+			}
+		}
+	} else {
+		for name, v := range h {
+			if !skipHeader[name] && len(v) > 0 {
+				out[name] = strings.Join(v, ", ")
+			}
+		}
+	}
+	if len(out) == 0 {
+		return nil
+	}
+	return out
+}
+
+var skipHeader = map[string]bool{
+	"Connection": true, "Keep-Alive": true, "Proxy-Authenticate": true, "Proxy-Authorization": true,
+	"Proxy-Connection": true, "Te": true, "Trailer": true, "Transfer-Encoding": true, "Upgrade": true,
+	"Content-Length": true, "Content-Type": true, "Cookie": true,
+}
+
+// rawVMArg returns the vmarg query value: everything after "vmarg=" in the
+// raw query, path-unescaped, which must be JSON. No vmarg gives nil.
+func rawVMArg(rawQuery string) (json.RawMessage, error) {
+	i := -1
+	for start := 0; start < len(rawQuery); {
+		if len(rawQuery)-start >= 6 && strings.EqualFold(rawQuery[start:start+6], "vmarg=") {
+			i = start + 6
+			break
+		}
+		next := strings.IndexByte(rawQuery[start:], '&')
+		if next < 0 {
+			break
+		}
+		start += next + 1
+	}
+	if i < 0 {
+		return nil, nil
+	}
+	s, err := url.PathUnescape(rawQuery[i:])
+	if err != nil {
+		return nil, errors.New("vmarg is not validly escaped")
+	}
+	s = strings.TrimSpace(s)
+	if s == "" || s == "null" {
+		return nil, nil
+	}
+	if !json.Valid([]byte(s)) {
+		// A client that encoded it properly and added more parameters.
+		if q, err := url.ParseQuery(rawQuery); err == nil {
+			for k, v := range q {
+				if strings.EqualFold(k, "vmarg") && len(v) > 0 && json.Valid([]byte(v[0])) {
+					return json.RawMessage(v[0]), nil
+				}
+			}
+		}
+		return nil, errors.New("vmarg is not valid JSON")
+	}
+	return json.RawMessage(s), nil
+}
+
+// collector is the temporary connection's hub.Sender: it keeps the data of
+// the frames for one vmId.
+type collector struct {
+	vmID string
+
+	mu      sync.Mutex
+	data    [][]byte
+	stopped bool
+}
+
+// Send implements hub.Sender.
+func (c *collector) Send(frame []byte) error {
+	var m struct {
+		VMID string `json:"vmId"`
+		Data string `json:"data"`
+	}
+	if err := json.Unmarshal(frame, &m); err != nil {
+		return err
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if !c.stopped && m.VMID == c.vmID {
+		c.data = append(c.data, []byte(m.Data))
+	}
+	return nil
+}
+
+// take returns the data collected so far and forgets it.
+func (c *collector) take() [][]byte {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	d := c.data
+	c.data = nil
+	return d
+}
+
+// stop drops whatever comes next (timer pushes before the close).
+func (c *collector) stop() {
+	c.mu.Lock()
+	c.stopped = true
+	c.mu.Unlock()
+}
+
+// firstException returns the first of data that is dotNetify's exception
+// object, or nil.
+func firstException(data [][]byte) []byte {
+	for _, d := range data {
+		if isException(d) {
+			return d
+		}
+	}
+	return nil
+}
+
+func isException(d []byte) bool {
+	var ex struct {
+		ExceptionType *string
+		Message       *string
+	}
+	return json.Unmarshal(d, &ex) == nil && ex.ExceptionType != nil && ex.Message != nil
+}
+
+// merge returns the one response for a request: an exception if one was
+// sent, else the objects merged key by key (later values win; the first
+// appearance fixes the order).
+func merge(data [][]byte) []byte {
+	if ex := firstException(data); ex != nil {
+		return ex
+	}
+	if len(data) == 1 {
+		return data[0]
+	}
+	var keys []string
+	vals := map[string]json.RawMessage{}
+	for _, d := range data {
+		dec := json.NewDecoder(bytes.NewReader(d))
+		if t, err := dec.Token(); err != nil || t != json.Delim('{') {
+			continue
+		}
+		for dec.More() {
+			t, err := dec.Token()
+			if err != nil {
+				break
+			}
+			k, _ := t.(string)
+			var v json.RawMessage
+			if err := dec.Decode(&v); err != nil {
+				break
+			}
+			if _, seen := vals[k]; !seen {
+				keys = append(keys, k)
+			}
+			vals[k] = v
+		}
+	}
+	buf := []byte{'{'}
+	for i, k := range keys {
+		if i > 0 {
+			buf = append(buf, ',')
+		}
+		kb, _ := json.Marshal(k)
+		buf = append(buf, kb...)
+		buf = append(buf, ':')
+		buf = append(buf, vals[k]...)
+	}
+	return append(buf, '}')
+}
+
+func exception(typ, msg string) []byte {
+	b, _ := json.Marshal(struct {
+		ExceptionType string
+		Message       string
+	}{typ, msg})
+	return b
+}
+
+func writeJSON(w http.ResponseWriter, b []byte) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-cache, no-store")
+	_, _ = w.Write(b)
+}
+
+func newID() string {
+	var b [12]byte
+	_, _ = rand.Read(b[:])
+	return base64.RawURLEncoding.EncodeToString(b[:])
+}
