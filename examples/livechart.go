@@ -17,9 +17,11 @@ const (
 )
 
 // LiveChartVM is dotNetify's LiveChart example: chart data pushed on a
-// timer. Each tick appends a point to Waveform (Waveform_add, not kept in
-// the Go slice, as in the original) and replaces Bar (12 values) and Pie
-// (3 values).
+// timer. Each tick appends a point to Waveform (sent as Waveform_add) and
+// replaces Bar (12 values) and Pie (3 values). Unlike the original, the
+// series is also kept on the server (its last MaxWaveform points), so a
+// client re-requesting it, or a VM restored after a restart, continues
+// where it was.
 type LiveChartVM struct {
 	vm.Base
 	// Waveform holds 30 [x, sin(x/π)] points, both as strings.
@@ -35,8 +37,10 @@ type LiveChartVM struct {
 	Interval int
 
 	started bool
-	tick    int
 }
+
+// MaxWaveform is how many Waveform points LiveChartVM keeps.
+const MaxWaveform = 100
 
 // NewLiveChartVM returns a LiveChartVM ticking every interval unless
 // $vmArg sets Interval.
@@ -68,8 +72,16 @@ func (v *LiveChartVM) OnCreated(context.Context) error {
 }
 
 func (v *LiveChartVM) onTick() {
-	v.tick++
-	v.AddList("Waveform", wavePoint(30+v.tick))
+	x := 0
+	if n := len(v.Waveform); n > 0 && len(v.Waveform[n-1]) > 0 {
+		x, _ = strconv.Atoi(v.Waveform[n-1][0])
+	}
+	p := wavePoint(x + 1)
+	v.Waveform = append(v.Waveform, p)
+	if len(v.Waveform) > MaxWaveform {
+		v.Waveform = append([][]string(nil), v.Waveform[len(v.Waveform)-MaxWaveform:]...)
+	}
+	v.AddList("Waveform", p)
 	v.Bar = randBar(12)
 	v.Pie = randPie()
 	v.Changed("Bar", "Pie")

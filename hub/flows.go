@@ -205,7 +205,7 @@ func (c *Conn) create(x *Context, id vm.ID, typeName string, init []vm.PathValue
 
 	key := typeName + "$" + id.Instance
 	if h.knownUnicast(typeName) {
-		return h.newUnicast(id, newInst, setup)
+		return h.newUnicast(c, id, newInst, setup)
 	}
 	unlock := h.lockKey(key)
 	defer unlock()
@@ -245,7 +245,9 @@ func (c *Conn) create(x *Context, id vm.ID, typeName string, init []vm.PathValue
 			return nil, unhalted(err)
 		}
 		h.liveVMs.Add(1)
-		return &entry{id: id, inst: inst}, nil
+		e := &entry{id: id, inst: inst}
+		h.restoreSnapshot(c.snapKey(e), inst)
+		return e, nil
 	}
 	if err := setup(inst); err != nil {
 		inst.Dispose()
@@ -253,6 +255,7 @@ func (c *Conn) create(x *Context, id vm.ID, typeName string, init []vm.PathValue
 	}
 	h.liveVMs.Add(1)
 	g := &group{h: h, key: key, name: inst.GroupName(ctx), inst: inst, members: map[string]string{}}
+	h.restoreSnapshot(g.snapKey(), inst)
 	inst.SetPusher(g)
 	h.mu.Lock()
 	h.groups[key] = append(h.groups[key], g)
@@ -261,7 +264,7 @@ func (c *Conn) create(x *Context, id vm.ID, typeName string, init []vm.PathValue
 	return &entry{id: id, inst: inst, group: g}, nil
 }
 
-func (h *Hub) newUnicast(id vm.ID, newInst func() (*vm.Instance, error), setup func(*vm.Instance) error) (*entry, error) {
+func (h *Hub) newUnicast(c *Conn, id vm.ID, newInst func() (*vm.Instance, error), setup func(*vm.Instance) error) (*entry, error) {
 	inst, err := newInst()
 	if err != nil {
 		return nil, err
@@ -274,7 +277,9 @@ func (h *Hub) newUnicast(id vm.ID, newInst func() (*vm.Instance, error), setup f
 		return nil, unhalted(err)
 	}
 	h.liveVMs.Add(1)
-	return &entry{id: id, inst: inst}, nil
+	e := &entry{id: id, inst: inst}
+	h.restoreSnapshot(c.snapKey(e), inst)
+	return e, nil
 }
 
 // errHalted marks a VM set-up that a filter halted.
@@ -350,6 +355,9 @@ func (c *Conn) applyUpdate(x *Context, vmID string, e *entry, entries []vm.PathV
 	if err != nil {
 		return err
 	}
+	if len(changes) > 0 {
+		c.stateChanged(e)
+	}
 	sent := make(map[string]json.RawMessage, len(entries))
 	for _, pv := range entries {
 		sent[pv.Path] = pv.Value
@@ -423,6 +431,9 @@ func (h *Hub) release(c *Conn, e *entry) {
 		}
 		return
 	}
+	if key := c.snapKey(e); key != "" {
+		h.snaps.drop(key)
+	}
 	e.inst.Dispose()
 	h.liveVMs.Add(-1)
 }
@@ -483,6 +494,9 @@ func (h *Hub) leave(g *group, connID string) bool {
 	g.mu.Unlock()
 	h.mu.Unlock()
 	if last {
+		if key := g.snapKey(); key != "" {
+			h.snaps.drop(key)
+		}
 		g.inst.Dispose()
 		h.liveVMs.Add(-1)
 	}
@@ -521,6 +535,9 @@ func (g *group) broadcast(by *Conn, except string, data []byte) {
 		}
 		if data = vm.EncodeChanges(changes, nil); data == nil {
 			return
+		}
+		if key := g.snapKey(); key != "" {
+			g.h.snaps.mark(key, g.inst)
 		}
 	}
 	if g.h.piped {

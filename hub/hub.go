@@ -47,6 +47,16 @@ type Options struct {
 	// the hub's locks held: it must be quick and must not call the hub.
 	OnGroup func(group, connID string, joined bool)
 
+	// Snapshots, if set, keeps the public state of multicast VMs and of
+	// the VMs of persistent connections (API Gateway's), written in
+	// batches after every action-reaction cycle and push, so a VM
+	// re-created after a restart or on another server resumes where it was
+	// (fields tagged `vm:"transient"` excepted; see vm.StateRestorer).
+	Snapshots SnapshotStore
+	// SnapshotDelay is how long changes gather before a batch is written.
+	// Default 100ms.
+	SnapshotDelay time.Duration
+
 	// Middlewares see every request, update, dispose, response and push,
 	// in this order (dotNetify's middleware pipeline; see [Middleware]).
 	// With no middleware and no filter the pipeline costs nothing.
@@ -84,6 +94,7 @@ type Hub struct {
 	filters []Filter
 	piped   bool // any middleware or filter
 	limits  limits
+	snaps   *snapshotter // nil without Options.Snapshots
 
 	mu     sync.Mutex
 	conns  map[string]*Conn
@@ -112,6 +123,9 @@ func New(reg *vm.Registry, opts Options) *Hub {
 		h.log = slog.Default()
 	}
 	h.piped = len(h.mws) > 0 || len(h.filters) > 0
+	if opts.Snapshots != nil {
+		h.snaps = newSnapshotter(opts.Snapshots, h.log, opts.SnapshotDelay)
+	}
 	return h
 }
 
@@ -373,6 +387,7 @@ func (c *Conn) flushLocked() {
 			continue
 		}
 		if data := vm.EncodeChanges(changes, nil); data != nil {
+			c.stateChanged(e)
 			c.pushed(id, c.respond(id, e.inst, data))
 		}
 	}

@@ -4,12 +4,14 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"reflect"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/gonetify/gonetify/hub"
+	"github.com/gonetify/gonetify/store"
 	"github.com/gonetify/gonetify/vm"
 )
 
@@ -456,5 +458,66 @@ func TestCommandShadowingBaseMethod(t *testing.T) {
 	c.update("ShadowVM", `{"Update":5}`)
 	if f := c.rec.waitFor(t, "reaction", func(frame) bool { return true }); f.Data["N"] != 5.0 {
 		t.Fatalf("reaction %s", f.Raw)
+	}
+}
+
+// TestSnapshotsSurviveACrash: a new hub on the same snapshot store (the
+// server restarted) re-creates VMs where they were: a multicast room keeps
+// its messages, a persistent connection's VM its state; a disposed VM's
+// snapshot is deleted.
+func TestSnapshotsSurviveACrash(t *testing.T) {
+	snaps := &store.Snapshots{}
+	reg := vm.NewRegistry()
+	vm.RegisterType[PersonVM](reg, "PersonVM")
+	vm.RegisterType[Room](reg, "Room")
+	opts := hub.Options{Snapshots: snaps, SnapshotDelay: time.Millisecond}
+	h1 := hub.New(reg, opts)
+	a := persistent(t, h1, "a=")
+	a.request("Room", `{}`)
+	a.request("PersonVM", `{}`)
+	a.update("Room", `{"Say":"before the crash"}`)
+	a.update("PersonVM", `{"Increment":null}`)
+	a.update("PersonVM", `{"Increment":null}`)
+	waitKeys(t, snaps, "mc/Room$/", "vm/a=/PersonVM")
+
+	h2 := hub.New(reg, opts) // h1 is gone without a word
+	b := connect(t, h2, "b")
+	b.request("Room", `{}`)
+	f := b.rec.waitFor(t, "room state", func(f frame) bool { return f.VMID == "Room" })
+	if msgs, _ := f.Data["Messages"].([]any); len(msgs) != 1 || msgs[0] != "a=: before the crash" {
+		t.Fatalf("room after restart: %s", f.Raw)
+	}
+	a2 := persistent(t, h2, "a=")
+	a2.request("PersonVM", `{}`)
+	if f := a2.rec.waitFor(t, "person", func(f frame) bool { return f.VMID == "PersonVM" }); f.Data["Count"] != 2.0 {
+		t.Fatalf("persistent VM after restart: %s", f.Raw)
+	}
+	// Not for a plain connection (its id dies with its socket).
+	b.request("PersonVM", `{}`)
+	b.update("PersonVM", `{"Increment":null}`)
+	a2.dispose("PersonVM")
+	b.dispose("Room")
+	a2.c.Close()
+	waitKeys(t, snaps)
+}
+
+func persistent(t *testing.T, h *hub.Hub, id string) *client {
+	t.Helper()
+	rec := &recorder{}
+	c, err := h.Connect(&vm.Conn{ID: id, Persistent: true}, rec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &client{t, c, rec}
+}
+
+func waitKeys(t *testing.T, s *store.Snapshots, want ...string) {
+	t.Helper()
+	deadline := time.Now().Add(3 * time.Second)
+	for !reflect.DeepEqual(s.Keys(), append([]string{}, want...)) {
+		if time.Now().After(deadline) {
+			t.Fatalf("snapshot keys %q, want %q", s.Keys(), want)
+		}
+		time.Sleep(5 * time.Millisecond)
 	}
 }

@@ -188,3 +188,52 @@ func (m *Memory) Group(_ context.Context, group string) ([]string, error) {
 	sort.Strings(out)
 	return out, nil
 }
+
+// Snapshots is an in-memory hub.SnapshotStore, for tests and single
+// servers. Its zero value is ready to use.
+type Snapshots struct {
+	mu sync.Mutex
+	m  map[string][]byte
+}
+
+// SaveSnapshots stores the states by key.
+func (s *Snapshots) SaveSnapshots(_ context.Context, states map[string][]byte) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.m == nil {
+		s.m = map[string][]byte{}
+	}
+	for k, v := range states {
+		s.m[k] = append([]byte(nil), v...)
+	}
+	return nil
+}
+
+// LoadSnapshot returns the state saved under key, or nil.
+func (s *Snapshots) LoadSnapshot(_ context.Context, key string) ([]byte, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.m[key], nil
+}
+
+// DeleteSnapshots forgets keys.
+func (s *Snapshots) DeleteSnapshots(_ context.Context, keys []string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, k := range keys {
+		delete(s.m, k)
+	}
+	return nil
+}
+
+// Keys lists the saved keys, sorted.
+func (s *Snapshots) Keys() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]string, 0, len(s.m))
+	for k := range s.m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}

@@ -16,6 +16,9 @@ type Conn struct {
 	Header     http.Header
 	// Transport names how the client is connected ("ws", "apigw", …).
 	Transport string
+	// Persistent says the connection id outlives a server process (API
+	// Gateway holds the socket): its VMs' state is worth snapshotting.
+	Persistent bool
 }
 
 type connKey struct{}

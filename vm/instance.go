@@ -334,3 +334,39 @@ func (i *Instance) GroupName(ctx context.Context) string {
 	_ = i.run(func() error { name = g.GroupName(ctx); return nil })
 	return name
 }
+
+// StateRestorer is implemented by a VM that restores its own state from a
+// snapshot (see [Instance.RestoreState]); state maps property names to
+// their saved JSON values.
+type StateRestorer interface {
+	RestoreState(state map[string]json.RawMessage) error
+}
+
+// RestoreState sets the VM's fields from a state object saved earlier with
+// [Instance.FullState], without marking anything changed. Computed
+// properties, commands, unknown keys and fields tagged `vm:"transient"` are
+// left alone. A VM implementing [StateRestorer] restores itself instead.
+func (i *Instance) RestoreState(state []byte) error {
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(state, &m); err != nil {
+		return fmt.Errorf("vm: snapshot of %s is not a JSON object: %w", i.id.Full, err)
+	}
+	return i.run(func() error {
+		if r, ok := i.v.(StateRestorer); ok {
+			return r.RestoreState(m)
+		}
+		for _, mem := range i.ti.members {
+			raw, ok := m[mem.name]
+			if !ok || mem.kind != kindField || mem.transient {
+				continue
+			}
+			f := i.rv.Elem().FieldByIndex(mem.index)
+			v, err := convert(raw, f.Type(), mem.name)
+			if err != nil {
+				return err
+			}
+			f.Set(v)
+		}
+		return nil
+	})
+}

@@ -18,15 +18,16 @@ const (
 )
 
 type member struct {
-	name    string // JSON name
-	kind    int
-	index   []int        // field index path (fields)
-	method  int          // method index on the pointer type (getters, commands)
-	setter  int          // index of SetX method, or -1
-	itemKey string       // list item key (`vm:"itemKey=Id"`)
-	typ     reflect.Type // field type, getter result, or command argument (nil: none)
-	withCtx bool         // command/setter takes context.Context first
-	retErr  bool         // command/setter returns error
+	name      string // JSON name
+	kind      int
+	index     []int        // field index path (fields)
+	method    int          // method index on the pointer type (getters, commands)
+	setter    int          // index of SetX method, or -1
+	itemKey   string       // list item key (`vm:"itemKey=Id"`)
+	typ       reflect.Type // field type, getter result, or command argument (nil: none)
+	withCtx   bool         // command/setter takes context.Context first
+	retErr    bool         // command/setter returns error
+	transient bool         // not restored from snapshots (`vm:"transient"`)
 }
 
 type typeInfo struct {
@@ -111,6 +112,9 @@ func buildTypeInfo(pt reflect.Type) *typeInfo {
 		for _, opt := range strings.Split(f.Tag.Get("vm"), ",") {
 			if k, ok := strings.CutPrefix(strings.TrimSpace(opt), "itemKey="); ok {
 				m.itemKey = k
+			}
+			if strings.TrimSpace(opt) == "transient" {
+				m.transient = true
 			}
 		}
 		ti.add(m)

@@ -14,6 +14,7 @@ package redisstore
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"sort"
 	"strconv"
@@ -218,4 +219,54 @@ func toAny(s []string) []any {
 		out[i] = v
 	}
 	return out
+}
+
+func (s *Store) snapKey(k string) string { return s.prefix + "snap:" + k }
+
+// SaveSnapshots implements hub.SnapshotStore: one pipeline per batch, each
+// key with the sliding expiry. The value is {"v":version,"state":…}, the
+// version being the save time in nanoseconds.
+func (s *Store) SaveSnapshots(ctx context.Context, states map[string][]byte) error {
+	v := time.Now().UnixNano()
+	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		for k, st := range states {
+			val := make([]byte, 0, len(st)+40)
+			val = append(val, `{"v":`...)
+			val = strconv.AppendInt(val, v, 10)
+			val = append(val, `,"state":`...)
+			val = append(val, st...)
+			val = append(val, '}')
+			p.Set(ctx, s.snapKey(k), val, s.expiry)
+		}
+		return nil
+	})
+	return err
+}
+
+// LoadSnapshot implements hub.SnapshotStore.
+func (s *Store) LoadSnapshot(ctx context.Context, key string) ([]byte, error) {
+	b, err := s.rdb.Get(ctx, s.snapKey(key)).Bytes()
+	if err == redis.Nil {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	var snap struct {
+		V     int64           `json:"v"`
+		State json.RawMessage `json:"state"`
+	}
+	if err := json.Unmarshal(b, &snap); err != nil {
+		return nil, fmt.Errorf("snapshot %s is corrupt: %w", key, err)
+	}
+	return snap.State, nil
+}
+
+// DeleteSnapshots implements hub.SnapshotStore.
+func (s *Store) DeleteSnapshots(ctx context.Context, keys []string) error {
+	full := make([]string, len(keys))
+	for i, k := range keys {
+		full[i] = s.snapKey(k)
+	}
+	return s.rdb.Del(ctx, full...).Err()
 }

@@ -313,7 +313,7 @@ func (s *Server) conn(ctx context.Context, id string, r *http.Request) (*hub.Con
 	if c := s.h.Conn(id); c != nil {
 		return c, nil
 	}
-	info := &vm.Conn{ID: id, RemoteAddr: r.RemoteAddr, Header: r.Header.Clone(), Transport: "apigw"}
+	info := &vm.Conn{ID: id, RemoteAddr: r.RemoteAddr, Header: r.Header.Clone(), Transport: "apigw", Persistent: true}
 	info.Header.Del(SecretHeader)
 	c, _, err := s.connect(id, info)
 	if err != nil {

@@ -91,7 +91,7 @@ func (s *Server) restoreConn(ctx context.Context, id string, want func(vmID stri
 	}
 	// Masters before their children.
 	sort.Slice(vms, func(i, j int) bool { return strings.Count(vms[i].VMID, ".") < strings.Count(vms[j].VMID, ".") })
-	c, snd, err := s.connect(id, &vm.Conn{ID: id, Transport: "apigw"})
+	c, snd, err := s.connect(id, &vm.Conn{ID: id, Transport: "apigw", Persistent: true})
 	if err != nil {
 		return 0, err
 	}
