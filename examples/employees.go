@@ -48,6 +48,13 @@ func (r *EmployeeRepository) GetAll() []Employee {
 	return slices.Clone(r.list)
 }
 
+// Replace sets the whole list (restoring a saved one).
+func (r *EmployeeRepository) Replace(list []Employee) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.list = slices.Clone(list)
+}
+
 // Get returns the employee with the given Id.
 func (r *EmployeeRepository) Get(id int) (Employee, bool) {
 	r.mu.Lock()

@@ -2,6 +2,7 @@ package examples
 
 import (
 	"context"
+	"encoding/json"
 	"net"
 	"slices"
 	"strings"
@@ -34,8 +35,8 @@ type EmployeeUpdate struct {
 // with item key Id. Like the DevApp original it is multicast, grouped by
 // the client's IP address, so browsers on one machine share the list.
 //
-// Its commands are func-typed fields (C# Action<T> properties) rather than
-// methods, because a method named Update would collide with [vm.Base.Update].
+// Its commands are func-typed fields, like the original's C# Action<T>
+// properties.
 type SimpleListVM struct {
 	vm.Multicast
 	// Employees is the list, kept in sync with the repository.
@@ -63,6 +64,27 @@ func NewSimpleListVM(repo *EmployeeRepository) *SimpleListVM {
 	v.Update = v.update
 	v.Remove = v.remove
 	return v
+}
+
+// RestoreState implements vm.StateRestorer: a list restored from a
+// snapshot (after a restart) replaces the repository's, so new Ids follow
+// the restored ones.
+func (v *SimpleListVM) RestoreState(state map[string]json.RawMessage) error {
+	raw, ok := state["Employees"]
+	if !ok {
+		return nil
+	}
+	var list []EmployeeInfo
+	if err := json.Unmarshal(raw, &list); err != nil {
+		return err
+	}
+	emps := make([]Employee, len(list))
+	for i, e := range list {
+		emps[i] = Employee{Id: e.Id, FirstName: e.FirstName, LastName: e.LastName}
+	}
+	v.repo.Replace(emps)
+	v.Employees = list
+	return nil
 }
 
 // GroupName shares one instance among connections from the same IP address.

@@ -81,6 +81,9 @@ func TestLoadGonetifyTemplate(t *testing.T) {
 		if got := in.RequestParameters["integration.request.header.X-Gonetify-Secret"]; got != "'"+testSecret+"'" {
 			t.Errorf("route %s secret parameter = %q", key, got)
 		}
+		if got := in.RequestParameters["integration.request.header.X-Forwarded-For"]; got != "context.identity.sourceIp" {
+			t.Errorf("route %s source address parameter = %q", key, got)
+		}
 		if len(in.Responses) != 1 || in.Responses[0] != "$default" || !in.ResponseMatches(502) {
 			t.Errorf("route %s integration responses = %v", key, in.Responses)
 		}

@@ -46,7 +46,7 @@ var (
 // optional hooks and a few conventional methods.
 var hooks = map[string]bool{
 	"OnCreated": true, "Dispose": true, "GetSubVM": true, "OnSubVMCreated": true,
-	"OnSubVMDisposing": true, "GroupName": true, "OnLeave": true, "String": true,
+	"OnSubVMDisposing": true, "GroupName": true, "OnLeave": true, "RestoreState": true, "String": true,
 	"MarshalJSON": true, "UnmarshalJSON": true, "Error": true,
 }
 

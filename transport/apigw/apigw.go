@@ -20,6 +20,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"strings"
 	"sync"
@@ -313,7 +314,7 @@ func (s *Server) conn(ctx context.Context, id string, r *http.Request) (*hub.Con
 	if c := s.h.Conn(id); c != nil {
 		return c, nil
 	}
-	info := &vm.Conn{ID: id, RemoteAddr: r.RemoteAddr, Header: r.Header.Clone(), Transport: "apigw", Persistent: true}
+	info := &vm.Conn{ID: id, RemoteAddr: clientAddr(r), Header: r.Header.Clone(), Transport: "apigw", Persistent: true}
 	info.Header.Del(SecretHeader)
 	c, _, err := s.connect(id, info)
 	if err != nil {
@@ -323,6 +324,17 @@ func (s *Server) conn(ctx context.Context, id string, r *http.Request) (*hub.Con
 		s.log.Warn("store: adding connection failed", "conn", id, "err", err)
 	}
 	return c, nil
+}
+
+// clientAddr is the client's address as the gateway reports it (header
+// X-Forwarded-For, which our template maps from context.identity.sourceIp;
+// its first entry), else the caller's (the gateway's own) address.
+func clientAddr(r *http.Request) string {
+	if xff := r.Header.Get("X-Forwarded-For"); xff != "" {
+		ip, _, _ := strings.Cut(xff, ",")
+		return net.JoinHostPort(strings.TrimSpace(ip), "0")
+	}
+	return r.RemoteAddr
 }
 
 // connect returns the hub connection for id and its sender, creating both

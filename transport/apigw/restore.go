@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"net"
 	"net/http"
 	"sort"
 	"strings"
@@ -44,10 +45,11 @@ func (s *Server) Restore(ctx context.Context) (RestoreStats, error) {
 		go func() {
 			defer wg.Done()
 			defer func() { <-s.sem }()
-			alive, err := s.alive(ctx, id)
+			info, err := s.alive(ctx, id)
+			alive := info != nil
 			n := 0
 			if err == nil && alive {
-				n, err = s.restoreConn(ctx, id, nil)
+				n, err = s.restoreConn(ctx, info, nil)
 			}
 			mu.Lock()
 			defer mu.Unlock()
@@ -69,29 +71,40 @@ func (s *Server) Restore(ctx context.Context) (RestoreStats, error) {
 	return st, nil
 }
 
-// alive asks the gateway whether a connection still exists.
-func (s *Server) alive(ctx context.Context, id string) (bool, error) {
-	_, err := s.client.GetConnection(ctx, &apigatewaymanagementapi.GetConnectionInput{ConnectionId: &id})
+// alive asks the gateway whether a connection still exists, and returns
+// what it knows of it (nil when it is gone).
+func (s *Server) alive(ctx context.Context, id string) (*vm.Conn, error) {
+	out, err := s.client.GetConnection(ctx, &apigatewaymanagementapi.GetConnectionInput{ConnectionId: &id})
 	if err == nil {
-		return true, nil
+		info := &vm.Conn{ID: id, Transport: "apigw", Persistent: true, Header: http.Header{}}
+		if out.Identity != nil {
+			if out.Identity.SourceIp != nil {
+				info.RemoteAddr = net.JoinHostPort(*out.Identity.SourceIp, "0")
+			}
+			if out.Identity.UserAgent != nil && *out.Identity.UserAgent != "" {
+				info.Header.Set("User-Agent", *out.Identity.UserAgent)
+			}
+		}
+		return info, nil
 	}
 	var re *awshttp.ResponseError
 	if errors.As(err, &re) && re.HTTPStatusCode() == http.StatusGone {
-		return false, nil
+		return nil, nil
 	}
-	return false, err
+	return nil, err
 }
 
 // restoreConn re-creates a connection's stored VMs (only those for which
 // want returns true, when want is set) with the client's frames muted.
-func (s *Server) restoreConn(ctx context.Context, id string, want func(vmID string) bool) (int, error) {
+func (s *Server) restoreConn(ctx context.Context, info *vm.Conn, want func(vmID string) bool) (int, error) {
+	id := info.ID
 	vms, err := s.store.VMs(ctx, id)
 	if err != nil {
 		return 0, err
 	}
 	// Masters before their children.
 	sort.Slice(vms, func(i, j int) bool { return strings.Count(vms[i].VMID, ".") < strings.Count(vms[j].VMID, ".") })
-	c, snd, err := s.connect(id, &vm.Conn{ID: id, Transport: "apigw", Persistent: true})
+	c, snd, err := s.connect(id, info)
 	if err != nil {
 		return 0, err
 	}
@@ -120,7 +133,7 @@ func (s *Server) ensureVM(ctx context.Context, c *hub.Conn, vmID string) {
 		return
 	}
 	master, _, _ := strings.Cut(vmID, ".")
-	n, err := s.restoreConn(ctx, c.ID(), func(id string) bool { return id == vmID || id == master })
+	n, err := s.restoreConn(ctx, c.Info(), func(id string) bool { return id == vmID || id == master })
 	if err != nil {
 		s.log.Warn("could not re-create a view model for an update", "conn", c.ID(), "vm", vmID, "err", err)
 	} else if n > 0 {

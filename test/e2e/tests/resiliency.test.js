@@ -1,0 +1,110 @@
+'use strict';
+// Resiliency on Redis, through the API Gateway path: the app server is
+// SIGKILLed while official clients hold LiveChart, ChatRoom and SimpleList
+// through `gonetify gateway`; started again on the same Redis, it restores
+// their connections and VMs (with their state) and pushes resume on the
+// same sockets.
+const test = require('node:test');
+const assert = require('node:assert/strict');
+const { Server, Client, serverBinary, freePort, sleep } = require('../lib/harness');
+
+const REDIS = process.env.GONETIFY_TEST_REDIS;
+const skip = REDIS ? false : 'GONETIFY_TEST_REDIS is not set: run scripts/test.sh (it starts redis-server)';
+
+// A Redis database of its own (the test server is fresh for each run).
+const redisURL = REDIS && REDIS.replace(/\/\d*$/, '') + '/7';
+const env = { ...process.env, AWS_ACCESS_KEY_ID: 'AKIDRESILIENCE', AWS_SECRET_ACCESS_KEY: 'resilience-secret', AWS_REGION: 'us-east-1' };
+const secret = 'resilience-integration-secret';
+let appAddr, gwAddr, serveArgs;
+const gw = new Server();
+let app;
+
+async function startApp() {
+  const s = new Server();
+  s.spawn(serverBinary(), serveArgs, env, '[app] ');
+  await s.waitHTTP(`http://${appAddr}/healthz`, (c) => c === 200, serverBinary(), serveArgs);
+  return s;
+}
+
+test.before(async () => {
+  if (skip) return;
+  appAddr = `127.0.0.1:${await freePort()}`;
+  gwAddr = `127.0.0.1:${await freePort()}`;
+  serveArgs = ['serve', '--addr', appAddr, '--redis', redisURL, '--connection-url', `http://${gwAddr}/prod/@connections`,
+    '--integration-secret', secret];
+  app = await startApp();
+  const gargs = ['gateway', '--addr', gwAddr, '--stage', 'prod', '--param', `AppServerUrl=http://${appAddr}`,
+    '--param', `IntegrationSecret=${secret}`, '--credentials', 'AKIDRESILIENCE:resilience-secret'];
+  gw.spawn(serverBinary(), gargs, env, '[gateway] ');
+  await gw.waitHTTP(`http://${gwAddr}/prod`, (c) => c === 426, serverBinary(), gargs);
+  gw.hubUrl = `ws://${gwAddr}/prod`;
+});
+
+test.after(async () => {
+  if (app) await app.stop();
+  await gw.stop();
+});
+
+test('SIGKILL the app server: clients keep their sockets, VMs come back with their state', { skip, timeout: 60000 }, async (t) => {
+  const a = new Client(gw, 'A');
+  const b = new Client(gw, 'B');
+  t.after(() => Promise.all([a.close(), b.close()]));
+  try {
+    // Before the crash.
+    const chart = a.connect('LiveChartVM', { vmArg: { Interval: 100 } });
+    const chatA = a.connect('ChatRoomVM');
+    const listA = a.connect('SimpleListVM');
+    const chatB = b.connect('ChatRoomVM');
+    await Promise.all([chart.loaded(5000), chatA.loaded(5000), listA.loaded(5000), chatB.loaded(5000)]);
+    await chart.waitFrame((d) => d.Waveform_add, 'a tick before the crash', 0, 5000);
+    chatA.dispatch({ AddUser: 'corr-A' });
+    chatA.dispatch({ SendMessage: { Text: 'sent before the crash', Date: new Date(), UserName: 'Ann' } });
+    await chatB.waitState((s) => s.Messages.some((m) => m.Text === 'sent before the crash'), 'B sees the message', 5000);
+    const rows = listA.state.Employees.length;
+    listA.dispatch({ Add: 'Kept Row' });
+    await listA.waitState((s) => s.Employees.length === rows + 1, 'the added row', 5000);
+    await sleep(400); // let the snapshots reach Redis (batched every 100 ms)
+
+    // The crash.
+    const sockets = [a.sockets.length, b.sockets.length];
+    app.procs[0].kill('SIGKILL');
+    await new Promise((r) => app.procs[0].once('exit', r));
+    const killedAt = Date.now();
+    const from = a.mark();
+    app = await startApp();
+
+    // Pushes resume on the same connection within 10 s.
+    await chart.waitFrame((d) => d.Waveform_add, 'a tick after the restart', from, 10000);
+    const resumedMs = Date.now() - killedAt;
+    assert.ok(resumedMs < 10000, `pushes resumed after ${resumedMs} ms`);
+    assert.deepEqual([a.sockets.length, b.sockets.length], sockets, 'no client opened a new socket');
+    for (const c of [a, b]) {
+      const states = c.connStates.map((s) => s.state);
+      assert.ok(!states.includes('disconnected') && !states.includes('reconnecting'), `client ${c.name} saw ${states}`);
+    }
+    // The series continues where it was (the snapshot kept it).
+    const last = a.received('LiveChartVM', from).find((f) => f.data && f.data.Waveform_add).data.Waveform_add;
+    assert.ok(Number(last[0]) > 31, `the series continues (x=${last[0]})`);
+
+    // Updates to VMs made before the crash work, with their state.
+    listA.dispatch({ Add: 'After Restart' });
+    await listA.waitState((s) => s.Employees.length === rows + 2, 'a row added after the restart', 10000);
+    chatB.dispatch({ AddUser: 'corr-B' });
+    chatB.dispatch({ SendMessage: { Text: 'sent after the restart', Date: new Date(), UserName: 'Bob' } });
+    await chatA.waitState((s) => s.Messages.some((m) => m.Text === 'sent after the restart'), 'A gets B\'s new message', 10000);
+
+    // A new client sees what was said before the crash, and the rows.
+    const c = new Client(gw, 'C');
+    t.after(() => c.close());
+    const chatC = c.connect('ChatRoomVM');
+    const listC = c.connect('SimpleListVM');
+    const s = await chatC.loaded(5000);
+    assert.deepEqual(s.Messages.map((m) => m.Text), ['sent before the crash', 'sent after the restart']);
+    const l = await listC.loaded(5000);
+    assert.ok(l.Employees.some((e) => `${e.FirstName} ${e.LastName}` === 'Kept Row'), 'the row added before the crash');
+    t.diagnostic(`pushes resumed ${resumedMs} ms after the SIGKILL`);
+  } catch (e) {
+    e.message += `\n--- logs ---\n${gw.logTail(3000)}\n${app ? app.logTail(3000) : ''}`;
+    throw e;
+  }
+});
