@@ -71,6 +71,10 @@ type Options struct {
 	HTTPClient *http.Client
 	// Logger receives the server's logs; nil means slog.Default().
 	Logger *slog.Logger
+	// OnPush, if set, is told the outcome of every push attempt: the HTTP
+	// status the gateway answered (0 when it could not be reached) and how
+	// long the attempt took. For metrics.
+	OnPush func(status int, took time.Duration)
 }
 
 // Server is the integration endpoint handler and the push client.

@@ -90,16 +90,24 @@ func (s *Server) post(id string, frame []byte) {
 	for attempt := 0; ; attempt++ {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		s.sem <- struct{}{}
+		start := time.Now()
 		_, err := s.client.PostToConnection(ctx, &apigatewaymanagementapi.PostToConnectionInput{ConnectionId: &id, Data: frame})
+		took := time.Since(start)
 		<-s.sem
 		cancel()
+		code := http.StatusOK
+		if err != nil {
+			code = 0
+			var re *awshttp.ResponseError
+			if errors.As(err, &re) {
+				code = re.HTTPStatusCode()
+			}
+		}
+		if s.opts.OnPush != nil {
+			s.opts.OnPush(code, took)
+		}
 		if err == nil {
 			return
-		}
-		code := 0
-		var re *awshttp.ResponseError
-		if errors.As(err, &re) {
-			code = re.HTTPStatusCode()
 		}
 		switch {
 		case code == http.StatusGone:
