@@ -17,6 +17,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 
+	"github.com/gonetify/gonetify/cluster"
 	"github.com/gonetify/gonetify/examples"
 	"github.com/gonetify/gonetify/hub"
 	"github.com/gonetify/gonetify/internal/demoweb"
@@ -42,6 +43,7 @@ type appConfig struct {
 	maxPushes     int
 	maxPerSource  int
 	redisURL      string
+	cluster       bool
 	auth          func(*slog.Logger) ([]hub.Middleware, []hub.Filter, http.Handler, error)
 	credentials   aws.CredentialsProvider // demo only; nil means the SDK's default chain
 	demoHubURL    string                  // the hub URL the demo page uses; "" means this server's /ws
@@ -60,6 +62,7 @@ func (c *appConfig) flags(fs *flag.FlagSet) {
 	fs.IntVar(&c.maxPushes, "max-pushes", 1000, "pushes to the gateway in flight at once")
 	fs.IntVar(&c.maxPerSource, "max-conns-per-source", 1000, "open WebSocket connections allowed from one IP address (0: no limit)")
 	fs.StringVar(&c.redisURL, "redis", "", "Redis `URL` (redis://host:port/db) keeping connections, groups and VM state, so they survive a restart and are shared by several servers; default: in memory")
+	fs.BoolVar(&c.cluster, "cluster", false, "share multicast view models with the other servers on the same --redis behind one gateway (no sticky sessions needed)")
 	c.auth = authSetup(fs)
 }
 
@@ -149,9 +152,20 @@ func startApp(ctx context.Context, cfg appConfig, log *slog.Logger) (*app, error
 		if shared != nil {
 			gopts.Store = shared
 		}
+		var node *cluster.Node
+		if cfg.cluster {
+			if shared == nil {
+				return nil, fmt.Errorf("--cluster needs --redis: the servers share their view models through Redis")
+			}
+			node = cluster.New(shared.Client(), cluster.Options{Logger: log})
+			gopts.Router = node
+		}
 		gw, err = apigw.New(ctx, h, gopts)
 		if err != nil {
 			return nil, err
+		}
+		if node != nil {
+			node.Start(ctx, gw)
 		}
 		mux.Handle("POST /api/dotnetify/vm", gw.Handler())
 		mux.Handle("POST /api/dotnetify/vm/disconnect", gw.Handler())

@@ -71,6 +71,10 @@ type Options struct {
 	HTTPClient *http.Client
 	// Logger receives the server's logs; nil means slog.Default().
 	Logger *slog.Logger
+	// Router, if set, sends the messages of multicast VMs to the server
+	// that owns them (several servers behind one gateway; see package
+	// cluster). The Server is then the Router's handler.
+	Router Router
 	// OnPush, if set, is told the outcome of every push attempt: the HTTP
 	// status the gateway answered (0 when it could not be reached) and how
 	// long the attempt took. For metrics.
@@ -271,34 +275,25 @@ func (s *Server) serveVM(w http.ResponseWriter, r *http.Request) {
 		fail(w, http.StatusBadRequest, "message has no vmId")
 		return
 	}
+	if msg.CallType != "" {
+		routed, err := s.route(ctx, b.ConnectionID, r, msg)
+		if err != nil {
+			s.log.Error("cluster: message not routed to its view model's owner", "conn", b.ConnectionID, "vm", msg.VMID, "err", err)
+			fail(w, http.StatusServiceUnavailable, "the shared store is unreachable; try again")
+			return
+		}
+		if routed {
+			w.WriteHeader(http.StatusOK)
+			return
+		}
+	}
 	c, err := s.conn(ctx, b.ConnectionID, r)
 	if err != nil {
 		fail(w, http.StatusInternalServerError, err.Error())
 		return
 	}
-	if msg.CallType == "" { // $connect
-		w.WriteHeader(http.StatusOK)
-		return
-	}
-	if strings.EqualFold(msg.CallType, hub.CallUpdate) {
-		s.ensureVM(ctx, c, msg.VMID)
-	}
-	c.Handle(msg)
-	switch strings.ToLower(msg.CallType) {
-	case hub.CallRequest:
-		args := string(msg.VMArgs)
-		var str string
-		if json.Unmarshal(msg.VMArgs, &str) == nil {
-			args = str
-		}
-		err = s.store.AddVM(ctx, b.ConnectionID, store.VMInfo{VMID: msg.VMID, VMArgs: args})
-	case hub.CallUpdate:
-		err = s.store.Touch(ctx, b.ConnectionID)
-	case hub.CallDispose:
-		err = s.store.RemoveVM(ctx, b.ConnectionID, msg.VMID)
-	}
-	if err != nil {
-		s.log.Warn("store update failed", "conn", b.ConnectionID, "err", err)
+	if msg.CallType != "" { // else $connect
+		s.apply(ctx, c, msg)
 	}
 	w.WriteHeader(http.StatusOK) // empty: the gateway relays nothing
 }
@@ -309,6 +304,11 @@ func (s *Server) serveDisconnect(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.forget(r.Context(), b.ConnectionID)
+	if s.opts.Router != nil { // the owners of its shared VMs let it go too
+		if err := s.opts.Router.Publish(r.Context(), "disconnect "+b.ConnectionID); err != nil {
+			s.log.Warn("cluster: disconnect not published", "conn", b.ConnectionID, "err", err)
+		}
+	}
 	w.WriteHeader(http.StatusOK)
 }
 
@@ -320,12 +320,46 @@ func (s *Server) conn(ctx context.Context, id string, r *http.Request) (*hub.Con
 	}
 	info := &vm.Conn{ID: id, RemoteAddr: clientAddr(r), Header: r.Header.Clone(), Transport: "apigw", Persistent: true}
 	info.Header.Del(SecretHeader)
-	c, _, err := s.connect(id, info)
+	return s.connFor(ctx, info)
+}
+
+// apply runs a client message on this server and records it in the store.
+func (s *Server) apply(ctx context.Context, c *hub.Conn, msg hub.Message) {
+	if strings.EqualFold(msg.CallType, hub.CallUpdate) {
+		s.ensureVM(ctx, c, msg.VMID)
+	}
+	c.Handle(msg)
+	var err error
+	switch strings.ToLower(msg.CallType) {
+	case hub.CallRequest:
+		args := string(msg.VMArgs)
+		var str string
+		if json.Unmarshal(msg.VMArgs, &str) == nil {
+			args = str
+		}
+		err = s.store.AddVM(ctx, c.ID(), store.VMInfo{VMID: msg.VMID, VMArgs: args})
+	case hub.CallUpdate:
+		err = s.store.Touch(ctx, c.ID())
+	case hub.CallDispose:
+		err = s.store.RemoveVM(ctx, c.ID(), msg.VMID)
+	}
+	if err != nil {
+		s.log.Warn("store update failed", "conn", c.ID(), "err", err)
+	}
+}
+
+// connFor returns the hub connection for info.ID, creating it (and
+// marking it live in the store) on first sight.
+func (s *Server) connFor(ctx context.Context, info *vm.Conn) (*hub.Conn, error) {
+	if c := s.h.Conn(info.ID); c != nil {
+		return c, nil
+	}
+	c, _, err := s.connect(info.ID, info)
 	if err != nil {
 		return nil, err
 	}
-	if err := s.store.AddConnection(ctx, id); err != nil {
-		s.log.Warn("store: adding connection failed", "conn", id, "err", err)
+	if err := s.store.AddConnection(ctx, info.ID); err != nil {
+		s.log.Warn("store: adding connection failed", "conn", info.ID, "err", err)
 	}
 	return c, nil
 }

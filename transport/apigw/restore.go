@@ -49,7 +49,8 @@ func (s *Server) Restore(ctx context.Context) (RestoreStats, error) {
 			alive := info != nil
 			n := 0
 			if err == nil && alive {
-				n, err = s.restoreConn(ctx, info, nil)
+				// With a Router, shared VMs come back on their owner (TakeOver).
+				n, err = s.restoreConn(ctx, info, func(vmID string) bool { return s.routeKey(vmID) == "" })
 			}
 			mu.Lock()
 			defer mu.Unlock()

@@ -12,7 +12,7 @@ const REDIS = process.env.GONETIFY_TEST_REDIS;
 const skip = REDIS ? false : 'GONETIFY_TEST_REDIS is not set: run scripts/test.sh (it starts redis-server)';
 
 // A Redis database of its own (the test server is fresh for each run).
-const redisURL = REDIS && REDIS.replace(/\/\d*$/, '') + '/7';
+const redisURL = REDIS && REDIS.replace(/\/\d*$/, '') + (process.env.E2E_VIA ? '/10' : '/7');
 const env = { ...process.env, AWS_ACCESS_KEY_ID: 'AKIDRESILIENCE', AWS_SECRET_ACCESS_KEY: 'resilience-secret', AWS_REGION: 'us-east-1' };
 const secret = 'resilience-integration-secret';
 let appAddr, gwAddr, serveArgs;

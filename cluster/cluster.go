@@ -1,0 +1,259 @@
+// Package cluster lets several app servers behind one API Gateway share
+// multicast VMs without sticky sessions. Every message for a shared VM
+// goes, through Redis, to the one server that owns that VM type (a lease
+// in Redis); the owner applies it and pushes to every member through the
+// gateway. When the owner dies its lease runs out and another server takes
+// the VM over (restoring it from the store and its snapshot) and carries on
+// with the messages queued meanwhile: none is lost.
+//
+// Keys (Prefix defaults to "gonetify:"):
+//
+//	{prefix}routes          set of route keys ever used
+//	{prefix}owner:{key}     the owning server's id (expires after LeaseTTL)
+//	{prefix}inbox:{key}     list of messages waiting for the owner (FIFO)
+//	{prefix}doing:{key}     the message the owner is applying (moved there
+//	                        from the inbox; a new owner re-applies it first)
+//	{prefix}events          pub/sub channel for cluster-wide events
+package cluster
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"log/slog"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// Handler is what the node calls on its server.
+type Handler interface {
+	// Deliver applies a routed message on the owner, in queue order.
+	Deliver(ctx context.Context, msg []byte)
+	// TakeOver is called when this server becomes the owner of key, before
+	// its queued messages are delivered: re-create the key's VMs.
+	TakeOver(ctx context.Context, key string)
+	// Event receives what another server published.
+	Event(ctx context.Context, event string)
+}
+
+// Options configure a [Node].
+type Options struct {
+	// Prefix starts every key. Default "gonetify:".
+	Prefix string
+	// LeaseTTL is how long an ownership lasts without renewal (renewed every
+	// third of it). Default 3s: a dead owner is replaced within about 4s.
+	LeaseTTL time.Duration
+	// Logger receives the node's logs; nil means slog.Default().
+	Logger *slog.Logger
+}
+
+// Node is this server's place in the cluster.
+type Node struct {
+	rdb    redis.UniversalClient
+	prefix string
+	ttl    time.Duration
+	log    *slog.Logger
+	id     string
+
+	mu    sync.Mutex
+	owned map[string]context.CancelFunc // stops the key's consumer
+	seen  map[string]bool
+	h     Handler
+	ctx   context.Context
+	wg    sync.WaitGroup
+}
+
+// New returns a node on rdb with a fresh server id.
+func New(rdb redis.UniversalClient, opts Options) *Node {
+	if opts.Prefix == "" {
+		opts.Prefix = "gonetify:"
+	}
+	if opts.LeaseTTL <= 0 {
+		opts.LeaseTTL = 3 * time.Second
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	b := make([]byte, 8)
+	_, _ = rand.Read(b)
+	id := hex.EncodeToString(b)
+	return &Node{rdb: rdb, prefix: opts.Prefix, ttl: opts.LeaseTTL, log: opts.Logger.With("node", id), id: id, owned: map[string]context.CancelFunc{}, seen: map[string]bool{}}
+}
+
+// ID returns this server's id in the cluster.
+func (n *Node) ID() string { return n.id }
+
+// Start runs the node until ctx ends: lease keeping, message consumption
+// and events.
+func (n *Node) Start(ctx context.Context, h Handler) {
+	n.h = h
+	n.ctx = ctx
+	n.wg.Add(2)
+	go func() { defer n.wg.Done(); n.leaseLoop(ctx) }()
+	go func() { defer n.wg.Done(); n.eventLoop(ctx) }()
+	n.log.Info("cluster node started", "lease", n.ttl)
+}
+
+// Wait waits for the node's loops to end after its context ended.
+func (n *Node) Wait() { n.wg.Wait() }
+
+// Route queues msg for the owner of key; the caller may answer its client
+// at once. The first server to see a key owns it.
+func (n *Node) Route(ctx context.Context, key string, msg []byte) error {
+	_, err := n.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		p.SAdd(ctx, n.prefix+"routes", key)
+		p.RPush(ctx, n.prefix+"inbox:"+key, msg)
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	n.mu.Lock()
+	first := !n.seen[key]
+	n.seen[key] = true
+	n.mu.Unlock()
+	if first { // later, the lease loop competes for it
+		n.tryAcquire(ctx, key)
+	}
+	return nil
+}
+
+// Owns reports whether this server owns key now.
+func (n *Node) Owns(key string) bool {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return n.owned[key] != nil
+}
+
+// Publish sends an event to every other server.
+func (n *Node) Publish(ctx context.Context, event string) error {
+	return n.rdb.Publish(ctx, n.prefix+"events", n.id+" "+event).Err()
+}
+
+var renewScript = redis.NewScript(`if redis.call("get", KEYS[1]) == ARGV[1] then return redis.call("pexpire", KEYS[1], ARGV[2]) else return 0 end`)
+
+func (n *Node) tryAcquire(ctx context.Context, key string) {
+	ok, err := n.rdb.SetNX(ctx, n.prefix+"owner:"+key, n.id, n.ttl).Result()
+	if err != nil || !ok {
+		return
+	}
+	n.log.Info("cluster: this server now owns a shared view model", "key", key)
+	n.h.TakeOver(ctx, key)
+	kctx, cancel := context.WithCancel(n.ctx)
+	n.mu.Lock()
+	n.owned[key] = cancel
+	n.mu.Unlock()
+	n.wg.Add(1)
+	go func() { defer n.wg.Done(); n.consume(kctx, key) }()
+}
+
+func (n *Node) leaseLoop(ctx context.Context) {
+	t := time.NewTicker(n.ttl / 3)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			n.release()
+			return
+		case <-t.C:
+		}
+		n.mu.Lock()
+		owned := make([]string, 0, len(n.owned))
+		for k := range n.owned {
+			owned = append(owned, k)
+		}
+		n.mu.Unlock()
+		for _, k := range owned {
+			res, err := renewScript.Run(ctx, n.rdb, []string{n.prefix + "owner:" + k}, n.id, n.ttl.Milliseconds()).Int()
+			if err == nil && res == 0 {
+				n.log.Warn("cluster: lost the ownership of a shared view model (another server has it now)", "key", k)
+				n.mu.Lock()
+				if stop := n.owned[k]; stop != nil {
+					stop()
+				}
+				delete(n.owned, k)
+				n.mu.Unlock()
+			}
+		}
+		routes, err := n.rdb.SMembers(ctx, n.prefix+"routes").Result()
+		if err != nil {
+			continue
+		}
+		for _, k := range routes {
+			if !n.Owns(k) {
+				n.tryAcquire(ctx, k)
+			}
+		}
+	}
+}
+
+// release gives up this server's leases (a graceful stop), so others take
+// over at once.
+func (n *Node) release() {
+	n.mu.Lock()
+	keys := make([]string, 0, len(n.owned))
+	for k, stop := range n.owned {
+		stop()
+		keys = append(keys, n.prefix+"owner:"+k)
+	}
+	n.owned = map[string]context.CancelFunc{}
+	n.mu.Unlock()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	for _, k := range keys {
+		n.rdb.Eval(ctx, `if redis.call("get", KEYS[1]) == ARGV[1] then return redis.call("del", KEYS[1]) else return 0 end`, []string{k}, n.id)
+	}
+}
+
+// consume applies the queued messages of one owned key, in order. A
+// message is moved to the key's "doing" list while it is applied and
+// removed after, so a server taking over re-applies the one its dead owner
+// was busy with (VMs keyed by item ids make that harmless).
+func (n *Node) consume(ctx context.Context, key string) {
+	inbox, doing := n.prefix+"inbox:"+key, n.prefix+"doing:"+key
+	if left, err := n.rdb.LRange(ctx, doing, 0, -1).Result(); err == nil {
+		for _, m := range left {
+			n.h.Deliver(ctx, []byte(m))
+			n.rdb.LRem(ctx, doing, 1, m)
+		}
+	}
+	for ctx.Err() == nil {
+		m, err := n.rdb.BLMove(ctx, inbox, doing, "LEFT", "RIGHT", 500*time.Millisecond).Result()
+		if err != nil {
+			if err != redis.Nil && ctx.Err() == nil {
+				n.log.Warn("cluster: reading queued messages failed; retrying", "key", key, "err", err)
+				time.Sleep(200 * time.Millisecond)
+			}
+			continue
+		}
+		n.h.Deliver(ctx, []byte(m))
+		// Use a fresh context: a message applied must leave the list even
+		// when the ownership ends now.
+		rctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		n.rdb.LRem(rctx, doing, 1, m)
+		cancel()
+	}
+}
+
+func (n *Node) eventLoop(ctx context.Context) {
+	sub := n.rdb.Subscribe(ctx, n.prefix+"events")
+	defer sub.Close()
+	ch := sub.Channel()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case m, ok := <-ch:
+			if !ok {
+				return
+			}
+			from, ev, _ := strings.Cut(m.Payload, " ")
+			if from != n.id {
+				n.h.Event(ctx, ev)
+			}
+		}
+	}
+}

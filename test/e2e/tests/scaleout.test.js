@@ -1,0 +1,132 @@
+'use strict';
+// Scale-out on Redis: two app servers (--cluster) behind a round-robin
+// balancer with no stickiness, in front of them `gonetify gateway`, and
+// official clients in one ChatRoom. Every message must reach every client
+// exactly once, in order per sender — also after the server owning the room
+// is SIGKILLed mid-conversation.
+const test = require('node:test');
+const assert = require('node:assert/strict');
+const http = require('node:http');
+const { Server, Client, serverBinary, freePort, sleep, waitFor } = require('../lib/harness');
+
+const REDIS = process.env.GONETIFY_TEST_REDIS;
+const skip = REDIS ? false : 'GONETIFY_TEST_REDIS is not set: run scripts/test.sh (it starts redis-server)';
+// A Redis database of its own, one per suite pass.
+const redisURL = REDIS && REDIS.replace(/\/\d*$/, '') + (process.env.E2E_VIA ? '/9' : '/8');
+const env = { ...process.env, AWS_ACCESS_KEY_ID: 'AKIDSCALEOUT', AWS_SECRET_ACCESS_KEY: 'scaleout-secret', AWS_REGION: 'us-east-1' };
+const secret = 'scaleout-integration-secret';
+const apps = []; // {addr, server}
+const gw = new Server();
+let balancer;
+const served = {}; // integration calls per backend
+
+/** A round-robin HTTP balancer with no stickiness; a backend that refuses
+ *  the connection is skipped, as a health-checked load balancer would. */
+function startBalancer(port) {
+  let next = 0;
+  const forward = (req, body, res, tries) => {
+    const target = apps[next++ % apps.length];
+    const [host, p] = target.addr.split(':');
+    const out = http.request({ host, port: p, method: req.method, path: req.url, headers: req.headers }, (r) => {
+      served[target.addr] = (served[target.addr] || 0) + 1;
+      res.writeHead(r.statusCode, r.headers);
+      r.pipe(res);
+    });
+    out.on('error', () => (tries > 1 ? forward(req, body, res, tries - 1) : (res.writeHead(502), res.end())));
+    out.end(body);
+  };
+  const srv = http.createServer((req, res) => {
+    const chunks = [];
+    req.on('data', (d) => chunks.push(d));
+    req.on('end', () => forward(req, Buffer.concat(chunks), res, apps.length));
+  });
+  return new Promise((r) => srv.listen(port, '127.0.0.1', () => r(srv)));
+}
+
+test.before(async () => {
+  if (skip) return;
+  const gwAddr = `127.0.0.1:${await freePort()}`;
+  const lbPort = await freePort();
+  for (let i = 0; i < 2; i++) {
+    const addr = `127.0.0.1:${await freePort()}`;
+    const args = ['serve', '--addr', addr, '--redis', redisURL, '--cluster', '--connection-url', `http://${gwAddr}/prod/@connections`, '--integration-secret', secret];
+    const server = new Server();
+    server.spawn(serverBinary(), args, env, `[app${i}] `);
+    await server.waitHTTP(`http://${addr}/healthz`, (c) => c === 200, serverBinary(), args);
+    apps.push({ addr, server });
+  }
+  balancer = await startBalancer(lbPort);
+  const gargs = ['gateway', '--addr', gwAddr, '--stage', 'prod', '--param', `AppServerUrl=http://127.0.0.1:${lbPort}`,
+    '--param', `IntegrationSecret=${secret}`, '--credentials', 'AKIDSCALEOUT:scaleout-secret'];
+  gw.spawn(serverBinary(), gargs, env, '[gateway] ');
+  await gw.waitHTTP(`http://${gwAddr}/prod`, (c) => c === 426, serverBinary(), gargs);
+  gw.hubUrl = `ws://${gwAddr}/prod`;
+});
+
+test.after(async () => {
+  await gw.stop();
+  for (const a of apps) await a.server.stop();
+  if (balancer) await new Promise((r) => balancer.close(r));
+});
+
+/** Every Messages_add a client received, by message Id. */
+function adds(c) {
+  const out = [];
+  for (const f of c.received('ChatRoomVM')) {
+    if (!f.data) continue;
+    const a = f.data.Messages_add;
+    if (a) out.push(...(Array.isArray(a) ? a : [a]));
+  }
+  return out;
+}
+
+test('two servers, no stickiness: one room, every message once and in order, also after the owner dies', { skip, timeout: 90000 }, async (t) => {
+  const N = 4;
+  const clients = [];
+  for (let i = 0; i < N; i++) {
+    const c = new Client(gw, `C${i}`);
+    t.after(() => c.close());
+    clients.push({ c, h: c.connect('ChatRoomVM') });
+  }
+  const dump = () => `\n--- logs ---\n${gw.logTail(2000)}\n${apps.map((a) => a.server.logTail(2500)).join('\n')}`;
+  try {
+    for (const { h } of clients) await h.loaded(5000);
+    clients.forEach(({ h }, i) => h.dispatch({ AddUser: `corr-${i}` }));
+    const say = (round) =>
+      clients.forEach(({ h }, i) => h.dispatch({ SendMessage: { Text: `c${i}-m${round}`, Date: new Date(), UserName: `u${i}` } }));
+    const check = async (rounds, timeout) => {
+      const want = N * rounds;
+      for (const { c } of clients) {
+        await waitFor(() => adds(c).length >= want, { timeout, what: `${c.name} has ${want} messages (has ${adds(c).length})` });
+      }
+      await sleep(300); // late duplicates would show now
+      for (const { c } of clients) {
+        const got = adds(c);
+        assert.equal(got.length, want, `${c.name}: each message exactly once (got ${got.map((m) => m.Text)})`);
+        assert.equal(new Set(got.map((m) => m.Id)).size, want, `${c.name}: distinct message ids`);
+        for (let i = 0; i < N; i++) {
+          const mine = got.filter((m) => m.Text.startsWith(`c${i}-`)).map((m) => Number(m.Text.split('-m')[1]));
+          assert.deepEqual(mine, [...Array(rounds).keys()], `${c.name}: messages of c${i} in order`);
+        }
+      }
+    };
+    for (let round = 0; round < 5; round++) say(round);
+    await check(5, 10000);
+    assert.ok(Object.keys(served).length === 2, `both servers took integration calls: ${JSON.stringify(served)}`);
+
+    // Kill the server that owns the room, mid-conversation.
+    const owner = apps.find((a) => /now owns a shared view model.*ChatRoomVM/.test(a.server.log()));
+    assert.ok(owner, 'one server owns ChatRoomVM');
+    owner.server.procs[0].kill('SIGKILL');
+    const killedAt = Date.now();
+    apps.splice(apps.indexOf(owner), 1);
+    for (let round = 5; round < 10; round++) say(round);
+    await check(10, 15000);
+    const movedMs = Date.now() - killedAt;
+    assert.ok(movedMs < 10000, `the room moved and delivered everything within ${movedMs} ms`);
+    t.diagnostic(`room moved to the other server; all messages delivered ${movedMs} ms after the SIGKILL; calls per server ${JSON.stringify(served)}`);
+  } catch (e) {
+    e.message += dump();
+    throw e;
+  }
+});
