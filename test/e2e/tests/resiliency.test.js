@@ -11,8 +11,9 @@ const { Server, Client, serverBinary, freePort, sleep } = require('../lib/harnes
 const REDIS = process.env.GONETIFY_TEST_REDIS;
 const skip = REDIS ? false : 'GONETIFY_TEST_REDIS is not set: run scripts/test.sh (it starts redis-server)';
 
-// A Redis database of its own (the test server is fresh for each run).
-const redisURL = REDIS && REDIS.replace(/\/\d*$/, '') + (process.env.E2E_VIA ? '/10' : '/7');
+// A Redis database of its own, one per suite pass (the test server is fresh for each run).
+const passDB = { gateway: 11, signalr: 15 }[process.env.E2E_VIA] || 7;
+const redisURL = REDIS && REDIS.replace(/\/\d*$/, '') + '/' + passDB;
 const env = { ...process.env, AWS_ACCESS_KEY_ID: 'AKIDRESILIENCE', AWS_SECRET_ACCESS_KEY: 'resilience-secret', AWS_REGION: 'us-east-1' };
 const secret = 'resilience-integration-secret';
 let appAddr, gwAddr, serveArgs;

@@ -12,7 +12,8 @@ const { Server, Client, serverBinary, freePort, sleep, waitFor } = require('../l
 const REDIS = process.env.GONETIFY_TEST_REDIS;
 const skip = REDIS ? false : 'GONETIFY_TEST_REDIS is not set: run scripts/test.sh (it starts redis-server)';
 // A Redis database of its own, one per suite pass.
-const redisURL = REDIS && REDIS.replace(/\/\d*$/, '') + (process.env.E2E_VIA ? '/9' : '/8');
+const passDB = { gateway: 12, signalr: 16 }[process.env.E2E_VIA] || 8;
+const redisURL = REDIS && REDIS.replace(/\/\d*$/, '') + '/' + passDB;
 const env = { ...process.env, AWS_ACCESS_KEY_ID: 'AKIDSCALEOUT', AWS_SECRET_ACCESS_KEY: 'scaleout-secret', AWS_REGION: 'us-east-1' };
 const secret = 'scaleout-integration-secret';
 const apps = []; // {addr, server}
