@@ -61,6 +61,8 @@ func Open(ctx context.Context, url string, opts Options) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("redis URL %q: %w (want redis://host:port[/db])", url, err)
 	}
+	// go-redis logs every failed dial itself; our stores log an outage once.
+	redis.SetLogger(quietLogger{})
 	rdb := redis.NewClient(o)
 	if err := rdb.Ping(ctx).Err(); err != nil {
 		_ = rdb.Close()
@@ -270,3 +272,8 @@ func (s *Store) DeleteSnapshots(ctx context.Context, keys []string) error {
 	}
 	return s.rdb.Del(ctx, full...).Err()
 }
+
+// quietLogger drops go-redis's internal log lines.
+type quietLogger struct{}
+
+func (quietLogger) Printf(context.Context, string, ...interface{}) {}

@@ -278,11 +278,10 @@ func (s *Server) serveVM(w http.ResponseWriter, r *http.Request) {
 	if msg.CallType != "" {
 		routed, err := s.route(ctx, b.ConnectionID, r, msg)
 		if err != nil {
-			s.log.Error("cluster: message not routed to its view model's owner", "conn", b.ConnectionID, "vm", msg.VMID, "err", err)
-			fail(w, http.StatusServiceUnavailable, "the shared store is unreachable; try again")
-			return
+			// Redis is down: serve it here rather than lose it.
+			s.log.Error("cluster: message not routed to its view model's owner (Redis unreachable): serving it on this server", "conn", b.ConnectionID, "vm", msg.VMID, "err", err)
 		}
-		if routed {
+		if routed && err == nil {
 			w.WriteHeader(http.StatusOK)
 			return
 		}
