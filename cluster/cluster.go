@@ -91,6 +91,7 @@ func (n *Node) ID() string { return n.id }
 func (n *Node) Start(ctx context.Context, h Handler) {
 	n.h = h
 	n.ctx = ctx
+	n.rdb.Set(ctx, n.prefix+"node:"+n.id, "1", n.ttl)
 	n.wg.Add(2)
 	go func() { defer n.wg.Done(); n.leaseLoop(ctx) }()
 	go func() { defer n.wg.Done(); n.eventLoop(ctx) }()
@@ -126,6 +127,16 @@ func (n *Node) Owns(key string) bool {
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	return n.owned[key] != nil
+}
+
+// Alive reports whether the server with this id is running (it renews a
+// heartbeat with its leases).
+func (n *Node) Alive(ctx context.Context, id string) bool {
+	if id == n.id {
+		return true
+	}
+	c, err := n.rdb.Exists(ctx, n.prefix+"node:"+id).Result()
+	return err != nil || c == 1 // when unsure, assume it is
 }
 
 // Publish sends an event to every other server.
@@ -178,6 +189,7 @@ func (n *Node) leaseLoop(ctx context.Context) {
 				n.mu.Unlock()
 			}
 		}
+		n.rdb.Set(ctx, n.prefix+"node:"+n.id, "1", n.ttl)
 		routes, err := n.rdb.SMembers(ctx, n.prefix+"routes").Result()
 		if err != nil {
 			continue

@@ -77,8 +77,11 @@ type Server struct {
 	opts     Options
 	upgrader websocket.Upgrader
 
+	cl *clusterState // nil unless EnableCluster
+
 	mu       sync.Mutex
 	conns    map[*conn]struct{}
+	byID     map[string]*conn
 	bySource map[string]int
 	closing  bool
 	wg       sync.WaitGroup
@@ -87,7 +90,7 @@ type Server struct {
 // New returns a WebSocket server for h.
 func New(h *hub.Hub, opts Options) *Server {
 	opts.defaults()
-	s := &Server{h: h, opts: opts, conns: map[*conn]struct{}{}, bySource: map[string]int{}}
+	s := &Server{h: h, opts: opts, conns: map[*conn]struct{}{}, bySource: map[string]int{}, byID: map[string]*conn{}}
 	s.upgrader = websocket.Upgrader{
 		ReadBufferSize:  1024,
 		WriteBufferSize: 1024,
@@ -153,7 +156,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		q:    make(chan []byte, s.opts.SendQueue),
 		done: make(chan struct{}),
 	}
-	info := &vm.Conn{ID: newID(), RemoteAddr: r.RemoteAddr, Header: r.Header.Clone(), Transport: "ws"}
+	info := &vm.Conn{ID: s.idPrefix() + newID(), RemoteAddr: r.RemoteAddr, Header: r.Header.Clone(), Transport: "ws"}
 	hc, err := s.h.Connect(info, c)
 	if err != nil {
 		s.opts.Logger.Error("hub refused connection", "err", err)
@@ -163,6 +166,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	c.hc = hc
 	s.mu.Lock()
 	s.conns[c] = struct{}{}
+	s.byID[info.ID] = c
 	s.mu.Unlock()
 	s.opts.Logger.Debug("websocket connected", "conn", info.ID, "remote", r.RemoteAddr)
 
@@ -175,7 +179,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	_ = sock.Close()
 	s.mu.Lock()
 	delete(s.conns, c)
+	delete(s.byID, info.ID)
 	s.mu.Unlock()
+	s.left(info.ID)
 	s.opts.Logger.Debug("websocket disconnected", "conn", info.ID)
 }
 
@@ -292,7 +298,7 @@ func (c *conn) readLoop() {
 			c.closeWith(websocket.CloseUnsupportedData, "binary frames are not supported: send JSON text")
 			return
 		}
-		if err := c.hc.Receive(frame); err != nil {
+		if err := c.s.receive(c, frame); err != nil {
 			var pe *hub.ProtocolError
 			code := websocket.CloseInternalServerErr
 			if errors.As(err, &pe) {
