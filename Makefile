@@ -3,6 +3,7 @@ GO        ?= go
 BIN       := $(CURDIR)/bin
 STATICCHECK_VERSION := v0.8.2
 ADDR      ?= 127.0.0.1:8080
+VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 
 .PHONY: demo test build lint unit e2e clean web web-check browser
 
@@ -15,7 +16,7 @@ test:
 	bash scripts/test.sh
 
 build:
-	$(GO) build -o $(BIN)/gonetify ./cmd/gonetify
+	$(GO) build -ldflags "-X main.version=$(VERSION)" -o $(BIN)/gonetify ./cmd/gonetify
 
 lint: $(BIN)/staticcheck
 	@echo "== gofmt"; out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \

@@ -244,7 +244,7 @@ func (c *Conn) create(x *Context, id vm.ID, typeName string, init []vm.PathValue
 			inst.Dispose()
 			return nil, unhalted(err)
 		}
-		h.liveVMs.Add(1)
+		h.observeVM(inst.ID().Type, 1)
 		e := &entry{id: id, inst: inst}
 		h.restoreSnapshot(c.snapKey(e), inst)
 		return e, nil
@@ -253,7 +253,7 @@ func (c *Conn) create(x *Context, id vm.ID, typeName string, init []vm.PathValue
 		inst.Dispose()
 		return nil, unhalted(err)
 	}
-	h.liveVMs.Add(1)
+	h.observeVM(inst.ID().Type, 1)
 	g := &group{h: h, key: key, name: inst.GroupName(ctx), inst: inst, members: map[string]string{}}
 	h.restoreSnapshot(g.snapKey(), inst)
 	inst.SetPusher(g)
@@ -276,7 +276,7 @@ func (h *Hub) newUnicast(c *Conn, id vm.ID, newInst func() (*vm.Instance, error)
 		inst.Dispose()
 		return nil, unhalted(err)
 	}
-	h.liveVMs.Add(1)
+	h.observeVM(inst.ID().Type, 1)
 	e := &entry{id: id, inst: inst}
 	h.restoreSnapshot(c.snapKey(e), inst)
 	return e, nil
@@ -435,7 +435,7 @@ func (h *Hub) release(c *Conn, e *entry) {
 		h.snaps.drop(key)
 	}
 	e.inst.Dispose()
-	h.liveVMs.Add(-1)
+	h.observeVM(e.inst.ID().Type, -1)
 }
 
 // group is one multicast instance and the connections sharing it.
@@ -498,7 +498,7 @@ func (h *Hub) leave(g *group, connID string) bool {
 			h.snaps.drop(key)
 		}
 		g.inst.Dispose()
-		h.liveVMs.Add(-1)
+		h.observeVM(g.inst.ID().Type, -1)
 	}
 	return last
 }

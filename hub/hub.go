@@ -82,6 +82,10 @@ type Options struct {
 	// DefaultMessageBurst (200), negative means no limit.
 	MessagesPerSecond int
 	MessageBurst      int
+
+	// Observer, if set, is told of connections, messages and VMs as they
+	// come and go, for metrics (see [Observer]).
+	Observer Observer
 }
 
 // Hub holds the connections and their VMs. It is safe for concurrent use.
@@ -95,6 +99,7 @@ type Hub struct {
 	piped   bool // any middleware or filter
 	limits  limits
 	snaps   *snapshotter // nil without Options.Snapshots
+	obs     Observer     // nil without Options.Observer
 
 	mu     sync.Mutex
 	conns  map[string]*Conn
@@ -112,6 +117,7 @@ func New(reg *vm.Registry, opts Options) *Hub {
 		log:     opts.Logger,
 		debug:   opts.Debug,
 		onGroup: opts.OnGroup,
+		obs:     opts.Observer,
 		mws:     append([]Middleware(nil), opts.Middlewares...),
 		filters: append([]Filter(nil), opts.Filters...),
 		limits:  resolveLimits(opts),
@@ -163,6 +169,9 @@ func (h *Hub) Connect(info *vm.Conn, s Sender) (*Conn, error) {
 		return nil, fmt.Errorf("hub: connection %q already exists", info.ID)
 	}
 	h.conns[info.ID] = c
+	if h.obs != nil {
+		h.obs.ConnOpened(info.Transport)
+	}
 	return c, nil
 }
 
@@ -236,6 +245,9 @@ func (c *Conn) Receive(frame []byte) error {
 	}
 	m, err := DecodeMessage(frame)
 	if err != nil {
+		if c.h.obs != nil {
+			c.h.obs.MessageIn(c.info.Transport, CallInvalid)
+		}
 		c.h.log.Warn("refused client frame", "conn", c.info.ID, "err", err)
 		return err
 	}
@@ -245,6 +257,9 @@ func (c *Conn) Receive(frame []byte) error {
 
 // Handle runs one decoded message.
 func (c *Conn) Handle(m Message) {
+	if c.h.obs != nil {
+		c.h.obs.MessageIn(c.info.Transport, callLabel(m.CallType))
+	}
 	c.cycle(func() {
 		ok, err := c.allow(m.VMID)
 		if !ok {
@@ -291,6 +306,9 @@ func (c *Conn) Close() {
 		delete(c.h.conns, c.info.ID)
 	}
 	c.h.mu.Unlock()
+	if c.h.obs != nil {
+		c.h.obs.ConnClosed(c.info.Transport)
+	}
 }
 
 // sortedIDs returns the vmIds, longest first (children before masters).
@@ -401,6 +419,9 @@ func (c *Conn) send(vmID string, data []byte) {
 func (c *Conn) sendFrame(frame []byte) {
 	if c.h.debug {
 		c.h.log.Debug("message out", "conn", c.info.ID, "frame", string(frame))
+	}
+	if c.h.obs != nil {
+		c.h.obs.MessageOut(c.info.Transport, len(frame))
 	}
 	if err := c.sender.Send(frame); err != nil {
 		c.h.log.Warn("send failed", "conn", c.info.ID, "err", err)

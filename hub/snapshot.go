@@ -35,6 +35,7 @@ type snapshotter struct {
 	wake    chan struct{}
 	idle    *sync.Cond // signalled when a write round ends
 	busy    bool
+	keep    bool // shutting down: disposed VMs keep their snapshots
 }
 
 func newSnapshotter(st SnapshotStore, log *slog.Logger, delay time.Duration) *snapshotter {
@@ -57,6 +58,10 @@ func (s *snapshotter) mark(key string, inst *vm.Instance) {
 
 func (s *snapshotter) drop(key string) {
 	s.mu.Lock()
+	if s.keep {
+		s.mu.Unlock()
+		return
+	}
 	delete(s.dirty, key)
 	s.deleted[key] = true
 	s.mu.Unlock()
@@ -181,6 +186,21 @@ func (h *Hub) FlushSnapshots(ctx context.Context) error {
 		return nil
 	}
 	return h.snaps.flush(ctx)
+}
+
+// KeepSnapshots makes the VMs disposed from now on keep their snapshots,
+// for a graceful shutdown: the transports then close their connections,
+// which disposes their VMs, but the clients will be back (on the restarted
+// server, or another), and their VMs should resume where they were. Call it
+// before closing the transports, and [Hub.FlushSnapshots] after. It cannot
+// be undone; it does nothing without Options.Snapshots.
+func (h *Hub) KeepSnapshots() {
+	if h.snaps == nil {
+		return
+	}
+	h.snaps.mu.Lock()
+	h.snaps.keep = true
+	h.snaps.mu.Unlock()
 }
 
 // snapKey is the snapshot key of a connection's VM, or "" when its state

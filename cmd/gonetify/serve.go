@@ -21,6 +21,8 @@ import (
 	"github.com/gonetify/gonetify/examples"
 	"github.com/gonetify/gonetify/hub"
 	"github.com/gonetify/gonetify/internal/demoweb"
+	"github.com/gonetify/gonetify/metrics"
+	"github.com/gonetify/gonetify/store"
 	"github.com/gonetify/gonetify/store/redisstore"
 	"github.com/gonetify/gonetify/transport/apigw"
 	"github.com/gonetify/gonetify/transport/signalr"
@@ -62,7 +64,7 @@ func (c *appConfig) flags(fs *flag.FlagSet) {
 	fs.IntVar(&c.maxPushes, "max-pushes", 1000, "pushes to the gateway in flight at once")
 	fs.IntVar(&c.maxPerSource, "max-conns-per-source", 1000, "open WebSocket connections allowed from one IP address (0: no limit)")
 	fs.StringVar(&c.redisURL, "redis", "", "Redis `URL` (redis://host:port/db) keeping connections, groups and VM state, so they survive a restart and are shared by several servers; default: in memory")
-	fs.BoolVar(&c.cluster, "cluster", false, "share multicast view models with the other servers on the same --redis behind one gateway (no sticky sessions needed)")
+	fs.BoolVar(&c.cluster, "cluster", false, "share multicast view models with the other servers on the same --redis (behind one gateway, or each with its own WebSocket clients; no sticky sessions needed)")
 	c.auth = authSetup(fs)
 }
 
@@ -95,22 +97,26 @@ type app struct {
 	errc     chan error
 	draining atomic.Bool
 	addr     string
+	redis    *redisstore.Store // nil without --redis
+	gw       *apigw.Server     // nil without --connection-url
 }
 
 // startApp starts the example app server: the hub at /ws, the integration
-// endpoints when a connection URL is set, /healthz, the demo page at /.
+// endpoints when a connection URL is set, /metrics, /healthz, /readyz, the
+// demo page at /.
 func startApp(ctx context.Context, cfg appConfig, log *slog.Logger) (*app, error) {
 	reg := vm.NewRegistry()
 	examples.Register(reg)
 	var gw *apigw.Server
-	hopts := hub.Options{Logger: log, Debug: cfg.debug}
+	m := metrics.New(metrics.Options{Version: version})
+	hopts := hub.Options{Logger: log, Debug: cfg.debug, Observer: m}
 	var shared *redisstore.Store
 	if cfg.redisURL != "" {
 		var err error
 		if shared, err = redisstore.Open(ctx, cfg.redisURL, redisstore.Options{}); err != nil {
 			return nil, err
 		}
-		hopts.Snapshots = shared
+		hopts.Snapshots = m.Snapshots(shared)
 		log.Info("state kept in Redis", "redis", cfg.redisURL)
 	}
 	if cfg.connectionURL != "" {
@@ -128,7 +134,8 @@ func startApp(ctx context.Context, cfg appConfig, log *slog.Logger) (*app, error
 	if cfg.origins != "" {
 		wsOpts.AllowedOrigins = strings.Split(cfg.origins, ",")
 	}
-	a := &app{log: log, h: h, wss: ws.New(h, wsOpts), errc: make(chan error, 1)}
+	a := &app{log: log, h: h, wss: ws.New(h, wsOpts), errc: make(chan error, 1), redis: shared}
+	m.WatchHub(h)
 
 	mux := http.NewServeMux()
 	mux.Handle("GET /ws", a.wss)
@@ -148,9 +155,12 @@ func startApp(ctx context.Context, cfg appConfig, log *slog.Logger) (*app, error
 			Secret:        cfg.secret,
 			MaxInFlight:   cfg.maxPushes,
 			Logger:        log,
+			OnPush:        m.OnPush,
+			Store:         m.Store(store.NewMemory()),
 		}
 		if shared != nil {
-			gopts.Store = shared
+			// A Redis outage does not stop the server: writes wait in memory.
+			gopts.Store = store.NewResilient(ctx, m.Store(shared), log)
 		}
 		var node *cluster.Node
 		if cfg.cluster {
@@ -167,16 +177,23 @@ func startApp(ctx context.Context, cfg appConfig, log *slog.Logger) (*app, error
 		if node != nil {
 			node.Start(ctx, gw)
 		}
-		mux.Handle("POST /api/dotnetify/vm", gw.Handler())
-		mux.Handle("POST /api/dotnetify/vm/disconnect", gw.Handler())
+		a.gw = gw
+		mux.Handle("POST /api/dotnetify/vm", m.Integration(gw.Handler()))
+		mux.Handle("POST /api/dotnetify/vm/disconnect", m.Integration(gw.Handler()))
 	}
-	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
-		if a.draining.Load() {
-			http.Error(w, "shutting down", http.StatusServiceUnavailable)
-			return
+	if cfg.cluster && gw == nil {
+		// Direct WebSocket mode: the servers share multicast VMs through a
+		// Redis pub/sub backplane.
+		if shared == nil {
+			return nil, fmt.Errorf("--cluster needs --redis: the servers share their view models through Redis")
 		}
-		fmt.Fprintln(w, "ok")
-	})
+		node := cluster.New(shared.Client(), cluster.Options{Logger: log})
+		a.wss.EnableCluster(node, store.NewResilient(ctx, m.Store(shared), log))
+		node.Start(ctx, a.wss)
+	}
+	mux.Handle("GET /metrics", m.Handler())
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { fmt.Fprintln(w, "ok") })
+	mux.HandleFunc("GET /readyz", a.ready)
 	mux.Handle("GET /", demoweb.Handler(cfg.demoHubURL))
 
 	ln, err := net.Listen("tcp", cfg.addr)
@@ -199,8 +216,28 @@ func startApp(ctx context.Context, cfg appConfig, log *slog.Logger) (*app, error
 	return a, nil
 }
 
-// shutdown drains the app server: /healthz turns 503, WebSocket clients are
-// told to go away (they reconnect by themselves), requests finish.
+// ready is /readyz: 200 while accepting, 503 while draining or, with
+// --redis, when Redis does not answer a PING within a second. (/healthz,
+// liveness, answers 200 as long as the process serves.)
+func (a *app) ready(w http.ResponseWriter, r *http.Request) {
+	if a.draining.Load() {
+		http.Error(w, "shutting down", http.StatusServiceUnavailable)
+		return
+	}
+	if a.redis != nil {
+		ctx, cancel := context.WithTimeout(r.Context(), time.Second)
+		defer cancel()
+		if err := a.redis.Client().Ping(ctx).Err(); err != nil {
+			http.Error(w, "redis unreachable: "+err.Error(), http.StatusServiceUnavailable)
+			return
+		}
+	}
+	fmt.Fprintln(w, "ready")
+}
+
+// shutdown drains the app server: /readyz turns 503, WebSocket clients are
+// told to go away (they reconnect by themselves; their VMs keep their
+// snapshots), requests finish, pending snapshots are written.
 func (a *app) shutdown() error {
 	select {
 	case err := <-a.errc:
@@ -209,6 +246,7 @@ func (a *app) shutdown() error {
 	}
 	a.log.Info("shutting down: closing connections (clients reconnect by themselves)")
 	a.draining.Store(true)
+	a.h.KeepSnapshots()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	if err := a.wss.Shutdown(ctx); err != nil {
@@ -217,14 +255,21 @@ func (a *app) shutdown() error {
 	if err := a.sr.Shutdown(ctx); err != nil {
 		a.log.Warn("signalr shutdown incomplete", "err", err)
 	}
-	if err := a.srv.Shutdown(ctx); err != nil && !errors.Is(err, http.ErrServerClosed) {
-		return err
+	err := a.srv.Shutdown(ctx)
+	if errors.Is(err, http.ErrServerClosed) {
+		err = nil
+	}
+	// Pushes to API Gateway still queued go out before we exit.
+	if a.gw != nil {
+		if err := a.gw.Drain(ctx); err != nil {
+			a.log.Warn("pushes to the gateway not all delivered", "err", err)
+		}
 	}
 	if err := a.h.FlushSnapshots(ctx); err != nil {
 		a.log.Warn("view model snapshots not all saved", "err", err)
 	}
 	a.log.Info("stopped")
-	return nil
+	return err
 }
 
 func newLogger(format string, debug bool) *slog.Logger {

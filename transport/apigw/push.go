@@ -153,3 +153,23 @@ func backoff(attempt int) time.Duration {
 	max := 50 * time.Millisecond << min(attempt, 6)
 	return time.Duration(rand.Int64N(int64(max))) + time.Millisecond
 }
+
+// Drain waits until every queued push has been posted (or given up), for
+// a graceful shutdown, or until ctx ends.
+func (s *Server) Drain(ctx context.Context) error {
+	t := time.NewTicker(10 * time.Millisecond)
+	defer t.Stop()
+	for {
+		s.mu.Lock()
+		n := len(s.queues)
+		s.mu.Unlock()
+		if n == 0 {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-t.C:
+		}
+	}
+}
