@@ -30,13 +30,15 @@ $(BIN)/staticcheck:
 unit:
 	$(GO) test -race -count=1 ./...
 
-## e2e: the official-client suite, once on the direct hub and once through the API Gateway emulator
+## e2e: the official-client suite on the direct hub, through the API Gateway emulator, and over SignalR
 e2e: build
 	cd test/e2e && npm ci --no-audit --no-fund
 	@echo "== e2e: direct WebSocket hub"
 	cd test/e2e && GONETIFY_BIN=$(BIN)/gonetify npm test
 	@echo "== e2e: through gonetify gateway and the integration endpoints"
 	cd test/e2e && GONETIFY_BIN=$(BIN)/gonetify E2E_VIA=gateway npm test
+	@echo "== e2e: SignalR hub (dotnetify.hubServerUrl only, no createWebSocketHub)"
+	cd test/e2e && GONETIFY_BIN=$(BIN)/gonetify E2E_VIA=signalr npm test
 
 ## web: build the demo app (web/) into internal/demoweb/dist, which the binary embeds (commit the result)
 web:

@@ -127,6 +127,7 @@ func (c *Conn) requestVM(x *Context, vmID string, init []vm.PathValue) error {
 		return err
 	}
 	c.vms[vmID] = e
+	delete(c.disposed, vmID)
 	if e.group == nil {
 		e.inst.SetPusher(c)
 	}
@@ -240,14 +241,7 @@ func (c *Conn) create(x *Context, id vm.ID, typeName string, init []vm.PathValue
 	}
 	h.learnType(typeName, inst.Multicast())
 	if !inst.Multicast() {
-		if err := setup(inst); err != nil {
-			inst.Dispose()
-			return nil, unhalted(err)
-		}
-		h.observeVM(inst.ID().Type, 1)
-		e := &entry{id: id, inst: inst}
-		h.restoreSnapshot(c.snapKey(e), inst)
-		return e, nil
+		return h.unicast(c, id, inst, setup)
 	}
 	if err := setup(inst); err != nil {
 		inst.Dispose()
@@ -272,6 +266,13 @@ func (h *Hub) newUnicast(c *Conn, id vm.ID, newInst func() (*vm.Instance, error)
 	if inst.Multicast() { // the factory changed its mind; treat it as multicast from now on
 		h.learnType(id.Type, true)
 	}
+	return h.unicast(c, id, inst, setup)
+}
+
+// unicast sets up a new VM that is not shared and makes its entry (state
+// restored from its snapshot, if any); a filter halting the set-up gives
+// (nil, nil).
+func (h *Hub) unicast(c *Conn, id vm.ID, inst *vm.Instance, setup func(*vm.Instance) error) (*entry, error) {
 	if err := setup(inst); err != nil {
 		inst.Dispose()
 		return nil, unhalted(err)
@@ -397,11 +398,26 @@ func (c *Conn) dispose(vmID string) error {
 	return c.h.middlewares(c.newContext(DisposeVM, vmID, nil), func() error { return c.disposeVM(vmID) })
 }
 
+// noteDisposed remembers that a dispose_vm for vmID was handled (a bounded
+// memory: it starts over past 256 ids). c.mu is held.
+func (c *Conn) noteDisposed(vmID string) {
+	if c.disposed == nil || len(c.disposed) >= 256 {
+		c.disposed = map[string]bool{}
+	}
+	c.disposed[vmID] = true
+}
+
 // disposeVM disposes vmID and its sub-VMs. c.mu is held.
 func (c *Conn) disposeVM(vmID string) error {
 	if c.vms[vmID] == nil {
+		if c.disposed[vmID] {
+			c.h.log.Debug("dispose_vm repeated for a view model already gone: nothing sent", "conn", c.info.ID, "vm", vmID)
+			return nil
+		}
+		c.noteDisposed(vmID)
 		return &vm.Exception{Type: "InvalidOperationException", Message: fmt.Sprintf("dispose_vm for %q: no such view model on this connection", vmID)}
 	}
+	c.noteDisposed(vmID)
 	var ids []string
 	for id := range c.vms {
 		if id == vmID || strings.HasPrefix(id, vmID+".") {

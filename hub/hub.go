@@ -193,6 +193,11 @@ type Conn struct {
 	vms    map[string]*entry
 	closed bool
 	denied map[string]bool // vmIds whose last push the pipeline refused
+	// disposed holds vmIds a dispose_vm was handled for: a repeated one is
+	// only logged. (The SignalR client answers a Response_VM for a VM it
+	// no longer holds with Dispose_VM; answering that with an exception
+	// would bounce between them.)
+	disposed map[string]bool
 	// the message rate limiter's bucket
 	tokens    float64
 	last      time.Time

@@ -23,3 +23,15 @@ func (h *Hub) IsMulticast(typeName string) bool {
 	h.learnType(typeName, m)
 	return m
 }
+
+// SharedKey returns the key under which a message for vmID must go to the
+// one server that owns it when several share their VMs (package cluster):
+// "<Type>$<instance>" for a multicast VM that has no master, else "" (any
+// server may serve it).
+func (h *Hub) SharedKey(vmID string) string {
+	id := vm.ParseID(vmID)
+	if id.Master != "" || !h.IsMulticast(id.Type) {
+		return ""
+	}
+	return id.Type + "$" + id.Instance
+}

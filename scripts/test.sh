@@ -25,7 +25,7 @@ if ! command -v redis-server >/dev/null 2>&1; then
 fi
 REDIS_PORT=${GONETIFY_TEST_REDIS_PORT:-6399}
 REDIS_DIR=$(mktemp -d)
-redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save "" --appendonly no --dir "$REDIS_DIR" \
+redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save "" --appendonly no --databases 32 --dir "$REDIS_DIR" \
   --daemonize yes --pidfile "$REDIS_DIR/redis.pid" --logfile "$REDIS_DIR/redis.log"
 trap 'kill "$(cat "$REDIS_DIR/redis.pid" 2>/dev/null)" 2>/dev/null || true; rm -rf "$REDIS_DIR"' EXIT
 for _ in $(seq 50); do redis-cli -p "$REDIS_PORT" ping >/dev/null 2>&1 && break; sleep 0.1; done

@@ -8,7 +8,9 @@ package store
 
 import (
 	"context"
+	"encoding/json"
 	"sort"
+	"strings"
 	"sync"
 )
 
@@ -236,4 +238,25 @@ func (s *Snapshots) Keys() []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// Record notes in st what a client message changes about its connection:
+// a request adds the VM (with its raw vmArgs, given as the JSON string the
+// client sent or as an object), an update refreshes the connection's
+// expiry, a dispose removes the VM. Other call types change nothing.
+func Record(ctx context.Context, st Store, connID, callType, vmID string, vmArgs json.RawMessage) error {
+	switch strings.ToLower(callType) {
+	case "request_vm":
+		args := string(vmArgs)
+		var s string
+		if json.Unmarshal(vmArgs, &s) == nil {
+			args = s
+		}
+		return st.AddVM(ctx, connID, VMInfo{VMID: vmID, VMArgs: args})
+	case "update_vm":
+		return st.Touch(ctx, connID)
+	case "dispose_vm":
+		return st.RemoveVM(ctx, connID, vmID)
+	}
+	return nil
 }

@@ -328,21 +328,7 @@ func (s *Server) apply(ctx context.Context, c *hub.Conn, msg hub.Message) {
 		s.ensureVM(ctx, c, msg.VMID)
 	}
 	c.Handle(msg)
-	var err error
-	switch strings.ToLower(msg.CallType) {
-	case hub.CallRequest:
-		args := string(msg.VMArgs)
-		var str string
-		if json.Unmarshal(msg.VMArgs, &str) == nil {
-			args = str
-		}
-		err = s.store.AddVM(ctx, c.ID(), store.VMInfo{VMID: msg.VMID, VMArgs: args})
-	case hub.CallUpdate:
-		err = s.store.Touch(ctx, c.ID())
-	case hub.CallDispose:
-		err = s.store.RemoveVM(ctx, c.ID(), msg.VMID)
-	}
-	if err != nil {
+	if err := store.Record(ctx, s.store, c.ID(), msg.CallType, msg.VMID, msg.VMArgs); err != nil {
 		s.log.Warn("store update failed", "conn", c.ID(), "err", err)
 	}
 }

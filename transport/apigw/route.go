@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/gonetify/gonetify/cluster"
 	"github.com/gonetify/gonetify/hub"
 	"github.com/gonetify/gonetify/vm"
 )
@@ -22,25 +23,13 @@ type Router interface {
 	Publish(ctx context.Context, event string) error
 }
 
-// routed is a message forwarded to the owner of its VM.
-type routed struct {
-	ConnectionID string      `json:"connectionId"`
-	RemoteAddr   string      `json:"remoteAddr,omitempty"`
-	UserAgent    string      `json:"userAgent,omitempty"`
-	Message      hub.Message `json:"message"`
-}
-
-// routeKey is the key of a message's VM when it must go to its owner: a
-// multicast VM's type (and instance), or "" for a VM any server may serve.
+// routeKey is the key of a message's VM when it must go to its owner
+// (hub.SharedKey), or "" without a Router or for a VM any server may serve.
 func (s *Server) routeKey(vmID string) string {
 	if s.opts.Router == nil {
 		return ""
 	}
-	id := vm.ParseID(vmID)
-	if id.Master != "" || !s.h.IsMulticast(id.Type) {
-		return ""
-	}
-	return id.Type + "$" + id.Instance
+	return s.h.SharedKey(vmID)
 }
 
 // route forwards a message to its VM's owner; false when it is served here.
@@ -49,7 +38,7 @@ func (s *Server) route(ctx context.Context, connID string, r *http.Request, msg 
 	if key == "" {
 		return false, nil
 	}
-	b, err := json.Marshal(routed{ConnectionID: connID, RemoteAddr: clientAddr(r), UserAgent: r.UserAgent(), Message: msg})
+	b, err := json.Marshal(cluster.Message{ConnectionID: connID, RemoteAddr: clientAddr(r), UserAgent: r.UserAgent(), Message: msg})
 	if err != nil {
 		return false, err
 	}
@@ -58,7 +47,7 @@ func (s *Server) route(ctx context.Context, connID string, r *http.Request, msg 
 
 // Deliver applies a message routed to this server as its VM's owner.
 func (s *Server) Deliver(ctx context.Context, raw []byte) {
-	var m routed
+	var m cluster.Message
 	if err := json.Unmarshal(raw, &m); err != nil || m.ConnectionID == "" {
 		s.log.Warn("cluster: dropped a malformed routed message", "err", err)
 		return
@@ -99,8 +88,7 @@ func (s *Server) TakeOver(ctx context.Context, key string) {
 		}
 		var want []string
 		for _, v := range vms {
-			p := vm.ParseID(v.VMID)
-			if p.Master == "" && p.Type+"$"+p.Instance == key {
+			if s.h.SharedKey(v.VMID) == key {
 				want = append(want, v.VMID)
 			}
 		}

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/gonetify/gonetify/cluster"
 	"github.com/gonetify/gonetify/hub"
 	"github.com/gonetify/gonetify/store"
 	"github.com/gonetify/gonetify/vm"
@@ -50,21 +51,6 @@ func (s *Server) idPrefix() string {
 	return s.cl.r.ID() + "~"
 }
 
-type routedMsg struct {
-	ConnectionID string      `json:"connectionId"`
-	RemoteAddr   string      `json:"remoteAddr,omitempty"`
-	UserAgent    string      `json:"userAgent,omitempty"`
-	Message      hub.Message `json:"message"`
-}
-
-func (s *Server) routeKey(vmID string) string {
-	id := vm.ParseID(vmID)
-	if id.Master != "" || !s.h.IsMulticast(id.Type) {
-		return ""
-	}
-	return id.Type + "$" + id.Instance
-}
-
 // receive handles a client frame: locally, or, for a multicast VM of a
 // clustered server, at its owner.
 func (s *Server) receive(c *conn, frame []byte) error {
@@ -75,31 +61,24 @@ func (s *Server) receive(c *conn, frame []byte) error {
 	if err != nil {
 		return c.hc.Receive(frame) // the hub answers bad frames
 	}
-	key := s.routeKey(m.VMID)
+	key := s.h.SharedKey(m.VMID)
 	if key == "" {
 		return c.hc.Receive(frame)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	info := c.hc.Info()
-	b, _ := json.Marshal(routedMsg{ConnectionID: info.ID, RemoteAddr: info.RemoteAddr, UserAgent: info.Header.Get("User-Agent"), Message: m})
+	b, _ := json.Marshal(cluster.Message{ConnectionID: info.ID, RemoteAddr: info.RemoteAddr, UserAgent: info.Header.Get("User-Agent"), Message: m})
 	if err := s.cl.r.Route(ctx, key, b); err != nil {
 		s.opts.Logger.Error("cluster: message not routed to its view model's owner (Redis unreachable): serving it on this server", "conn", info.ID, "vm", m.VMID, "err", err)
 		return c.hc.Receive(frame)
 	}
 	var serr error
-	switch strings.ToLower(m.CallType) {
-	case hub.CallRequest:
-		args := string(m.VMArgs)
-		var str string
-		if json.Unmarshal(m.VMArgs, &str) == nil {
-			args = str
-		}
-		if serr = s.cl.store.AddConnection(ctx, info.ID); serr == nil {
-			serr = s.cl.store.AddVM(ctx, info.ID, store.VMInfo{VMID: m.VMID, VMArgs: args})
-		}
-	case hub.CallDispose:
-		serr = s.cl.store.RemoveVM(ctx, info.ID, m.VMID)
+	if strings.EqualFold(m.CallType, hub.CallRequest) {
+		serr = s.cl.store.AddConnection(ctx, info.ID)
+	}
+	if serr == nil {
+		serr = store.Record(ctx, s.cl.store, info.ID, m.CallType, m.VMID, m.VMArgs)
 	}
 	if serr != nil {
 		s.opts.Logger.Warn("cluster: store update failed", "conn", info.ID, "err", serr)
@@ -134,7 +113,7 @@ func (r *remoteSender) Send(frame []byte) error {
 }
 
 // hubConn returns the hub connection for a member, local or remote.
-func (s *Server) hubConn(m routedMsg) (*hub.Conn, error) {
+func (s *Server) hubConn(m cluster.Message) (*hub.Conn, error) {
 	if c := s.h.Conn(m.ConnectionID); c != nil {
 		return c, nil
 	}
@@ -156,7 +135,7 @@ func (s *Server) hubConn(m routedMsg) (*hub.Conn, error) {
 
 // Deliver applies a message routed to this server as its VM's owner.
 func (s *Server) Deliver(ctx context.Context, raw []byte) {
-	var m routedMsg
+	var m cluster.Message
 	if err := json.Unmarshal(raw, &m); err != nil || m.ConnectionID == "" {
 		s.opts.Logger.Warn("cluster: dropped a malformed routed message", "err", err)
 		return
@@ -195,10 +174,10 @@ func (s *Server) TakeOver(ctx context.Context, key string) {
 			continue
 		}
 		for _, v := range vms {
-			if s.routeKey(v.VMID) != key {
+			if s.h.SharedKey(v.VMID) != key {
 				continue
 			}
-			c, err := s.hubConn(routedMsg{ConnectionID: id})
+			c, err := s.hubConn(cluster.Message{ConnectionID: id})
 			if err != nil || c == nil || c.Has(v.VMID) {
 				continue
 			}

@@ -13,6 +13,13 @@
 //                 front of it, `gonetify gateway` (the emulator configured from
 //                 deploy/cloudformation/gonetify.yaml); clients connect to the
 //                 emulator's WebSocket URL.
+//   E2E_VIA       "signalr": run the suite over dotNetify's default transport,
+//                 the SignalR hub at /dotnetify over WebSockets: each client is
+//                 the official one configured only with dotnetify.hubServerUrl
+//                 (no createWebSocketHub). The SignalR records each
+//                 HubConnection sends and receives are recorded and normalized
+//                 to the native frame shape (see Client._hookSignalR and
+//                 _recordSignalR).
 //   E2E_DEBUG     set to 1 to start the server with --debug and print its log.
 
 const { spawn, execFileSync } = require('node:child_process');
@@ -29,6 +36,22 @@ const DOTNETIFY_DIR = path.dirname(path.dirname(DOTNETIFY_MAIN)) + path.sep;
 // ---------------------------------------------------------------- utilities
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/** The suite's mode: '' (direct WebSocket hub), 'gateway' or 'signalr'. */
+const VIA = process.env.E2E_VIA || '';
+
+/**
+ * For a test (or file) whose subject exists only on another transport:
+ * returns a node:test `skip` value (false, or the reason) for the modes in
+ * `modes`, e.g. `{ skip: skipVia('signalr', 'why') }`.
+ */
+function skipVia(modes, reason) {
+  const list = Array.isArray(modes) ? modes : [modes];
+  return list.includes(VIA) ? `E2E_VIA=${VIA}: ${reason}` : false;
+}
+
+/** Like skipVia, for node:test's `todo`: the test runs, a failure is reported but does not fail the run. */
+const todoVia = skipVia;
 
 function short(v, max = 1500) {
   let s;
@@ -168,6 +191,12 @@ class Server {
     if (process.env.E2E_HUB_URL) {
       this.external = true;
       this.hubUrl = process.env.E2E_HUB_URL;
+      if (VIA === 'signalr') {
+        // The server's base URL (http://host:port); the hub is its /dotnetify.
+        this.transport = 'signalr';
+        this.httpBase = this.hubUrl.replace(/\/+$/, '');
+        this.hubUrl = this.httpBase + '/dotnetify';
+      }
       return this;
     }
     const bin = serverBinary();
@@ -192,6 +221,12 @@ class Server {
       // A plain GET on the stage answers 426 (Upgrade Required) once it listens.
       await this.waitHTTP(`http://${gw}/prod`, (code) => code === 426, bin, gargs);
       this.hubUrl = `ws://${gw}/prod`;
+    } else if (VIA === 'signalr') {
+      // dotNetify's default transport: the SignalR hub of the same server.
+      this.spawn(bin, args, process.env, '');
+      await this.waitHTTP(`${base}/healthz`, (code) => code === 200, bin, args);
+      this.transport = 'signalr';
+      this.hubUrl = `${base}/dotnetify`;
     } else {
       this.spawn(bin, args, process.env, '');
       await this.waitHTTP(`${base}/healthz`, (code) => code === 200, bin, args);
@@ -270,26 +305,48 @@ function loadDotnetify() {
 
 let clientSeq = 0;
 
+const SIGNALR_METHODS = { request_vm: 'request_vm', update_vm: 'update_vm', dispose_vm: 'dispose_vm' };
+const RS = '\x1e'; // SignalR's record separator
+
 /**
- * One official dotnetify client (a "browser tab") with its own WebSocket
- * hub. It records every raw frame in and out of its sockets.
+ * One official dotnetify client (a "browser tab") with its own hub: the
+ * WebSocket hub (createWebSocketHub), or, when the server is in SignalR mode
+ * (E2E_VIA=signalr), dotnetify's default SignalR hub configured only with
+ * dotnetify.hubServerUrl. It records every raw frame in and out of its
+ * sockets.
  */
 class Client {
   constructor(server, name) {
     this.server = server;
     this.name = name || `client${++clientSeq}`;
-    this.dn = loadDotnetify();
-    this.hub = this.dn.createWebSocketHub(server.hubUrl);
-    this.dn.hub = this.hub;
-    /** raw frames: {dir:'in'|'out', t, socket, raw, msg, data} */
+    this.signalr = server.transport === 'signalr';
+    /** dotNetify messages: {dir:'in'|'out', t, socket, raw, msg, data} (+ wire for SignalR) */
     this.frames = [];
+    /** SignalR only: the other records (handshake, completions, pings, close) */
+    this.records = [];
+    /** SignalR only: hub invocations whose promise rejected */
+    this.invokeErrors = [];
+    /** SignalR only: the HubConnections (one per (re)start) and their log */
+    this.connections = [];
+    this.signalrLog = [];
     this.connStates = [];
     this.sockets = [];
     this.vms = {};
     this.consoleErrors = [];
+    if (this.signalr) global.self = global; // @microsoft/signalr's fetch client binds to self
+    this.dn = loadDotnetify();
+    if (this.signalr) {
+      this.hub = this.dn.hub; // the default hub: SignalR
+      this._hookSignalR();
+      this.dn.hubServerUrl = server.httpBase;
+    } else {
+      this.hub = this.dn.createWebSocketHub(server.hubUrl);
+      this.dn.hub = this.hub;
+    }
     this.dn.connectionStateHandler = (state, ex) => {
       this.connStates.push({ state, ex: ex && (ex.message || String(ex)), t: Date.now() });
     };
+    if (this.signalr) return;
     const hub = this.hub;
     const origStart = hub.startHub.bind(hub);
     hub.startHub = (...args) => {
@@ -302,6 +359,89 @@ class Client {
     };
   }
 
+  /**
+   * SignalR: dotnetify's hub assigns hub._connection a new HubConnection on
+   * every (re)start, synchronously after build() and before start() opens
+   * anything. The setter below instruments each one (nothing the client is
+   * configured with changes):
+   * - its HttpConnection's send(data) and onreceive(data) record the records
+   *   going to and coming from the transport. send is where a hub invocation
+   *   leaves the HubConnection, synchronously inside invoke(), so a test can
+   *   look for it right after $dispatch/$destroy as with the WebSocket hub
+   *   (the transport writes it to the socket a moment later, possibly with
+   *   other records in one WebSocket message);
+   * - the WebSocket class it will use becomes a subclass that registers each
+   *   socket in `sockets`;
+   * - invoke() gets a catch: dotnetify drops the promise, so a rejection
+   *   (e.g. an invocation cancelled by a closing connection) is recorded in
+   *   invokeErrors instead of becoming an unhandled rejection;
+   * - its logger prints warnings and errors only (like the native run).
+   */
+  _hookSignalR() {
+    const hub = this.hub;
+    let current = null;
+    Object.defineProperty(hub, '_connection', {
+      configurable: true,
+      enumerable: true,
+      get: () => current,
+      set: (conn) => {
+        current = conn;
+        if (conn && !conn.__e2e) this._instrumentConnection(conn);
+      },
+    });
+  }
+
+  _instrumentConnection(conn) {
+    conn.__e2e = true;
+    const client = this;
+    const n = this.connections.length; // frames' `socket`: the connection's index
+    this.connections.push(conn);
+    const http = conn.connection;
+    const opts = http.options;
+    const Base = (opts && opts.WebSocket) || global.WebSocket;
+    if (opts) {
+      opts.WebSocket = class extends Base {
+        constructor(...args) {
+          super(...args);
+          client.sockets.push(this);
+        }
+      };
+    }
+    const send = http.send.bind(http);
+    http.send = (data) => {
+      if (http.connectionState === 'Connected') this._recordSignalR('out', n, data);
+      return send(data);
+    };
+    const onreceive = http.onreceive;
+    http.onreceive = (data) => {
+      this._recordSignalR('in', n, data);
+      return onreceive(data);
+    };
+    for (const logger of new Set([conn.logger, http.logger])) {
+      if (!logger || typeof logger.log !== 'function') continue;
+      const log = logger.log.bind(logger);
+      logger.log = (level, message) => {
+        this.signalrLog.push(`${level}: ${message}`);
+        if (this.signalrLog.length > 50) this.signalrLog.shift();
+        if (level >= 3) log(level, message); // Warning and above
+      };
+    }
+    const invoke = conn.invoke.bind(conn);
+    conn.invoke = (method, ...args) => {
+      const p = invoke(method, ...args);
+      p.catch((e) => this.invokeErrors.push({ method, vmId: args[0], error: String((e && e.message) || e), t: Date.now() }));
+      return p;
+    };
+  }
+
+  /** The socket in use (the WebSocket hub's, or the one SignalR opened). */
+  get socket() {
+    if (!this.signalr) return this.hub._socket;
+    const conn = this.hub._connection;
+    const t = conn && conn.connection && conn.connection.transport;
+    return (t && t.webSocket) || this.sockets[this.sockets.length - 1] || null;
+  }
+
   _instrument(sock) {
     const n = this.sockets.length;
     this.sockets.push(sock);
@@ -311,6 +451,65 @@ class Client {
       return origSend(raw, ...rest);
     };
     sock.addEventListener('message', (ev) => this._record('in', n, ev.data));
+  }
+
+  /**
+   * SignalR: data to or from the transport holds one or more records ended
+   * by 0x1E. Each hub invocation of a dotNetify method becomes a frame in the native
+   * shape, so the suite's assertions read the same in every mode:
+   *   out Request_VM(vmId, vmArgs)  → {callType:'request_vm', vmId, vmArgs: JSON text of vmArgs}
+   *   out Update_VM(vmId, value)    → {callType:'update_vm', vmId, value: JSON text of value}
+   *   out Dispose_VM(vmId)          → {callType:'dispose_vm', vmId}
+   *   in  Response_VM([vmId, data]) → {callType:'response_vm', vmId, data} (data as sent: a string)
+   * `raw` is that native-shape JSON, `wire` the record as it was on the
+   * wire. An invocation of anything else (in or out) is kept as a frame
+   * with its record as msg, so it shows up in assertions on frames. The
+   * handshake, completions, pings and close messages go to `records`.
+   */
+  _recordSignalR(dir, socket, data) {
+    const text = typeof data === 'string' ? data : Buffer.isBuffer(data) ? data.toString('utf8') : String(data);
+    for (const rec of text.split(RS)) {
+      if (rec === '') continue;
+      const t = Date.now();
+      let m;
+      try {
+        m = JSON.parse(rec);
+      } catch {
+        this.frames.push({ dir, socket, t, raw: rec, wire: rec });
+        continue;
+      }
+      if (!m || m.type !== 1) {
+        this.records.push({ dir, socket, t, wire: rec, msg: m });
+        continue;
+      }
+      const args = Array.isArray(m.arguments) ? m.arguments : [];
+      const call = SIGNALR_METHODS[String(m.target).toLowerCase()];
+      let msg;
+      if (dir === 'in' && String(m.target).toLowerCase() === 'response_vm') {
+        const [vmId, vmData] = args.length === 1 && Array.isArray(args[0]) ? args[0] : args;
+        msg = { callType: 'response_vm', vmId, data: vmData };
+      } else if (dir === 'out' && call === 'request_vm') {
+        msg = { callType: call, vmId: args[0], vmArgs: args.length > 1 ? JSON.stringify(args[1]) : undefined };
+      } else if (dir === 'out' && call === 'update_vm') {
+        msg = { callType: call, vmId: args[0], value: JSON.stringify(args[1]) };
+      } else if (dir === 'out' && call === 'dispose_vm') {
+        msg = { callType: call, vmId: args[0] };
+      }
+      if (!msg) {
+        this.frames.push({ dir, socket, t, raw: rec, wire: rec, msg: m });
+        continue;
+      }
+      const f = { dir, socket, t, raw: JSON.stringify(msg), wire: rec, msg, invocationId: m.invocationId };
+      const inner = dir === 'in' ? msg.data : msg.value !== undefined ? msg.value : msg.vmArgs;
+      if (typeof inner === 'string') {
+        try {
+          f.data = JSON.parse(inner);
+        } catch {
+          /* kept raw */
+        }
+      }
+      this.frames.push(f);
+    }
   }
 
   _record(dir, socket, raw) {
@@ -359,7 +558,13 @@ class Client {
   }
 
   describe(vmId) {
-    const lines = [`  client ${this.name} (hub ${this.server.hubUrl}), connection states: ${short(this.connStates.map((s) => s.state))}`];
+    const lines = [`  client ${this.name} (${this.signalr ? 'SignalR ' : ''}hub ${this.server.hubUrl}), connection states: ${short(this.connStates.map((s) => s.state))}`];
+    if (this.signalr) {
+      const recs = this.records.filter((r) => !(r.msg && r.msg.type === 6)).slice(-8);
+      if (recs.length) lines.push(`  last SignalR records other than invocations and pings: ${recs.map((r) => `${r.dir === 'in' ? '<-' : '->'} ${short(r.wire, 200)}`).join(' | ')}`);
+      if (this.invokeErrors.length) lines.push(`  rejected invocations: ${short(this.invokeErrors.slice(-8))}`);
+      if (this.signalrLog.length) lines.push(`  last @microsoft/signalr log lines: ${short(this.signalrLog.slice(-6), 1200)}`);
+    }
     if (vmId && this.vms[vmId]) {
       const h = this.vms[vmId];
       lines.push(`  ${vmId} state: ${short(h.state)}`);
@@ -382,6 +587,16 @@ class Client {
   /** Closes the client: no reconnect; resolves when the socket has closed. */
   async close() {
     const hub = this.hub;
+    if (this.signalr) {
+      // dotnetify's SignalR hub treats reconnectRetry 0 as "no limit": turn
+      // its reconnect off, and any restart a pending reconnect timer makes.
+      hub.reconnect = () => {};
+      hub.startHub = () => {};
+      for (const id of Object.keys(this.vms)) delete this.dn.react.viewModels[id];
+      const conn = hub._connection;
+      if (conn) await conn.stop().catch(() => {});
+      return;
+    }
     hub.reconnectRetry = 0;
     if (hub._reconnectTimeout) clearTimeout(hub._reconnectTimeout);
     const sock = hub._socket;
@@ -546,4 +761,4 @@ async function barrier(client) {
   await h.waitFrame((d) => d.ClickCount === n, `barrier ClickCount=${n}`, from);
 }
 
-module.exports = { Server, Client, VMHandle, waitFor, sleep, short, useServer, barrier, loadDotnetify, serverBinary, freePort, REPO_ROOT };
+module.exports = { Server, Client, VMHandle, waitFor, sleep, short, useServer, barrier, loadDotnetify, serverBinary, freePort, REPO_ROOT, VIA, skipVia, todoVia };

@@ -40,6 +40,19 @@ env.test('request_vm is sent in the documented shape and answered with response_
   for (const f of a.frames.filter((f) => f.dir === 'in')) {
     assert.ok(f.msg && typeof f.msg.data === 'string', `bad frame ${f.raw}`);
   }
+  if (a.signalr) {
+    // Over SignalR the harness normalizes to the shape above; the records
+    // themselves have protocol.md §4's: vmArgs an object, [vmId, data] as one argument.
+    const req = JSON.parse(out[0].wire);
+    assert.match(req.invocationId, /^\d+$/);
+    assert.deepEqual(req, { arguments: ['HelloWorldVM', {}], invocationId: req.invocationId, target: 'Request_VM', type: 1 });
+    const res = JSON.parse(first.wire);
+    assert.deepEqual(Object.keys(res).sort(), ['arguments', 'target', 'type']);
+    assert.equal(res.type, 1);
+    assert.equal(res.target, 'Response_VM');
+    assert.equal(res.arguments.length, 1);
+    assert.deepEqual(res.arguments[0], ['HelloWorldVM', first.msg.data]);
+  }
 });
 
 env.test('an unknown VM reaches exceptionHandler with name and message', async (t) => {

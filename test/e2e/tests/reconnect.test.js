@@ -19,7 +19,7 @@ env.test('server closes the socket → client reconnects, re-requests its VMs an
 
   // Make the server close the connection: a frame over its read limit
   // (128 KiB, like API Gateway) is refused by closing the socket.
-  const first = a.hub._socket;
+  const first = a.socket; // the WebSocket hub's socket, or the one SignalR opened
   const closed = new Promise((resolve) => first.addEventListener('close', (ev) => resolve(ev.code)));
   hw.dispatch({ FirstName: 'x'.repeat(200 * 1024) });
   const code = await Promise.race([closed, new Promise((r) => setTimeout(() => r(null), 3000))]);

@@ -233,6 +233,31 @@ env.test('$destroy sends Dispose_VM: pushes stop; a new connect gets a fresh VM'
   assert.equal(h2.state.Waveform.length, 30, 'a fresh VM');
 });
 
+env.test('a push crossing $destroy ends with one Dispose_VM, not a Dispose_VM ↔ Response_VM loop', async (t) => {
+  // The official ChatRoom view does RemoveUser then $destroy. The Users_remove push for
+  // it arrives after the client dropped the VM, so dotnetify's SignalR hub answers it with
+  // Dispose_VM (protocol.md §4.5). The server must not answer that one with a Response_VM
+  // (an exception frame for a VM the connection no longer holds), or the client disposes
+  // again, and so on (until the server's message rate limit drops one: ~200 round trips).
+  const a = client(t, 'A');
+  const h = a.connect('ChatRoomVM');
+  await a.loaded(h);
+  const corr = `loop-${process.pid}-${Date.now()}`;
+  h.vm.$dispatch({ AddUser: corr });
+  await a.waitState(h, (s) => s.Users.some((u) => u.CorrelationId === corr), 'own user added');
+  const sent = [];
+  const origInvoke = a.connection.invoke.bind(a.connection);
+  a.connection.invoke = (m, ...args) => {
+    sent.push(m);
+    return origInvoke(m, ...args).catch(() => {});
+  };
+  h.vm.$dispatch({ RemoveUser: null });
+  h.vm.$destroy();
+  await sleep(500);
+  const disposes = sent.filter((m) => m === 'Dispose_VM').length;
+  assert.ok(disposes <= 2, `${disposes} Dispose_VM in 500 ms after one $destroy (${sent.length} invocations)`);
+});
+
 // --------------------------------------------- the fallback transports
 //
 // dotnetify maps hubOptions.transport names to @microsoft/signalr's
