@@ -34,6 +34,7 @@ type ProtocolError struct {
 	Reason string
 }
 
+// Error implements error.
 func (e *ProtocolError) Error() string { return "protocol error: " + e.Reason }
 
 // DecodeMessage parses a client frame.

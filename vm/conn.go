@@ -78,6 +78,7 @@ type Exception struct {
 	Message string
 }
 
+// Error implements error: "Type: Message".
 func (e *Exception) Error() string { return e.Type + ": " + e.Message }
 
 // Errorf returns an *Exception of type "Exception" with a formatted message;
