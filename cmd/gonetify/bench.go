@@ -36,7 +36,8 @@ Scenarios:
 
 --baseline runs the same load against a bare gorilla/websocket server sending the
 same pre-serialized frames (for gateway: against gonetify's direct WebSocket) and
-adds baseline_per_s= and ratio= (ours / baseline).
+adds baseline_per_s= and ratio= (ours / baseline). --baseline-lib builds that
+bare server on gobwas/ws, lesismal/nbio (epoll) or coder/websocket instead.
 
 Flags:
 `
@@ -53,6 +54,8 @@ func benchCmd(args []string) error {
 	fs.Float64Var(&cfg.Rate, "rate", 10, "fanout, gateway: multicast updates per second")
 	fs.StringVar(&cfg.Mode, "mode", "fanout", "gateway: the load to send through the gateway, fanout or roundtrip")
 	fs.BoolVar(&cfg.Baseline, "baseline", false, "also measure the raw WebSocket baseline and print the ratio")
+	fs.StringVar(&cfg.BaselineLib, "baseline-lib", "", "the WebSocket library of the raw baseline (implies --baseline): "+
+		strings.Join(baseline.Libs, ", ")+" (default gorilla)")
 	fs.BoolVar(&cfg.JSON, "json", false, "print the summary as a JSON object")
 	fs.StringVar(&cfg.Server, "server", "", "target a running `gonetify bench-server` at `host:port` instead of starting one")
 	fs.IntVar(&cfg.ServerPID, "server-pid", 0, "with --server: its process id, to report its CPU and memory")
@@ -99,7 +102,8 @@ func benchServerCmd(args []string) error {
 }
 
 // benchBaselineCmd runs the hidden `gonetify bench-baseline`: the raw
-// gorilla/websocket server `gonetify bench --baseline` compares with.
+// WebSocket server `gonetify bench --baseline` compares with (gorilla/websocket,
+// or the library --lib names).
 func benchBaselineCmd(args []string) error {
 	fs := flag.NewFlagSet("bench-baseline", flag.ContinueOnError)
 	var o benchserver.BaselineOptions
@@ -108,6 +112,7 @@ func benchBaselineCmd(args []string) error {
 	fs.DurationVar(&b.PushInterval, "interval", time.Second, "push period of BenchPushVM connections")
 	fs.Float64Var(&b.FanoutRate, "rate", 10, "ticks per second to BenchFanoutVM connections")
 	fs.IntVar(&b.SendQueue, "send-queue", 0, "frames queued per connection (0: 256)")
+	fs.StringVar(&b.Lib, "lib", baseline.Gorilla, "WebSocket library: "+strings.Join(baseline.Libs, ", "))
 	if err := fs.Parse(args); err != nil {
 		return err
 	}

@@ -2,7 +2,8 @@
 // child process of its own: the gonetify server under test (hub, direct
 // WebSocket transport and, optionally, the API Gateway integration
 // endpoints, wired as `gonetify serve` wires them, with the bench view
-// models registered) and the raw gorilla/websocket baseline.
+// models registered) and the raw WebSocket baseline (gorilla/websocket by
+// default; gobwas/ws, lesismal/nbio or coder/websocket with --lib).
 //
 // Both print "BENCH_LISTEN host:port" on stdout once listening, and serve,
 // next to the WebSocket endpoint at /ws, GET /debug/bench/stats (Go memory
@@ -114,7 +115,8 @@ type BaselineOptions struct {
 	Stdout   io.Writer
 }
 
-// RunBaseline serves the raw gorilla/websocket baseline until ctx ends.
+// RunBaseline serves the raw WebSocket baseline (gorilla/websocket, or the
+// library o.Baseline.Lib names) until ctx ends.
 func RunBaseline(ctx context.Context, o BaselineOptions) error {
 	s, err := baseline.New(o.Baseline)
 	if err != nil {
@@ -124,7 +126,7 @@ func RunBaseline(ctx context.Context, o BaselineOptions) error {
 	mux := http.NewServeMux()
 	mux.Handle("GET /ws", s)
 	conns := func() (int, int) { return s.Connections(), 0 }
-	return serve(ctx, o.Addr, o.Stdout, mux, conns, nil)
+	return serveWith(ctx, o.Addr, o.Stdout, mux, conns, nil, s.NewHTTPServer)
 }
 
 func (o Options) logger() *slog.Logger {
@@ -135,6 +137,13 @@ func (o Options) logger() *slog.Logger {
 }
 
 func serve(ctx context.Context, addr string, stdout io.Writer, mux *http.ServeMux, conns func() (int, int), shutdown func(context.Context)) error {
+	return serveWith(ctx, addr, stdout, mux, conns, shutdown, nil)
+}
+
+// serveWith serves mux with the server newServer returns (default
+// net/http's).
+func serveWith(ctx context.Context, addr string, stdout io.Writer, mux *http.ServeMux, conns func() (int, int),
+	shutdown func(context.Context), newServer func(http.Handler) baseline.HTTPServer) error {
 	if addr == "" {
 		addr = "127.0.0.1:0"
 	}
@@ -155,7 +164,10 @@ func serve(ctx context.Context, addr string, stdout io.Writer, mux *http.ServeMu
 	if !strings.HasPrefix(ln.Addr().String(), "127.") && !strings.HasPrefix(ln.Addr().String(), "[::1]") {
 		slog.Warn("bench server listening beyond loopback", "addr", ln.Addr().String())
 	}
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	var srv baseline.HTTPServer = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	if newServer != nil {
+		srv = newServer(mux)
+	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	fmt.Fprintln(stdout, ListenLine+ln.Addr().String())

@@ -15,11 +15,13 @@ import (
 	"math"
 	"net/url"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
+	"github.com/gonetify/gonetify/internal/bench/baseline"
 	"github.com/gonetify/gonetify/internal/bench/benchvm"
 )
 
@@ -43,6 +45,9 @@ type Config struct {
 	// Baseline also measures the raw WebSocket baseline (for gateway: the
 	// same load on gonetify's direct WebSocket) and reports the ratio.
 	Baseline bool
+	// BaselineLib is the WebSocket library of the raw baseline (empty:
+	// gorilla); see baseline.Libs. Not used by gateway.
+	BaselineLib string
 	// JSON prints the summary as a JSON object.
 	JSON bool
 	// Server targets a running `gonetify bench-server` at host:port instead
@@ -86,6 +91,15 @@ func (c *Config) defaults() error {
 	}
 	if c.Dialers <= 0 {
 		c.Dialers = 64
+	}
+	if c.BaselineLib != "" {
+		if c.Scenario == "gateway" {
+			return errors.New("--baseline-lib: the gateway scenario's baseline is gonetify's direct WebSocket")
+		}
+		if !slices.Contains(baseline.Libs, c.BaselineLib) {
+			return fmt.Errorf("--baseline-lib %q: use one of %s", c.BaselineLib, strings.Join(baseline.Libs, ", "))
+		}
+		c.Baseline = true
 	}
 	if c.Stdout == nil {
 		c.Stdout = os.Stdout
@@ -249,11 +263,16 @@ func startBaseline(cfg Config) (*target, error) {
 	if cfg.SendQueue > 0 {
 		args = append(args, "--send-queue", fmt.Sprint(cfg.SendQueue))
 	}
-	c, err := startChild("baseline", cfg.Exe, args, nil, cfg.Stderr, true)
+	label := "baseline"
+	if cfg.BaselineLib != "" {
+		args = append(args, "--lib", cfg.BaselineLib)
+		label += "-" + cfg.BaselineLib
+	}
+	c, err := startChild(label, cfg.Exe, args, nil, cfg.Stderr, true)
 	if err != nil {
 		return nil, err
 	}
-	return &target{label: "baseline", wsURL: "ws://" + c.addr + "/ws", statsAdr: c.addr, pid: c.pid(), children: []*child{c}}, nil
+	return &target{label: label, wsURL: "ws://" + c.addr + "/ws", statsAdr: c.addr, pid: c.pid(), children: []*child{c}}, nil
 }
 
 // window is the measurement window, as Unix nanoseconds (0: not yet).

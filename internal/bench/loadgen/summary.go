@@ -153,6 +153,9 @@ func summarize(cfg *Config, r, base *result) *summary {
 	if base == nil {
 		return s
 	}
+	if cfg.BaselineLib != "" {
+		s.add("baseline_lib", cfg.BaselineLib)
+	}
 	s.add("baseline_per_s", base.rate())
 	s.add("baseline_p50_ms", base.p(0.50))
 	s.add("baseline_p99_ms", base.p(0.99))
