@@ -17,14 +17,13 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"net/url"
-	"strings"
 	"sync"
 	"time"
 
 	"github.com/gorilla/websocket"
 
 	"github.com/gonetify/gonetify/hub"
+	"github.com/gonetify/gonetify/internal/origin"
 	"github.com/gonetify/gonetify/vm"
 )
 
@@ -101,17 +100,7 @@ func New(h *hub.Hub, opts Options) *Server {
 }
 
 func (s *Server) checkOrigin(r *http.Request) bool {
-	origin := r.Header.Get("Origin")
-	if origin == "" {
-		return true
-	}
-	for _, o := range s.opts.AllowedOrigins {
-		if o == "*" || strings.EqualFold(o, origin) {
-			return true
-		}
-	}
-	u, err := url.Parse(origin)
-	return err == nil && strings.EqualFold(u.Host, r.Host)
+	return origin.Allowed(r, s.opts.AllowedOrigins)
 }
 
 // ServeHTTP upgrades the request and serves the connection until it closes.
