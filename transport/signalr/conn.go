@@ -1,7 +1,6 @@
 package signalr
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -10,6 +9,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gonetify/gonetify/hub"
@@ -45,6 +45,10 @@ type conn struct {
 	pollKick    chan struct{} // long polling: closed to end the waiting poll
 	lastPoll    time.Time     // long polling: when the last poll ended
 	closeSent   bool          // long polling: closeRec was delivered
+
+	// binary: the handshake chose the MessagePack hub protocol; set once,
+	// before the handshake response is queued.
+	binary atomic.Bool
 
 	rmu   sync.Mutex // serializes inbound processing; guards inbuf
 	inbuf []byte     // the start of a record not yet ended
@@ -86,7 +90,7 @@ func (c *conn) start(t Transport, r *http.Request) error {
 func (c *conn) terminate(errMsg string, allowReconnect bool) {
 	c.closeOnce.Do(func() {
 		if errMsg != "" || allowReconnect {
-			c.closeRec = closeRecord(errMsg, allowReconnect)
+			c.closeRec = c.closeMessage(errMsg, allowReconnect)
 		}
 		close(c.done)
 	})
@@ -104,7 +108,7 @@ func (c *conn) isDone() bool {
 // Send implements hub.Sender: it re-encodes a response_vm frame as a
 // Response_VM invocation and queues it without blocking.
 func (c *conn) Send(frame []byte) error {
-	rec, err := responseRecord(frame)
+	rec, err := c.responseMessage(frame)
 	if err != nil {
 		return err
 	}
@@ -163,9 +167,10 @@ func (c *conn) drain() []byte {
 	}
 }
 
-// receive processes bytes from the client: records ended by 0x1E, which
-// may come several at a time or split across calls. An error means the
-// connection has been terminated.
+// receive processes bytes from the client: records ended by 0x1E (after
+// a MessagePack handshake, length-prefixed messages), which may come
+// several at a time or split across calls. An error means the connection
+// has been terminated.
 func (c *conn) receive(data []byte) error {
 	c.rmu.Lock()
 	defer c.rmu.Unlock()
@@ -180,15 +185,21 @@ func (c *conn) receive(data []byte) error {
 		buf = append(c.inbuf, data...)
 	}
 	for {
-		i := bytes.IndexByte(buf, recordSeparator)
-		if i < 0 {
+		rec, n, err := c.nextRecord(buf)
+		if err != nil {
+			c.inbuf = nil
+			c.s.opts.Logger.Warn("signalr malformed message; connection closed", "conn", c.id, "err", err)
+			c.terminate("Connection closed with an error: "+err.Error()+".", false)
+			return errClosed
+		}
+		if n == 0 {
 			break
 		}
-		if err := c.record(buf[:i]); err != nil {
+		if err := c.record(rec); err != nil {
 			c.inbuf = nil
 			return err
 		}
-		buf = buf[i+1:]
+		buf = buf[n:]
 	}
 	if int64(len(buf)) > c.s.opts.ReadLimit {
 		c.inbuf = nil
@@ -213,9 +224,9 @@ func (c *conn) record(rec []byte) error {
 		return c.handshake(rec)
 	}
 	if log.Enabled(context.Background(), slog.LevelDebug) {
-		log.Debug("signalr message in", "conn", c.id, "record", truncate(string(rec), 2000))
+		log.Debug("signalr message in", "conn", c.id, "record", c.describe(rec))
 	}
-	m, err := parseMessage(rec)
+	m, err := c.parse(rec)
 	if err != nil {
 		log.Warn("signalr malformed record; connection closed", "conn", c.id, "err", err)
 		c.terminate("Connection closed with an error: "+err.Error()+".", false)
@@ -226,7 +237,7 @@ func (c *conn) record(rec []byte) error {
 		c.invoke(m)
 	case typeStreamInvocation:
 		if m.InvocationID != nil {
-			_ = c.enqueue(completion(*m.InvocationID, "This hub has no streaming methods."))
+			_ = c.enqueue(c.completionMessage(*m.InvocationID, "This hub has no streaming methods."))
 		}
 	case typeClose:
 		c.terminate("", false)
@@ -240,7 +251,11 @@ func (c *conn) record(rec []byte) error {
 
 // handshake answers the first record and connects the hub.
 func (c *conn) handshake(rec []byte) error {
-	if err := parseHandshake(rec); err != nil {
+	protocol, err := parseHandshake(rec)
+	if err == nil {
+		err = c.transportSupports(protocol)
+	}
+	if err != nil {
 		c.s.opts.Logger.Warn("signalr handshake refused", "conn", c.id, "remote", c.remote, "err", err)
 		_ = c.enqueue(handshakeError(err.Error()))
 		c.terminate("", false)
@@ -252,7 +267,8 @@ func (c *conn) handshake(rec []byte) error {
 		return errClosed
 	}
 	info := &vm.Conn{ID: c.id, RemoteAddr: c.remote, Header: c.header, Transport: "signalr-" + strings.ToLower(string(c.transport))}
-	_ = c.enqueue(handshakeOK) // before anything the hub sends
+	c.binary.Store(protocol == protocolMessagePack) // before the response: it decides the frame type
+	_ = c.enqueue(handshakeOK)                      // before anything the hub sends
 	hc, err := c.s.h.Connect(info, c)
 	if err != nil {
 		c.s.opts.Logger.Error("hub refused connection", "conn", c.id, "err", err)
@@ -306,7 +322,7 @@ func (c *conn) invoke(m hubMessage) {
 		c.s.opts.Logger.Warn("signalr invocation refused", "conn", c.id, "err", errMsg)
 	}
 	if m.InvocationID != nil {
-		_ = c.enqueue(completion(*m.InvocationID, errMsg))
+		_ = c.enqueue(c.completionMessage(*m.InvocationID, errMsg))
 	}
 }
 

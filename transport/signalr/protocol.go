@@ -37,26 +37,27 @@ type handshakeRequest struct {
 	Version  *int    `json:"version"`
 }
 
-// parseHandshake checks the handshake record; the error is the message for
-// the client.
-func parseHandshake(rec []byte) error {
+// parseHandshake checks the handshake record and returns the hub protocol
+// it asks for ("json" or "messagepack"); the error is the message for the
+// client.
+func parseHandshake(rec []byte) (string, error) {
 	var hs handshakeRequest
 	if err := json.Unmarshal(rec, &hs); err != nil {
-		return errors.New("handshake request is not a valid JSON object")
+		return "", errors.New("handshake request is not a valid JSON object")
 	}
 	if hs.Protocol == nil {
-		return errors.New("handshake request is missing the 'protocol' property")
+		return "", errors.New("handshake request is missing the 'protocol' property")
 	}
 	if hs.Version == nil {
-		return errors.New("handshake request is missing the 'version' property")
+		return "", errors.New("handshake request is missing the 'version' property")
 	}
-	if *hs.Protocol != "json" {
-		return fmt.Errorf("the protocol '%s' is not supported (this server speaks 'json')", truncate(*hs.Protocol, 40))
+	if *hs.Protocol != protocolJSON && *hs.Protocol != protocolMessagePack {
+		return "", fmt.Errorf("the protocol '%s' is not supported (this server speaks 'json' and 'messagepack')", truncate(*hs.Protocol, 40))
 	}
 	if *hs.Version != 1 {
-		return fmt.Errorf("the server does not support version %d of the 'json' protocol", *hs.Version)
+		return "", fmt.Errorf("the server does not support version %d of the '%s' protocol", *hs.Version, *hs.Protocol)
 	}
-	return nil
+	return *hs.Protocol, nil
 }
 
 // handshakeError is the handshake response refusing the connection.

@@ -7,13 +7,16 @@
 // upgraded), Server-Sent Events (GET with Accept: text/event-stream, sends
 // by POST) or Long Polling (GET polls, POST sends, DELETE closes). Over any
 // of them it speaks the JSON hub protocol: a handshake, then records ended
-// by 0x1E. The hub methods Request_VM, Update_VM and Dispose_VM (names
-// matched case-insensitively) run dotNetify's flows on the [hub.Hub]; the
-// server calls the client's Response_VM with [vmId, data].
+// by 0x1E. A client whose handshake asks for the MessagePack hub protocol
+// (version 1) gets it over WebSockets (binary messages) and Long Polling;
+// Server-Sent Events carry text only, so there it is refused. The hub
+// methods Request_VM, Update_VM and Dispose_VM (names matched
+// case-insensitively) run dotNetify's flows on the [hub.Hub]; the server
+// calls the client's Response_VM with [vmId, data].
 //
 // Each SignalR connection is one [hub.Conn]. Frames for it wait in a bounded
 // queue: a client that does not read them fast enough is closed (and
-// reconnects by itself). The MessagePack hub protocol is not supported.
+// reconnects by itself).
 package signalr
 
 import (
@@ -24,7 +27,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"net/url"
 	"strconv"
 	"strings"
 	"sync"
@@ -33,6 +35,7 @@ import (
 	"github.com/gorilla/websocket"
 
 	"github.com/gonetify/gonetify/hub"
+	"github.com/gonetify/gonetify/internal/origin"
 )
 
 // Transport is one of SignalR's transports.
@@ -156,7 +159,9 @@ func New(h *hub.Hub, opts Options) *Server {
 	var offers []offer
 	for _, t := range opts.Transports {
 		switch t {
-		case WebSockets, ServerSentEvents, LongPolling:
+		case WebSockets, LongPolling:
+			offers = append(offers, offer{t, []string{"Text", "Binary"}})
+		case ServerSentEvents:
 			offers = append(offers, offer{t, []string{"Text"}})
 		}
 	}
@@ -240,17 +245,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 // originAllowed reports whether the request's Origin may use the hub.
 func (s *Server) originAllowed(r *http.Request) bool {
-	origin := r.Header.Get("Origin")
-	if origin == "" {
-		return true
-	}
-	for _, o := range s.opts.AllowedOrigins {
-		if o == "*" || strings.EqualFold(o, origin) {
-			return true
-		}
-	}
-	u, err := url.Parse(origin)
-	return err == nil && strings.EqualFold(u.Host, r.Host)
+	return origin.Allowed(r, s.opts.AllowedOrigins)
 }
 
 // cors sets the CORS headers of an allowed cross-origin request; it

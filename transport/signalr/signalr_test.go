@@ -206,7 +206,7 @@ func TestNegotiate(t *testing.T) {
 	for _, tr := range n.AvailableTransports {
 		got = append(got, tr.Transport+":"+strings.Join(tr.TransferFormats, ","))
 	}
-	if want := "WebSockets:Text ServerSentEvents:Text LongPolling:Text"; strings.Join(got, " ") != want {
+	if want := "WebSockets:Text,Binary ServerSentEvents:Text LongPolling:Text,Binary"; strings.Join(got, " ") != want {
 		t.Fatalf("transports %v, want %s", got, want)
 	}
 	n0 := e.negotiate(t, "")
@@ -363,7 +363,8 @@ func TestHandshakeRefused(t *testing.T) {
 	e := setup(t, signalr.Options{})
 	bystander := e.connectWS(t)
 	for _, hs := range []string{
-		`{"protocol":"messagepack","version":1}`,
+		`{"protocol":"bson","version":1}`,
+		`{"protocol":"messagepack","version":2}`,
 		`{"protocol":"json","version":2}`,
 		`{"protocol":"json"}`,
 		`{"version":1}`,

@@ -83,14 +83,17 @@ func (s *Server) serveWebSocket(c *conn, w http.ResponseWriter, r *http.Request)
 }
 
 // wsWriter sends queued records and pings until the connection ends, then
-// flushes the queue and the close record and closes the socket.
+// flushes the queue and the close record and closes the socket. Pings wait
+// for the handshake response (the first queued record); a MessagePack
+// connection gets binary messages.
 func (s *Server) wsWriter(c *conn, sock *websocket.Conn) {
 	o := s.opts
 	ping := time.NewTicker(o.PingInterval)
 	defer ping.Stop()
+	answered := false
 	write := func(b []byte) bool {
 		_ = sock.SetWriteDeadline(time.Now().Add(o.WriteTimeout))
-		if err := sock.WriteMessage(websocket.TextMessage, b); err != nil {
+		if err := sock.WriteMessage(c.frameType(), b); err != nil {
 			c.terminate("", false)
 			return false
 		}
@@ -99,11 +102,12 @@ func (s *Server) wsWriter(c *conn, sock *websocket.Conn) {
 	for {
 		select {
 		case rec := <-c.out:
+			answered = true
 			if !write(c.batch(rec)) {
 				return
 			}
 		case <-ping.C:
-			if !write(pingRecord) {
+			if answered && !write(c.pingMessage()) {
 				return
 			}
 		case <-c.done:
@@ -235,6 +239,7 @@ func (s *Server) servePoll(c *conn, w http.ResponseWriter, r *http.Request) {
 	defer timer.Stop()
 	select {
 	case rec := <-c.out:
+		c.pollContentType(w)
 		_, _ = w.Write(c.batch(rec))
 	case <-c.done:
 		s.finalPoll(c, w)
@@ -256,6 +261,7 @@ func (s *Server) finalPoll(c *conn, w http.ResponseWriter) {
 	}
 	c.mu.Unlock()
 	if len(rest) > 0 {
+		c.pollContentType(w)
 		_, _ = w.Write(rest)
 		return
 	}
