@@ -233,7 +233,7 @@ func (n *Node) consume(ctx context.Context, key string) {
 		}
 	}
 	for ctx.Err() == nil {
-		m, err := n.rdb.BLMove(ctx, inbox, doing, "LEFT", "RIGHT", 500*time.Millisecond).Result()
+		m, err := n.rdb.BLMove(ctx, inbox, doing, "LEFT", "RIGHT", time.Second).Result()
 		if err != nil {
 			if err != redis.Nil && ctx.Err() == nil {
 				n.log.Warn("cluster: reading queued messages failed; retrying", "key", key, "err", err)

@@ -17,6 +17,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/redis/go-redis/v9"
 
+	"github.com/gonetify/gonetify/cluster"
 	"github.com/gonetify/gonetify/hub"
 	"github.com/gonetify/gonetify/store/redisstore"
 	"github.com/gonetify/gonetify/transport/apigw"
@@ -128,4 +129,54 @@ func post(b *testing.B, url, body string) {
 	if resp.StatusCode != 200 {
 		b.Fatalf("integration call: %d", resp.StatusCode)
 	}
+}
+
+// Room is a multicast VM for the cluster benchmark.
+type Room struct {
+	vm.Multicast
+	Messages []string
+}
+
+// Say adds a message.
+func (r *Room) Say(s string) { r.Messages = append(r.Messages, s); r.AddList("Messages", s) }
+
+// BenchmarkRoundTripsPerClusterUpdate counts the Redis round trips of an
+// update to a shared VM with --cluster: routed to the owner's queue, taken,
+// cleared, snapshot written before the next one, connection touched (the
+// lease and queue loops' own traffic is included, so it is an upper bound).
+func BenchmarkRoundTripsPerClusterUpdate(b *testing.B) {
+	st, rt := benchRedis(b)
+	gw := &fakeGateway{posts: map[string][]string{}, status: map[string][]int{}, gone: map[string]bool{}}
+	gsrv := newHTTPServer(gw)
+	b.Cleanup(gsrv.Close)
+	reg := vm.NewRegistry()
+	vm.RegisterType[Room](reg, "Room")
+	h := hub.New(reg, hub.Options{Snapshots: st, Logger: quietLog()})
+	node := cluster.New(st.Client(), cluster.Options{Prefix: fmt.Sprintf("benchcl%d:", time.Now().UnixNano()), Logger: quietLog()})
+	s, err := apigw.New(context.Background(), h, apigw.Options{ConnectionURL: gsrv.URL + "/prod", Region: "us-east-1",
+		Credentials: staticCreds(), Store: st, Router: node, Logger: quietLog()})
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	b.Cleanup(cancel)
+	node.Start(ctx, s)
+	srv := newHTTPServer(s.Handler())
+	b.Cleanup(srv.Close)
+	post(b, srv.URL, message("r=", "request_vm", "Room", "vmArgs", "{}"))
+	waitPushes := func(n int) {
+		deadline := time.Now().Add(10 * time.Second)
+		for len(gw.bodies("r=")) < n && time.Now().Before(deadline) {
+			time.Sleep(time.Millisecond)
+		}
+	}
+	waitPushes(1)
+	rt.n.Store(0)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		post(b, srv.URL, message("r=", "update_vm", "Room", "value", fmt.Sprintf(`{"Say":"m%d"}`, i)))
+		waitPushes(i + 2)
+	}
+	b.StopTimer()
+	b.ReportMetric(float64(rt.n.Load())/float64(b.N), "redis-rt/update")
 }
