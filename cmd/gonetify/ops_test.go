@@ -246,6 +246,37 @@ func TestHealthAndReadiness(t *testing.T) {
 	}
 }
 
+// TestShutdownDelay: with --shutdown-delay, /readyz answers 503 while the
+// clients stay connected for that long, then they are told to go away.
+func TestShutdownDelay(t *testing.T) {
+	a, err := startApp(context.Background(), appConfig{addr: "127.0.0.1:0", readLimit: 128 << 10, sendQueue: 64, shutdownDelay: 400 * time.Millisecond}, testLogger())
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := dialHub(t, a.addr)
+	done := make(chan error, 1)
+	start := time.Now()
+	go func() { done <- a.shutdown() }()
+	deadline := time.Now().Add(2 * time.Second)
+	for get(t, "http://"+a.addr+"/readyz") != 503 {
+		if time.Now().After(deadline) {
+			t.Fatal("/readyz never turned 503")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	_ = c.c.SetReadDeadline(time.Now().Add(5 * time.Second))
+	_, _, err = c.c.ReadMessage()
+	if !websocket.IsCloseError(err, websocket.CloseGoingAway) {
+		t.Fatalf("close: %v, want 1001", err)
+	}
+	if waited := time.Since(start); waited < 400*time.Millisecond {
+		t.Fatalf("clients closed after %v, before the 400ms delay", waited)
+	}
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+}
+
 // TestReadinessFollowsRedis: with --redis, /readyz is 503 while Redis does
 // not answer; /healthz stays 200. It needs redis-server on PATH.
 func TestReadinessFollowsRedis(t *testing.T) {

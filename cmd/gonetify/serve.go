@@ -45,6 +45,7 @@ type appConfig struct {
 	maxPushes     int
 	maxPerSource  int
 	redisURL      string
+	shutdownDelay time.Duration
 	cluster       bool
 	auth          func(*slog.Logger) ([]hub.Middleware, []hub.Filter, http.Handler, error)
 	credentials   aws.CredentialsProvider // demo only; nil means the SDK's default chain
@@ -65,6 +66,7 @@ func (c *appConfig) flags(fs *flag.FlagSet) {
 	fs.IntVar(&c.maxPerSource, "max-conns-per-source", 1000, "open WebSocket connections allowed from one IP address (0: no limit)")
 	fs.StringVar(&c.redisURL, "redis", "", "Redis `URL` (redis://host:port/db) keeping connections, groups and VM state, so they survive a restart and are shared by several servers; default: in memory")
 	fs.BoolVar(&c.cluster, "cluster", false, "share multicast view models with the other servers on the same --redis (behind one gateway, or each with its own WebSocket clients; no sticky sessions needed)")
+	fs.DurationVar(&c.shutdownDelay, "shutdown-delay", 0, "on SIGTERM, how long /readyz answers 503 before connections are closed (let a load balancer notice first)")
 	c.auth = authSetup(fs)
 }
 
@@ -90,6 +92,7 @@ func serve(args []string) error {
 // app is a running app server.
 type app struct {
 	log      *slog.Logger
+	delay    time.Duration // --shutdown-delay
 	h        *hub.Hub
 	sr       *signalr.Server
 	srv      *http.Server
@@ -134,7 +137,7 @@ func startApp(ctx context.Context, cfg appConfig, log *slog.Logger) (*app, error
 	if cfg.origins != "" {
 		wsOpts.AllowedOrigins = strings.Split(cfg.origins, ",")
 	}
-	a := &app{log: log, h: h, wss: ws.New(h, wsOpts), errc: make(chan error, 1), redis: shared}
+	a := &app{log: log, delay: cfg.shutdownDelay, h: h, wss: ws.New(h, wsOpts), errc: make(chan error, 1), redis: shared}
 	m.WatchHub(h)
 
 	mux := http.NewServeMux()
@@ -246,6 +249,10 @@ func (a *app) shutdown() error {
 	}
 	a.log.Info("shutting down: closing connections (clients reconnect by themselves)")
 	a.draining.Store(true)
+	if a.delay > 0 {
+		a.log.Info("shutting down: /readyz answers 503; waiting before closing connections", "delay", a.delay)
+		time.Sleep(a.delay)
+	}
 	a.h.KeepSnapshots()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
