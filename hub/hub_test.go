@@ -479,6 +479,18 @@ func TestSnapshotsSurviveACrash(t *testing.T) {
 	a.update("PersonVM", `{"Increment":null}`)
 	a.update("PersonVM", `{"Increment":null}`)
 	waitKeys(t, snaps, "mc/Room$/", "vm/a=/PersonVM")
+	// The background writer catches up with the last change by itself.
+	deadline := time.Now().Add(3 * time.Second)
+	for {
+		st, _ := snaps.LoadSnapshot(context.Background(), "vm/a=/PersonVM")
+		if strings.Contains(string(st), `"Count":2`) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the snapshot never caught up: %s", st)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
 
 	h2 := hub.New(reg, opts) // h1 is gone without a word
 	b := connect(t, h2, "b")
