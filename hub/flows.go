@@ -230,7 +230,7 @@ func (c *Conn) create(x *Context, id vm.ID, typeName string, init []vm.PathValue
 		if ran, err := h.filter(x, g.inst, func() error { return nil }); err != nil || !ran {
 			return nil, err
 		}
-		if h.join(g, c.info.ID, id.Full) {
+		if h.join(g, c, id.Full) {
 			return &entry{id: id, inst: g.inst, group: g}, nil
 		}
 		// g died meanwhile; look again.
@@ -248,13 +248,13 @@ func (c *Conn) create(x *Context, id vm.ID, typeName string, init []vm.PathValue
 		return nil, unhalted(err)
 	}
 	h.observeVM(inst.ID().Type, 1)
-	g := &group{h: h, key: key, name: inst.GroupName(ctx), inst: inst, members: map[string]string{}}
+	g := &group{h: h, key: key, name: inst.GroupName(ctx), inst: inst, members: map[string]member{}}
 	h.restoreSnapshot(g.snapKey(), inst)
 	inst.SetPusher(g)
 	h.mu.Lock()
 	h.groups[key] = append(h.groups[key], g)
 	h.mu.Unlock()
-	h.join(g, c.info.ID, id.Full)
+	h.join(g, c, id.Full)
 	return &entry{id: id, inst: inst, group: g}, nil
 }
 
@@ -462,12 +462,19 @@ type group struct {
 	inst *vm.Instance
 
 	mu      sync.Mutex
-	members map[string]string // connection id -> the vmId it uses
+	members map[string]member // by connection id
 	dead    bool
 }
 
+// member is a connection sharing a multicast VM, and the vmId it uses.
+type member struct {
+	c    *Conn
+	vmID string
+}
+
 // join adds a member; false if the group was disposed meanwhile.
-func (h *Hub) join(g *group, connID, vmID string) bool {
+func (h *Hub) join(g *group, c *Conn, vmID string) bool {
+	connID := c.info.ID
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	g.mu.Lock()
@@ -475,7 +482,7 @@ func (h *Hub) join(g *group, connID, vmID string) bool {
 	if g.dead {
 		return false
 	}
-	g.members[connID] = vmID
+	g.members[connID] = member{c: c, vmID: vmID}
 	if h.onGroup != nil {
 		h.onGroup(g.key+"/"+g.name, connID, true)
 	}
@@ -527,7 +534,7 @@ func (g *group) Send(_ *vm.Instance, connIDs []string, data []byte) {
 	g.mu.Lock()
 	vmIDs := make([]string, len(connIDs))
 	for i, id := range connIDs {
-		vmIDs[i] = g.members[id]
+		vmIDs[i] = g.members[id].vmID
 		if vmIDs[i] == "" {
 			vmIDs[i] = g.inst.ID().Full
 		}
@@ -563,23 +570,37 @@ func (g *group) broadcast(by *Conn, except string, data []byte) {
 		}
 	}
 	g.mu.Lock()
-	targets := make([][2]string, 0, len(g.members))
-	for conn, vmID := range g.members {
-		if conn != except {
-			targets = append(targets, [2]string{conn, vmID})
+	targets := make([]member, 0, len(g.members))
+	for id, m := range g.members {
+		if id != except {
+			targets = append(targets, m)
 		}
 	}
 	g.mu.Unlock()
-	frames := map[string][]byte{}
+	// The members' own connections are kept, so no lookup (and no hub-wide
+	// lock) is needed per member; the frame is encoded once per vmId (all
+	// members normally use the same one).
+	var firstID string
+	var first []byte
+	var others map[string][]byte
 	for _, t := range targets {
-		f, ok := frames[t[1]]
-		if !ok {
-			f = Frame(t[1], data)
-			frames[t[1]] = f
+		if t.c.gone.Load() {
+			continue
 		}
-		if c := g.h.Conn(t[0]); c != nil {
-			c.sendFrame(f)
+		if first == nil {
+			firstID, first = t.vmID, Frame(t.vmID, data)
 		}
+		f := first
+		if t.vmID != firstID {
+			if f = others[t.vmID]; f == nil {
+				if others == nil {
+					others = map[string][]byte{}
+				}
+				f = Frame(t.vmID, data)
+				others[t.vmID] = f
+			}
+		}
+		t.c.sendFrame(f)
 	}
 }
 
@@ -626,8 +647,8 @@ func (g *group) respond(by *Conn, data []byte) ([]byte, error) {
 	var x *Context
 	if by != nil {
 		g.mu.Lock()
-		if id := g.members[by.info.ID]; id != "" {
-			vmID = id
+		if m, ok := g.members[by.info.ID]; ok {
+			vmID = m.vmID
 		}
 		g.mu.Unlock()
 		x = by.newContext(ResponseVM, vmID, data)

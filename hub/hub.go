@@ -189,6 +189,8 @@ type Conn struct {
 	info   *vm.Conn
 	sender Sender
 
+	gone atomic.Bool // set by Close: broadcasts skip the connection
+
 	mu     sync.Mutex // serializes cycles and flushes; guards the fields below
 	vms    map[string]*entry
 	closed bool
@@ -298,6 +300,7 @@ func (c *Conn) Close() {
 		return
 	}
 	c.closed = true
+	c.gone.Store(true)
 	ids := c.sortedIDs()
 	vms := c.vms
 	c.vms = map[string]*entry{}
