@@ -11,7 +11,8 @@
 // "messagepack" and that everything after it travelled as binary
 // messages the MessagePack protocol decodes.
 const assert = require('node:assert/strict');
-const { useServer, loadDotnetify, waitFor, sleep, short } = require('../lib/harness');
+const { useServer, waitFor, sleep, short } = require('../lib/harness');
+const { SignalRClient } = require('../lib/signalr-client');
 const { MessagePackHubProtocol } = require('@microsoft/signalr-protocol-msgpack');
 
 const env = useServer();
@@ -62,51 +63,11 @@ function decode(data) {
 
 let seq = 0;
 
-/** One official client on the SignalR hub, speaking MessagePack, like a browser tab. */
-class MPClient {
+/** One official client on the SignalR hub speaking MessagePack (JSON with hubOptions.json), its WebSocket spied on. */
+class MPClient extends SignalRClient {
   constructor(name, hubOptions = {}) {
-    this.name = name || `mp${++seq}`;
-    global.self = global; // @microsoft/signalr looks at self
-    this.dn = loadDotnetify();
+    super(env.server, name || `mp${++seq}`, hubOptions, (b) => (hubOptions.json ? b : b.withHubProtocol(new MessagePackHubProtocol())));
     spyWebSocket();
-    const signalR = require('@microsoft/signalr');
-    const build = hubOptions.connectionBuilder;
-    this.dn.hubOptions = {
-      ...this.dn.hubOptions,
-      ...hubOptions,
-      connectionBuilder: (b) => {
-        const b2 = build ? build(b) : b;
-        return hubOptions.json ? b2.configureLogging(signalR.LogLevel.Warning) : b2.withHubProtocol(new MessagePackHubProtocol()).configureLogging(signalR.LogLevel.Warning);
-      },
-    };
-    this.dn.hubServerUrl = env.server.httpBase;
-    this.states = [];
-    this.dn.connectionStateHandler = (state) => this.states.push(state);
-    this.vms = {};
-  }
-
-  connect(vmId, options = {}) {
-    const h = { vmId, state: {}, history: [], exceptions: [] };
-    h.vm = this.dn.connect(vmId, {
-      ...options,
-      getState: () => h.state,
-      setState: (s) => {
-        h.state = { ...h.state, ...s };
-        h.history.push(s);
-      },
-      exceptionHandler: (ex) => h.exceptions.push(ex),
-    });
-    this.vms[vmId] = h;
-    return h;
-  }
-
-  get connection() {
-    return this.dn.hub._connection;
-  }
-
-  transport() {
-    const c = this.connection;
-    return c && c.connection && c.connection.transport ? c.connection.transport.constructor.name : undefined;
   }
 
   /** Messages on this client's current WebSocket. */
@@ -121,26 +82,13 @@ class MPClient {
     return this.wire().filter((m) => m.dir === 'in' && m.binary).flatMap((m) => decode(m.data));
   }
 
-  describe(h) {
+  describeConnection() {
+    return `, protocol ${this.connection && this.connection.protocol.name}`;
+  }
+
+  describeTraffic() {
     const w = this.wire().slice(-12).map((m) => `${m.dir} ${m.binary ? `binary ${Buffer.from(m.data instanceof ArrayBuffer ? new Uint8Array(m.data) : m.data).toString('hex').slice(0, 80)}` : `text ${JSON.stringify(String(m.data)).slice(0, 80)}`}`);
-    return `  client ${this.name}: states ${short(this.states)}, transport ${this.transport()}, protocol ${this.connection && this.connection.protocol.name}\n` +
-      (h ? `  ${h.vmId} state: ${short(h.state)}\n  exceptions: ${short(h.exceptions)}\n` : '') +
-      `  last WebSocket messages: ${short(w, 2000)}`;
-  }
-
-  waitState(h, pred, what, timeout = 4000) {
-    return waitFor(() => pred(h.state), { timeout, what: `[${this.name}] ${h.vmId}: ${what}`, describe: () => this.describe(h) });
-  }
-
-  loaded(h, timeout = 4000) {
-    return waitFor(() => h.history.length > 0, { timeout, what: `[${this.name}] ${h.vmId}: initial state`, describe: () => this.describe(h) });
-  }
-
-  async close() {
-    const hub = this.dn.hub;
-    hub.reconnect = () => {}; // no reconnect after this stop
-    for (const id of Object.keys(this.vms)) delete this.dn.react.viewModels[id];
-    if (this.connection) await this.connection.stop().catch(() => {});
+    return `  last WebSocket messages: ${short(w, 2000)}`;
   }
 }
 

@@ -9,7 +9,8 @@
 // Every HTTP request, EventSource and WebSocket it opens is recorded, so
 // each test checks which transport really carried it.
 const assert = require('node:assert/strict');
-const { useServer, loadDotnetify, waitFor, sleep, short } = require('../lib/harness');
+const { useServer, waitFor, sleep, short } = require('../lib/harness');
+const { SignalRClient } = require('../lib/signalr-client');
 
 const env = useServer();
 
@@ -47,49 +48,13 @@ const path = (u) => new URL(u).pathname;
 
 let seq = 0;
 
-/** One official client on the SignalR hub, like a browser tab. */
-class SRClient {
+/** One official client on the SignalR hub, with its requests recorded. */
+class SRClient extends SignalRClient {
   constructor(name, hubOptions) {
-    this.name = name || `sr${++seq}`;
-    global.self = global; // @microsoft/signalr looks at self
     global.EventSource = SpyEventSource;
-    this.dn = loadDotnetify();
+    super(env.server, name || `sr${++seq}`, hubOptions);
     spyWebSocket();
-    // Keep @microsoft/signalr's console output to warnings.
-    const opts = { ...this.dn.hubOptions, ...(hubOptions || {}) };
-    const build = opts.connectionBuilder;
-    opts.connectionBuilder = (b) => (build ? build(b) : b).configureLogging(require('@microsoft/signalr').LogLevel.Warning);
-    this.dn.hubOptions = opts;
-    this.dn.hubServerUrl = env.server.httpBase;
-    this.states = [];
-    this.dn.connectionStateHandler = (state) => this.states.push(state);
-    this.vms = {};
     this.firstRequest = requests.length;
-  }
-
-  connect(vmId, options = {}) {
-    const h = { vmId, state: {}, history: [], exceptions: [] };
-    h.vm = this.dn.connect(vmId, {
-      ...options,
-      getState: () => h.state,
-      setState: (s) => {
-        h.state = { ...h.state, ...s };
-        h.history.push(s);
-      },
-      exceptionHandler: (ex) => h.exceptions.push(ex),
-    });
-    this.vms[vmId] = h;
-    return h;
-  }
-
-  get connection() {
-    return this.dn.hub._connection;
-  }
-
-  /** The @microsoft/signalr transport class in use. */
-  transport() {
-    const c = this.connection;
-    return c && c.connection && c.connection.transport ? c.connection.transport.constructor.name : undefined;
   }
 
   /** Requests this client made (recorded since it was created). */
@@ -97,25 +62,8 @@ class SRClient {
     return requests.slice(this.firstRequest).filter((r) => r.url.startsWith(env.server.httpBase) || r.url.startsWith(env.server.httpBase.replace('http', 'ws')));
   }
 
-  describe(h) {
-    return `  client ${this.name}: states ${short(this.states)}, transport ${this.transport()}\n` +
-      (h ? `  ${h.vmId} state: ${short(h.state)}\n  exceptions: ${short(h.exceptions)}\n` : '') +
-      `  requests: ${short(this.requests().map((r) => `${r.kind} ${r.method} ${path(r.url)}${new URL(r.url).search.replace(/id=[^&]+/, 'id=…')}`), 2000)}`;
-  }
-
-  waitState(h, pred, what, timeout = 4000) {
-    return waitFor(() => pred(h.state), { timeout, what: `[${this.name}] ${h.vmId}: ${what}`, describe: () => this.describe(h) });
-  }
-
-  loaded(h, timeout = 4000) {
-    return waitFor(() => h.history.length > 0, { timeout, what: `[${this.name}] ${h.vmId}: initial state`, describe: () => this.describe(h) });
-  }
-
-  async close() {
-    const hub = this.dn.hub;
-    hub.reconnect = () => {}; // no reconnect after this stop
-    for (const id of Object.keys(this.vms)) delete this.dn.react.viewModels[id];
-    if (this.connection) await this.connection.stop().catch(() => {});
+  describeTraffic() {
+    return `  requests: ${short(this.requests().map((r) => `${r.kind} ${r.method} ${path(r.url)}${new URL(r.url).search.replace(/id=[^&]+/, 'id=…')}`), 2000)}`;
   }
 }
 
