@@ -130,9 +130,9 @@ type conn struct {
 func setup(t *testing.T) (*auth.JWT, func(id string) *conn) {
 	j := newJWT(t)
 	reg := vm.NewRegistry()
-	vm.RegisterType[SecretVM](reg, "SecretVM")
-	vm.RegisterType[AdminVM](reg, "AdminVM")
-	vm.RegisterType[SalesVM](reg, "SalesVM")
+	mustReg(vm.RegisterType[SecretVM](reg, "SecretVM"))
+	mustReg(vm.RegisterType[AdminVM](reg, "AdminVM"))
+	mustReg(vm.RegisterType[SalesVM](reg, "SalesVM"))
 	h := hub.New(reg, hub.Options{
 		Logger:      quiet(),
 		Middlewares: []hub.Middleware{j.Middleware()},

@@ -55,6 +55,8 @@ type ChatRoomVM struct {
 	Messages []ChatMessage `vm:"itemKey=Id"`
 	// Users are the users in the room.
 	Users []ChatUser `vm:"itemKey=Id"`
+
+	_ vm.Commands `vm:"AddUser,RemoveUser,SendMessage"`
 }
 
 // NewChatRoomVM returns an empty chat room.

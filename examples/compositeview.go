@@ -141,6 +141,8 @@ type MovieTableVM struct {
 	// SelectedPage is the page shown in Data. Dispatching it turns the page.
 	SelectedPage int
 
+	_ vm.Computed `vm:"Headers,ItemKey"`
+
 	dataSource func() []MovieRecord
 	all        []MovieRecord
 	onSelected func(rank int) // set by the master
@@ -203,6 +205,8 @@ func (v *MovieTableVM) setDataSource(f func() []MovieRecord) {
 // state of its own, only the Apply and Delete commands.
 type MovieFilterVM struct {
 	vm.Base
+	_ vm.Commands `vm:"Apply,Delete"`
+
 	filters         []MovieFilter
 	onFilterChanged func([]MovieFilter) // set by the master
 }

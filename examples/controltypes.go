@@ -40,6 +40,9 @@ type ControlTypesVM struct {
 	RadioButtonValue string
 	// ClickCount counts ButtonClicked commands.
 	ClickCount int
+
+	_ vm.Computed `vm:"TextBoxPlaceHolder,TextBoxResult,SearchBoxPlaceHolder,SearchResults,CheckBoxResult,SimpleDropDownOptions,SimpleDropDownResult,DropDownCaption,DropDownOptions,DropDownResult,RadioButtonStyle"`
+	_ vm.Commands `vm:"ButtonClicked"`
 }
 
 // NewControlTypesVM returns a ControlTypesVM with the original defaults.

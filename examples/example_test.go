@@ -12,10 +12,13 @@ import (
 )
 
 // GreeterVM is a view model of our own: a state field, a computed property
-// and a command.
+// and a command, both declared (undeclared methods are never exposed).
 type GreeterVM struct {
 	vm.Base
 	Name string
+
+	_ vm.Computed `vm:"Greeting"`
+	_ vm.Commands `vm:"Shout"`
 }
 
 // Greeting is computed from Name.
@@ -36,7 +39,7 @@ func (v *GreeterVM) Shout() {
 func ExampleRegister() {
 	reg := vm.NewRegistry()
 	examples.Register(reg)
-	reg.Register("GreeterVM", func(context.Context, vm.ID) (vm.VM, error) {
+	vm.MustRegister(reg, "GreeterVM", func(context.Context, vm.ID) (*GreeterVM, error) {
 		return &GreeterVM{Name: "World"}, nil
 	})
 	fmt.Println(reg.Names())

@@ -34,6 +34,9 @@ type HelloWorldVM struct {
 	// LastName is the last name; dispatching it recomputes FullName.
 	LastName string
 
+	_ vm.Computed `vm:"FullName,ServerTime"`
+	_ vm.Commands `vm:"Submit"`
+
 	interval time.Duration
 }
 

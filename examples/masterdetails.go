@@ -118,6 +118,8 @@ type MasterListVM struct {
 	// is the same as Select.
 	SelectedId int
 
+	_ vm.Commands `vm:"Select"`
+
 	onSelect func(*CatalogItem) // set by the master
 }
 

@@ -69,22 +69,28 @@ func Register(reg *vm.Registry) { RegisterWith(reg, Options{}) }
 func RegisterWith(reg *vm.Registry, opts Options) {
 	o := opts.withDefaults()
 	movies := NewMovieService()
-	add := func(name string, f func() vm.VM) {
-		reg.Register(name, func(context.Context, vm.ID) (vm.VM, error) { return f(), nil })
-	}
-	add("HelloWorldVM", func() vm.VM { return NewHelloWorldVM(o.ServerTimeInterval) })
-	add("ControlTypesVM", func() vm.VM { return NewControlTypesVM() })
-	add("SimpleListVM", func() vm.VM { return NewSimpleListVM(NewEmployeeRepository()) })
-	add("LiveChartVM", func() vm.VM { return NewLiveChartVM(o.LiveChartInterval) })
-	add("ChatRoomVM", func() vm.VM { return NewChatRoomVM() })
-	add("CompositeViewVM", func() vm.VM { return NewCompositeViewVM(movies) })
-	add("FilterableMovieTableVM", func() vm.VM { return NewFilterableMovieTableVM() })
-	add("MovieTableVM", func() vm.VM { return NewMovieTableVM() })
-	add("MovieFilterVM", func() vm.VM { return NewMovieFilterVM() })
-	add("MovieDetailsVM", func() vm.VM { return NewMovieDetailsVM(movies) })
-	add("MasterDetails", func() vm.VM { return NewMasterDetailsVM(o.Logger) })
-	add("MasterList", func() vm.VM { return NewMasterListVM() })
-	add("Details", func() vm.VM { return NewDetailsVM() })
-	add("SecurePageVM", func() vm.VM { return NewSecurePageVM(o.SecureDataInterval) })
-	add("AdminSecurePageVM", func() vm.VM { return &AdminSecurePageVM{} })
+	add(reg, "HelloWorldVM", func() *HelloWorldVM { return NewHelloWorldVM(o.ServerTimeInterval) })
+	add(reg, "ControlTypesVM", NewControlTypesVM)
+	add(reg, "SimpleListVM", func() *SimpleListVM { return NewSimpleListVM(NewEmployeeRepository()) })
+	add(reg, "LiveChartVM", func() *LiveChartVM { return NewLiveChartVM(o.LiveChartInterval) })
+	add(reg, "ChatRoomVM", NewChatRoomVM)
+	add(reg, "CompositeViewVM", func() *CompositeViewVM { return NewCompositeViewVM(movies) })
+	add(reg, "FilterableMovieTableVM", NewFilterableMovieTableVM)
+	add(reg, "MovieTableVM", NewMovieTableVM)
+	add(reg, "MovieFilterVM", NewMovieFilterVM)
+	add(reg, "MovieDetailsVM", func() *MovieDetailsVM { return NewMovieDetailsVM(movies) })
+	add(reg, "MasterDetails", func() *MasterDetailsVM { return NewMasterDetailsVM(o.Logger) })
+	add(reg, "MasterList", NewMasterListVM)
+	add(reg, "Details", NewDetailsVM)
+	add(reg, "SecurePageVM", func() *SecurePageVM { return NewSecurePageVM(o.SecureDataInterval) })
+	add(reg, "AdminSecurePageVM", func() *AdminSecurePageVM { return &AdminSecurePageVM{} })
+}
+
+// add registers a constructor; the examples' types are checked by their
+// tests, so a failure here is a programming error.
+func add[T any, P interface {
+	*T
+	vm.VM
+}](reg *vm.Registry, name string, f func() P) {
+	vm.MustRegister(reg, name, func(context.Context, vm.ID) (P, error) { return f(), nil })
 }

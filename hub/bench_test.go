@@ -28,9 +28,9 @@ type benchTickVM struct {
 func benchHub(b *testing.B) (*hub.Hub, *atomic.Pointer[benchTickVM]) {
 	b.Helper()
 	reg := vm.NewRegistry()
-	vm.RegisterType[benchPingVM](reg, "PingVM")
+	mustReg(vm.RegisterType[benchPingVM](reg, "PingVM"))
 	var tick atomic.Pointer[benchTickVM]
-	reg.Register("TickVM", func(context.Context, vm.ID) (vm.VM, error) {
+	vm.MustRegister(reg, "TickVM", func(context.Context, vm.ID) (*benchTickVM, error) {
 		v := &benchTickVM{}
 		tick.Store(v)
 		return v, nil

@@ -8,11 +8,13 @@ import (
 	"github.com/gonetify/gonetify/vm"
 )
 
-// GreeterVM is a view model: exported fields are state, methods are commands.
+// GreeterVM is a view model: exported fields are state; Greet is a
+// declared command.
 type GreeterVM struct {
 	vm.Base
 	Name     string
 	Greeting string
+	_        vm.Commands `vm:"Greet"`
 }
 
 // OnCreated runs once the $vmArg values are applied.
@@ -31,7 +33,9 @@ func (g *GreeterVM) Greet(name string) {
 // official client would receive.
 func Example() {
 	reg := vm.NewRegistry()
-	vm.RegisterType[GreeterVM](reg, "GreeterVM")
+	if err := vm.RegisterType[GreeterVM](reg, "GreeterVM"); err != nil {
+		panic(err)
+	}
 	h := hub.New(reg, hub.Options{})
 
 	conn, _ := h.Connect(&vm.Conn{ID: "conn-1"}, hub.SenderFunc(func(frame []byte) error {

@@ -2,6 +2,7 @@ package hub
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -82,7 +83,7 @@ func vmArgEntries(raw json.RawMessage) ([]vm.PathValue, error) {
 }
 
 // requestVM creates (or finds) the VM and sends its full state; x is the
-// pipeline context, nil without a pipeline. c.mu is held.
+// pipeline context, nil without a pipeline. It runs in the VM's lane.
 func (c *Conn) requestVM(x *Context, vmID string, init []vm.PathValue) error {
 	// A "namespace" key picks the type by its full name and is not applied.
 	typePrefix := ""
@@ -97,11 +98,11 @@ func (c *Conn) requestVM(x *Context, vmID string, init []vm.PathValue) error {
 		}
 	}
 
-	if e := c.vms[vmID]; e != nil {
+	if e := c.getEntry(vmID); e != nil {
 		_, err := c.h.filter(x, e.inst, func() error { return c.sendFull(vmID, e.inst) })
 		return err
 	}
-	if max := c.h.limits.vms; max > 0 && len(c.vms) >= max {
+	if max := c.h.limits.vms; max > 0 && c.vmCount() >= max {
 		c.h.log.Warn("client over the view-model limit", "conn", c.info.ID, "vm", vmID, "limit", max)
 		return limitError("too many view models on this connection: %d is the server's limit (hub.Options.MaxVMsPerConn); dispose view models you no longer use", max)
 	}
@@ -113,25 +114,38 @@ func (c *Conn) requestVM(x *Context, vmID string, init []vm.PathValue) error {
 	if err != nil || e == nil {
 		return err
 	}
-	// A new VM's pending changes are covered by its full state; a shared
-	// multicast VM's still go to the other members.
-	state, err := e.inst.InitialState()
+	// A new VM's pending changes are covered by its full state. A shared
+	// multicast VM's are not: they still go to the other members, so they
+	// must not be dropped here.
+	var state []byte
 	if e.group != nil {
 		state, err = e.inst.FullState()
+	} else {
+		state, err = e.inst.InitialState()
 	}
 	if err == nil {
 		err = c.respond(vmID, e.inst, state)
+	}
+	if err == nil && !c.addEntry(vmID, e) {
+		err = context.Canceled // the connection closed meanwhile
 	}
 	if err != nil {
 		c.h.release(c, e)
 		return err
 	}
-	c.vms[vmID] = e
-	delete(c.disposed, vmID)
 	if e.group == nil {
 		e.inst.SetPusher(c)
+	} else if e.inst.HasChanges() {
+		e.group.flush(nil, "") // what another member changed meanwhile
 	}
 	return nil
+}
+
+// vmCount is the number of VMs the connection holds.
+func (c *Conn) vmCount() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return len(c.vms)
 }
 
 func (c *Conn) sendFull(vmID string, inst *vm.Instance) error {
@@ -151,14 +165,17 @@ func (c *Conn) create(x *Context, id vm.ID, typeName string, init []vm.PathValue
 	ctx := c.vmCtx(x)
 	var master *entry
 	if id.Master != "" {
-		master = c.vms[id.Master]
+		master = c.getEntry(id.Master)
 		if master == nil {
 			mid := vm.ParseID(id.Master)
 			var err error
 			if master, err = c.create(x, mid, mid.Type, nil); err != nil || master == nil {
 				return nil, err
 			}
-			c.vms[id.Master] = master
+			if !c.addEntry(id.Master, master) {
+				h.release(c, master)
+				return nil, context.Canceled
+			}
 			if master.group == nil {
 				master.inst.SetPusher(c)
 			}
@@ -175,10 +192,10 @@ func (c *Conn) create(x *Context, id vm.ID, typeName string, init []vm.PathValue
 				}
 			}
 			if sub != nil && !reflect.ValueOf(sub).IsNil() {
-				return vm.Wrap(ctx, id, sub)
+				return h.wrap(vm.Wrap(ctx, id, sub))
 			}
 		}
-		return h.reg.New(ctx, typeName, id)
+		return h.wrap(h.reg.New(ctx, typeName, id))
 	}
 	setup := func(inst *vm.Instance) error {
 		ran, err := h.filter(x, inst, func() error { return setupVM(inst) })
@@ -205,8 +222,18 @@ func (c *Conn) create(x *Context, id vm.ID, typeName string, init []vm.PathValue
 	}
 
 	key := typeName + "$" + id.Instance
-	if h.knownUnicast(typeName) {
-		return h.newUnicast(c, id, newInst, setup)
+	if mc, ok := h.reg.Multicast(typeName); !ok || !mc || master != nil {
+		// Not multicast by its registration (or a sub-VM, which its master
+		// makes): a VM of this connection, unless the instance made says
+		// otherwise (a master's GetSubVM may return a shared VM).
+		inst, err := newInst()
+		if err != nil {
+			return nil, err
+		}
+		if !inst.Multicast() || !ok {
+			return h.unicast(c, id, inst, setup)
+		}
+		inst.Dispose()
 	}
 	unlock := h.lockKey(key)
 	defer unlock()
@@ -239,16 +266,12 @@ func (c *Conn) create(x *Context, id vm.ID, typeName string, init []vm.PathValue
 	if err != nil {
 		return nil, err
 	}
-	h.learnType(typeName, inst.Multicast())
-	if !inst.Multicast() {
-		return h.unicast(c, id, inst, setup)
-	}
 	if err := setup(inst); err != nil {
 		inst.Dispose()
 		return nil, unhalted(err)
 	}
 	h.observeVM(inst.ID().Type, 1)
-	g := &group{h: h, key: key, name: inst.GroupName(ctx), inst: inst, members: map[string]member{}}
+	g := &group{h: h, key: key, name: inst.GroupName(ctx), inst: inst, members: map[string]*member{}}
 	h.restoreSnapshot(g.snapKey(), inst)
 	inst.SetPusher(g)
 	h.mu.Lock()
@@ -256,17 +279,6 @@ func (c *Conn) create(x *Context, id vm.ID, typeName string, init []vm.PathValue
 	h.mu.Unlock()
 	h.join(g, c, id.Full)
 	return &entry{id: id, inst: inst, group: g}, nil
-}
-
-func (h *Hub) newUnicast(c *Conn, id vm.ID, newInst func() (*vm.Instance, error), setup func(*vm.Instance) error) (*entry, error) {
-	inst, err := newInst()
-	if err != nil {
-		return nil, err
-	}
-	if inst.Multicast() { // the factory changed its mind; treat it as multicast from now on
-		h.learnType(id.Type, true)
-	}
-	return h.unicast(c, id, inst, setup)
 }
 
 // unicast sets up a new VM that is not shared and makes its entry (state
@@ -322,7 +334,7 @@ func (c *Conn) update(vmID string, rawValue json.RawMessage) error {
 		}
 	}
 	if !c.h.piped {
-		e := c.vms[vmID]
+		e := c.getEntry(vmID)
 		if e == nil {
 			return notRequested(vmID)
 		}
@@ -334,7 +346,7 @@ func (c *Conn) update(vmID string, rawValue json.RawMessage) error {
 		if err != nil {
 			return badArg("value: %v", err)
 		}
-		e := c.vms[vmID]
+		e := c.getEntry(vmID)
 		if e == nil {
 			return notRequested(vmID)
 		}
@@ -347,35 +359,46 @@ func notRequested(vmID string) error {
 	return &vm.Exception{Type: "InvalidOperationException", Message: fmt.Sprintf("update_vm for %q received before request_vm", vmID)}
 }
 
-// applyUpdate applies entries to the VM and sends the reaction.
+// applyUpdate applies entries to the VM and sends the reaction: after the
+// command completes, and (with snapshots) after the state it reports is
+// stored.
 func (c *Conn) applyUpdate(x *Context, vmID string, e *entry, entries []vm.PathValue) error {
-	if err := e.inst.Apply(c.vmCtx(x), entries); err != nil {
-		return err
-	}
-	changes, err := e.inst.TakeChanges()
+	ctx, cancel := c.commandCtx(x, e.inst)
+	err := e.inst.Apply(ctx, entries)
+	cancel()
 	if err != nil {
 		return err
-	}
-	if len(changes) > 0 {
-		c.stateChanged(e)
 	}
 	sent := make(map[string]json.RawMessage, len(entries))
 	for _, pv := range entries {
 		sent[pv.Path] = pv.Value
 	}
-	reaction := vm.EncodeChanges(changes, func(ch vm.Change) bool {
+	echo := func(ch vm.Change) bool {
 		v, ok := sent[ch.Key]
 		return ok && jsonEqual(v, ch.Value)
-	})
-	if e.group != nil {
-		if all := vm.EncodeChanges(changes, nil); all != nil {
-			e.group.broadcast(c, c.info.ID, all)
-		}
 	}
-	if reaction != nil {
+	if e.group != nil {
+		return e.group.react(c, vmID, echo)
+	}
+	e.omu.Lock()
+	defer e.omu.Unlock()
+	changes, err := c.takeChanges(e)
+	if err != nil {
+		return err
+	}
+	if reaction := vm.EncodeChanges(changes, echo); reaction != nil {
 		return c.respond(vmID, e.inst, reaction)
 	}
 	return nil
+}
+
+// commandCtx is the context of VM code run for the call x: it carries the
+// connection and the pipeline context, and is cancelled when the VM is
+// disposed or the connection closes.
+func (c *Conn) commandCtx(x *Context, inst *vm.Instance) (context.Context, context.CancelFunc) {
+	ctx, cancel := context.WithCancel(c.vmCtx(x))
+	stop := context.AfterFunc(inst.VM().(interface{ Context() context.Context }).Context(), cancel)
+	return ctx, func() { stop(); cancel() }
 }
 
 // jsonEqual compares two JSON values by meaning.
@@ -407,14 +430,17 @@ func (c *Conn) noteDisposed(vmID string) {
 	c.disposed[vmID] = true
 }
 
-// disposeVM disposes vmID and its sub-VMs. c.mu is held.
+// disposeVM disposes vmID and its sub-VMs. It runs in the VM's lane.
 func (c *Conn) disposeVM(vmID string) error {
+	c.mu.Lock()
 	if c.vms[vmID] == nil {
-		if c.disposed[vmID] {
+		repeated := c.disposed[vmID]
+		c.noteDisposed(vmID)
+		c.mu.Unlock()
+		if repeated {
 			c.h.log.Debug("dispose_vm repeated for a view model already gone: nothing sent", "conn", c.info.ID, "vm", vmID)
 			return nil
 		}
-		c.noteDisposed(vmID)
 		return &vm.Exception{Type: "InvalidOperationException", Message: fmt.Sprintf("dispose_vm for %q: no such view model on this connection", vmID)}
 	}
 	c.noteDisposed(vmID)
@@ -425,15 +451,25 @@ func (c *Conn) disposeVM(vmID string) error {
 		}
 	}
 	sort.Slice(ids, func(i, j int) bool { return len(ids[i]) > len(ids[j]) })
+	type gone struct{ e, master *entry }
+	var list []gone
 	for _, id := range ids {
 		e := c.vms[id]
 		delete(c.vms, id)
-		if m := c.vms[e.id.Master]; m != nil && e.id.Master != "" {
-			if d, ok := m.inst.VM().(vm.SubVMDisposing); ok {
-				_ = m.inst.Do(func() error { d.OnSubVMDisposing(e.inst.VM()); return nil })
+		var m *entry
+		if e.id.Master != "" {
+			m = c.vms[e.id.Master]
+		}
+		list = append(list, gone{e, m})
+	}
+	c.mu.Unlock()
+	for _, g := range list {
+		if g.master != nil {
+			if d, ok := g.master.inst.VM().(vm.SubVMDisposing); ok {
+				_ = g.master.inst.Do(func() error { d.OnSubVMDisposing(g.e.inst.VM()); return nil })
 			}
 		}
-		c.h.release(c, e)
+		c.h.release(c, g.e)
 	}
 	return nil
 }
@@ -441,9 +477,9 @@ func (c *Conn) disposeVM(vmID string) error {
 // release disposes a connection's VM, or leaves its multicast group.
 func (h *Hub) release(c *Conn, e *entry) {
 	if e.group != nil {
-		e.group.inst.Leave(c.ctx())
+		e.group.inst.Leave(c.baseCtx())
 		if !h.leave(e.group, c.info.ID) {
-			e.group.broadcast(c, c.info.ID, nil) // what OnLeave changed
+			e.group.flush(c, c.info.ID) // what OnLeave changed
 		}
 		return
 	}
@@ -461,8 +497,12 @@ type group struct {
 	name string
 	inst *vm.Instance
 
+	// omu serializes taking the VM's changes and sending them, so every
+	// member gets its frames in the order of its state.
+	omu sync.Mutex
+
 	mu      sync.Mutex
-	members map[string]member // by connection id
+	members map[string]*member // by connection id
 	dead    bool
 }
 
@@ -482,7 +522,7 @@ func (h *Hub) join(g *group, c *Conn, vmID string) bool {
 	if g.dead {
 		return false
 	}
-	g.members[connID] = member{c: c, vmID: vmID}
+	g.members[connID] = &member{c: c, vmID: vmID}
 	if h.onGroup != nil {
 		h.onGroup(g.key+"/"+g.name, connID, true)
 	}
@@ -527,15 +567,16 @@ func (h *Hub) leave(g *group, connID string) bool {
 }
 
 // Push implements vm.Pusher for a multicast VM: PushUpdates broadcasts.
-func (g *group) Push(*vm.Instance) { g.broadcast(nil, "", nil) }
+func (g *group) Push(*vm.Instance) { g.flush(nil, "") }
 
 // Send implements vm.Pusher: a multicast VM sends to chosen connections.
 func (g *group) Send(_ *vm.Instance, connIDs []string, data []byte) {
 	g.mu.Lock()
 	vmIDs := make([]string, len(connIDs))
 	for i, id := range connIDs {
-		vmIDs[i] = g.members[id].vmID
-		if vmIDs[i] == "" {
+		if m := g.members[id]; m != nil {
+			vmIDs[i] = m.vmID
+		} else {
 			vmIDs[i] = g.inst.ID().Full
 		}
 	}
@@ -545,24 +586,81 @@ func (g *group) Send(_ *vm.Instance, connIDs []string, data []byte) {
 	}
 }
 
-// broadcast sends data (or, when nil, the VM's pending changes) to every
-// member except the connection except. Each distinct frame is encoded once.
-// The response pipeline runs once, for the connection by that triggered
-// the broadcast (nil for a timer).
-func (g *group) broadcast(by *Conn, except string, data []byte) {
-	if data == nil {
-		changes, err := g.inst.TakeChanges()
-		if err != nil {
-			g.h.log.Error("multicast view model changes could not be encoded", "vm", g.key, "err", err)
-			return
-		}
-		if data = vm.EncodeChanges(changes, nil); data == nil {
-			return
-		}
-		if key := g.snapKey(); key != "" {
-			g.h.snaps.mark(key, g.inst)
-		}
+// take takes the VM's pending changes, storing its state first when it is
+// snapshotted. g.omu is held.
+func (g *group) take() ([]vm.Change, error) {
+	key := g.snapKey()
+	if key == "" {
+		return g.inst.TakeChanges()
 	}
+	changes, state, err := g.inst.TakeChangesAndState()
+	if err == nil && state != nil {
+		g.h.snaps.commit(key, state)
+	}
+	return changes, err
+}
+
+// flush broadcasts the VM's pending changes to every member except the
+// connection except. The response pipeline runs once, for the connection
+// by that caused them (nil for a timer).
+func (g *group) flush(by *Conn, except string) {
+	g.omu.Lock()
+	defer g.omu.Unlock()
+	changes, err := g.take()
+	if err != nil {
+		g.h.log.Error("multicast view model changes could not be encoded", "vm", g.key, "err", err)
+		return
+	}
+	if data := vm.EncodeChanges(changes, nil); data != nil {
+		g.sendAll(by, except, data)
+	}
+}
+
+// tryFlush is flush if nobody holds the VM now; false if it did nothing.
+func (g *group) tryFlush(by *Conn) bool {
+	if !g.omu.TryLock() {
+		return false
+	}
+	defer g.omu.Unlock()
+	key := g.snapKey()
+	changes, state, ok, err := g.inst.TryTakeChangesAndState(key != "")
+	if !ok {
+		return false
+	}
+	if err != nil {
+		g.h.log.Error("multicast view model changes could not be encoded", "vm", g.key, "err", err)
+		return true
+	}
+	if state != nil {
+		g.h.snaps.commit(key, state)
+	}
+	if data := vm.EncodeChanges(changes, nil); data != nil {
+		g.sendAll(by, "", data)
+	}
+	return true
+}
+
+// react sends the reaction to an update by c (echo suppressed) and the
+// same changes to the other members, in one step of the VM's order.
+func (g *group) react(c *Conn, vmID string, echo func(vm.Change) bool) error {
+	g.omu.Lock()
+	defer g.omu.Unlock()
+	changes, err := g.take()
+	if err != nil {
+		return err
+	}
+	if all := vm.EncodeChanges(changes, nil); all != nil {
+		g.sendAll(c, c.info.ID, all)
+	}
+	if reaction := vm.EncodeChanges(changes, echo); reaction != nil {
+		return c.respond(vmID, g.inst, reaction)
+	}
+	return nil
+}
+
+// sendAll sends data to every member except the connection except, each
+// distinct frame encoded once. g.omu is held.
+func (g *group) sendAll(by *Conn, except string, data []byte) {
 	if g.h.piped {
 		var err error
 		if data, err = g.respond(by, data); err != nil || data == nil {
@@ -570,7 +668,7 @@ func (g *group) broadcast(by *Conn, except string, data []byte) {
 		}
 	}
 	g.mu.Lock()
-	targets := make([]member, 0, len(g.members))
+	targets := make([]*member, 0, len(g.members))
 	for id, m := range g.members {
 		if id != except {
 			targets = append(targets, m)
@@ -604,13 +702,13 @@ func (g *group) broadcast(by *Conn, except string, data []byte) {
 	}
 }
 
-// knownUnicast reports whether typeName is known to make non-multicast VMs.
-func (h *Hub) knownUnicast(typeName string) bool {
-	v, ok := h.kinds.Load(typeName)
-	return ok && !v.(bool)
+// wrap sets the hub's logger on a VM just made.
+func (h *Hub) wrap(inst *vm.Instance, err error) (*vm.Instance, error) {
+	if err == nil {
+		inst.SetLogger(h.dlog)
+	}
+	return inst, err
 }
-
-func (h *Hub) learnType(typeName string, multicast bool) { h.kinds.Store(typeName, multicast) }
 
 // lockKey serializes the creation of multicast instances with one key.
 func (h *Hub) lockKey(key string) (unlock func()) {

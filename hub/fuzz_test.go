@@ -47,11 +47,11 @@ func FuzzReceive(f *testing.F) {
 	f.Add([]byte(fuzzSeeds[0] + "\n" + fuzzSeeds[1] + "\n" + fuzzSeeds[3]))
 	f.Add([]byte(fuzzSeeds[5] + "\n" + fuzzSeeds[6] + "\n" + fuzzSeeds[4]))
 	reg := vm.NewRegistry()
-	vm.RegisterType[PersonVM](reg, "PersonVM")
-	vm.RegisterType[Room](reg, "Room")
-	vm.RegisterType[Ticker](reg, "Ticker")
-	vm.RegisterType[Master](reg, "Master")
-	vm.RegisterType[Details](reg, "Details")
+	mustReg(vm.RegisterType[PersonVM](reg, "PersonVM"))
+	mustReg(vm.RegisterType[Room](reg, "Room"))
+	mustReg(vm.RegisterType[Ticker](reg, "Ticker"))
+	mustReg(vm.RegisterType[Master](reg, "Master"))
+	mustReg(vm.RegisterType[Details](reg, "Details"))
 	pass := func(x *hub.Context, next func() error) error { _ = x.Header("Authorization"); return next() }
 	filter := func(x *hub.Context, inst *vm.Instance, next func() error) error { return next() }
 	h := hub.New(reg, hub.Options{

@@ -10,6 +10,7 @@ package hub
 
 import (
 	"context"
+	"crypto/rand"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -39,8 +40,13 @@ func (f SenderFunc) Send(frame []byte) error { return f(frame) }
 type Options struct {
 	// Logger receives the hub's logs; nil means slog.Default().
 	Logger *slog.Logger
-	// Debug logs every message in and out (dotNetify's developer logging).
+	// Debug logs every message in and out (dotNetify's developer logging)
+	// and dispatched paths that match nothing, whatever the Logger's level.
 	Debug bool
+	// DetailedErrors sends the text of a panic in VM code to the client
+	// (dotNetify's development mode). By default the client gets a generic
+	// message with an error id, and the text stays in the log.
+	DetailedErrors bool
 	// OnGroup, if set, is told when a connection joins (joined=true) or
 	// leaves a multicast group, named "<VM type>$<instance>/<group name>".
 	// A transport uses it to keep a shared store of groups. It runs with
@@ -48,13 +54,20 @@ type Options struct {
 	OnGroup func(group, connID string, joined bool)
 
 	// Snapshots, if set, keeps the public state of multicast VMs and of
-	// the VMs of persistent connections (API Gateway's), written in
-	// batches after every action-reaction cycle and push, so a VM
+	// the VMs of persistent connections (API Gateway's), so a VM
 	// re-created after a restart or on another server resumes where it was
 	// (fields tagged `vm:"transient"` excepted; see vm.StateRestorer).
+	// A change is written before the reaction or push that tells a client
+	// of it leaves: what a client was told survives a crash. Writes of
+	// concurrent cycles are grouped into one round trip.
 	Snapshots SnapshotStore
-	// SnapshotDelay is how long changes gather before a batch is written.
-	// Default 100ms.
+	// AsyncSnapshots writes snapshots in the background instead, in
+	// batches gathered for SnapshotDelay after the reactions went out:
+	// faster, but a crash loses the changes of the last moments (up to
+	// SnapshotDelay plus one write) although clients were told of them.
+	AsyncSnapshots bool
+	// SnapshotDelay is how long changes gather before a background batch
+	// is written, with AsyncSnapshots. Default 100ms.
 	SnapshotDelay time.Duration
 
 	// Middlewares see every request, update, dispose, response and push,
@@ -90,9 +103,11 @@ type Options struct {
 
 // Hub holds the connections and their VMs. It is safe for concurrent use.
 type Hub struct {
-	reg     *vm.Registry
-	log     *slog.Logger
-	debug   bool
+	reg      *vm.Registry
+	log      *slog.Logger
+	dlog     *slog.Logger // debug logs: visible whatever log's level when debug is set
+	debug    bool
+	detailed bool
 	onGroup func(group, connID string, joined bool)
 	mws     []Middleware
 	filters []Filter
@@ -105,7 +120,6 @@ type Hub struct {
 	conns  map[string]*Conn
 	groups map[string][]*group // multicast instances by type key
 	create map[string]*keyMutex
-	kinds  sync.Map // VM type name -> multicast (bool), learned at first creation
 
 	liveVMs atomic.Int64
 }
@@ -115,7 +129,8 @@ func New(reg *vm.Registry, opts Options) *Hub {
 	h := &Hub{
 		reg:     reg,
 		log:     opts.Logger,
-		debug:   opts.Debug,
+		debug:    opts.Debug,
+		detailed: opts.DetailedErrors,
 		onGroup: opts.OnGroup,
 		obs:     opts.Observer,
 		mws:     append([]Middleware(nil), opts.Middlewares...),
@@ -128,9 +143,13 @@ func New(reg *vm.Registry, opts Options) *Hub {
 	if h.log == nil {
 		h.log = slog.Default()
 	}
+	h.dlog = h.log
+	if h.debug {
+		h.dlog = slog.New(debugHandler{h.log.Handler()})
+	}
 	h.piped = len(h.mws) > 0 || len(h.filters) > 0
 	if opts.Snapshots != nil {
-		h.snaps = newSnapshotter(opts.Snapshots, h.log, opts.SnapshotDelay)
+		h.snaps = newSnapshotter(opts.Snapshots, h.log, opts.SnapshotDelay, opts.AsyncSnapshots)
 	}
 	return h
 }
@@ -162,10 +181,12 @@ func (h *Hub) Connect(info *vm.Conn, s Sender) (*Conn, error) {
 	if info == nil || info.ID == "" {
 		return nil, errors.New("hub: connection needs an id")
 	}
-	c := &Conn{h: h, info: info, sender: s, vms: map[string]*entry{}}
+	c := &Conn{h: h, info: info, sender: s, vms: map[string]*entry{}, lanes: map[string]*lane{}}
+	c.ctx, c.cancel = context.WithCancel(context.Background())
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if _, dup := h.conns[info.ID]; dup {
+		c.cancel()
 		return nil, fmt.Errorf("hub: connection %q already exists", info.ID)
 	}
 	h.conns[info.ID] = c
@@ -184,15 +205,23 @@ func (h *Hub) Conn(id string) *Conn {
 
 // Conn is one client connection and the VMs it holds (dotNetify's VM
 // controller).
+//
+// Messages for different VMs of one connection run concurrently: each root
+// VM (a VM and its "Master.Child" sub-VMs) has a lane that runs its
+// messages one at a time, in the order received, so a long command holds
+// up only its own VM.
 type Conn struct {
 	h      *Hub
 	info   *vm.Conn
 	sender Sender
 
-	gone atomic.Bool // set by Close: broadcasts skip the connection
+	gone   atomic.Bool // set by Close: broadcasts skip the connection
+	ctx    context.Context
+	cancel context.CancelFunc // on Close: cancels the commands running for it
 
-	mu     sync.Mutex // serializes cycles and flushes; guards the fields below
+	mu     sync.Mutex // guards the fields below; never held while VM code runs
 	vms    map[string]*entry
+	lanes  map[string]*lane
 	closed bool
 	denied map[string]bool // vmIds whose last push the pipeline refused
 	// disposed holds vmIds a dispose_vm was handled for: a repeated one is
@@ -207,17 +236,26 @@ type Conn struct {
 
 	hmu     sync.Mutex // guards headers
 	headers json.RawMessage
-
-	pmu      sync.Mutex // guards pending, draining
-	pending  bool
-	draining bool
 }
 
 type entry struct {
 	id    vm.ID
 	inst  *vm.Instance
 	group *group // multicast only
+	// omu serializes taking a unicast VM's changes and sending them, so
+	// its frames leave in the order of its state.
+	omu sync.Mutex
 }
+
+// lane runs the messages of one root VM of a connection in order.
+type lane struct {
+	queue   []func()
+	running bool
+}
+
+// maxQueued bounds the messages waiting in one lane (behind a long
+// command); more are refused with an exception.
+const maxQueued = 256
 
 // Info returns the connection's description.
 func (c *Conn) Info() *vm.Conn { return c.info }
@@ -225,7 +263,7 @@ func (c *Conn) Info() *vm.Conn { return c.info }
 // ID returns the connection id.
 func (c *Conn) ID() string { return c.info.ID }
 
-func (c *Conn) ctx() context.Context { return vm.WithConn(context.Background(), c.info) }
+func (c *Conn) baseCtx() context.Context { return vm.WithConn(c.ctx, c.info) }
 
 // Headers returns the connection's cached $headers value, or nil.
 func (c *Conn) Headers() json.RawMessage { return c.getHeaders() }
@@ -242,13 +280,34 @@ func (c *Conn) setHeaders(h json.RawMessage) {
 	c.hmu.Unlock()
 }
 
-// Receive handles one client frame. A *ProtocolError means the frame could
-// not be attributed to a VM: the transport should close this connection.
-// Errors of a VM are sent to the client as dotNetify exceptions and are not
-// returned.
+// Receive handles one client frame and returns once it is done (see
+// [Conn.Handle]). A *ProtocolError means the frame could not be attributed
+// to a VM: the transport should close this connection. Errors of a VM are
+// sent to the client as dotNetify exceptions and are not returned.
 func (c *Conn) Receive(frame []byte) error {
+	m, err := c.decode(frame)
+	if err != nil {
+		return err
+	}
+	c.Handle(m)
+	return nil
+}
+
+// ReceiveAsync is [Conn.Receive] without the wait: the message runs in its
+// VM's lane, and the caller (a socket's read loop) goes on reading, so a
+// long command holds up only its own VM.
+func (c *Conn) ReceiveAsync(frame []byte) error {
+	m, err := c.decode(frame)
+	if err != nil {
+		return err
+	}
+	c.Dispatch(m, nil)
+	return nil
+}
+
+func (c *Conn) decode(frame []byte) (Message, error) {
 	if c.h.debug {
-		c.h.log.Debug("message in", "conn", c.info.ID, "frame", string(frame))
+		c.h.dlog.Debug("message in", "conn", c.info.ID, "frame", string(frame))
 	}
 	m, err := DecodeMessage(frame)
 	if err != nil {
@@ -256,43 +315,134 @@ func (c *Conn) Receive(frame []byte) error {
 			c.h.obs.MessageIn(c.info.Transport, CallInvalid)
 		}
 		c.h.log.Warn("refused client frame", "conn", c.info.ID, "err", err)
-		return err
 	}
-	c.Handle(m)
-	return nil
+	return m, err
 }
 
-// Handle runs one decoded message.
+// Dispatch runs one decoded message in its VM's lane without waiting for
+// it (see [Conn.ReceiveAsync]); done, if not nil, is called once it has run
+// (or was refused), from another goroutine.
+func (c *Conn) Dispatch(m Message, done func()) { c.run(m, done) }
+
+// Handle runs one decoded message and returns once it is done: its
+// reaction has been handed to the Sender (and, with snapshots, the state
+// it reports is stored). Transports whose caller waits for the outcome
+// (an integration call, a Web API request) use it.
 func (c *Conn) Handle(m Message) {
+	done := make(chan struct{})
+	c.run(m, func() { close(done) })
+	<-done
+}
+
+// run queues m in its lane; done (if set) is called when it has run or
+// was refused.
+func (c *Conn) run(m Message, done func()) {
 	if c.h.obs != nil {
 		c.h.obs.MessageIn(c.info.Transport, callLabel(m.CallType))
 	}
-	c.cycle(func() {
-		ok, err := c.allow(m.VMID)
-		if !ok {
-			if err != nil {
-				c.sendError(m.VMID, err)
-			}
-			return
+	task := func() {
+		if done != nil {
+			defer done()
 		}
-		switch strings.ToLower(m.CallType) {
-		case CallRequest:
-			err = c.request(m.VMID, m.VMArgs)
-		case CallUpdate:
-			err = c.update(m.VMID, m.Value)
-		case CallDispose:
-			err = c.dispose(m.VMID)
-		default:
-			err = &vm.Exception{Type: "InvalidOperationException", Message: fmt.Sprintf("callType %q not recognized", m.CallType)}
+		c.handle(m)
+	}
+	c.mu.Lock()
+	if c.closed {
+		c.mu.Unlock()
+		if done != nil {
+			done()
 		}
-		if err != nil && !errors.Is(err, context.Canceled) {
+		return
+	}
+	ok, err := c.allow(m.VMID)
+	if !ok {
+		c.mu.Unlock()
+		if err != nil {
 			c.sendError(m.VMID, err)
 		}
-	})
+		if done != nil {
+			done()
+		}
+		return
+	}
+	key := laneKey(m.VMID)
+	l := c.lanes[key]
+	if l == nil {
+		l = &lane{}
+		c.lanes[key] = l
+	}
+	if len(l.queue) >= maxQueued {
+		c.mu.Unlock()
+		c.h.log.Warn("client message refused: its view model has too many messages waiting", "conn", c.info.ID, "vm", m.VMID, "limit", maxQueued)
+		c.sendError(m.VMID, limitError("too many messages waiting for %q (%d) behind a command still running: wait for its reaction before dispatching more", m.VMID, maxQueued))
+		if done != nil {
+			done()
+		}
+		return
+	}
+	l.queue = append(l.queue, task)
+	start := !l.running
+	l.running = true
+	c.mu.Unlock()
+	if start {
+		go c.drainLane(key, l)
+	}
+}
+
+// laneKey is the root VM of a vmId: "Master" for "Master.Child$1".
+func laneKey(vmID string) string {
+	if i := strings.IndexByte(vmID, '.'); i >= 0 {
+		return vmID[:i]
+	}
+	return vmID
+}
+
+// drainLane runs a lane's messages until it is empty.
+func (c *Conn) drainLane(key string, l *lane) {
+	for {
+		c.mu.Lock()
+		if len(l.queue) == 0 {
+			l.running = false
+			if c.lanes[key] == l {
+				delete(c.lanes, key)
+			}
+			c.mu.Unlock()
+			return
+		}
+		task := l.queue[0]
+		l.queue[0] = nil
+		l.queue = l.queue[1:]
+		c.mu.Unlock()
+		task()
+	}
+}
+
+// handle runs one message: the flow of its call type, then the pushes of
+// the connection's other VMs that it caused.
+func (c *Conn) handle(m Message) {
+	if c.gone.Load() {
+		return
+	}
+	var err error
+	switch strings.ToLower(m.CallType) {
+	case CallRequest:
+		err = c.request(m.VMID, m.VMArgs)
+	case CallUpdate:
+		err = c.update(m.VMID, m.Value)
+	case CallDispose:
+		err = c.dispose(m.VMID)
+	default:
+		err = &vm.Exception{Type: "InvalidOperationException", Message: fmt.Sprintf("callType %q not recognized", m.CallType)}
+	}
+	if err != nil && !errors.Is(err, context.Canceled) {
+		c.sendError(m.VMID, err)
+	}
+	c.flushOthers(m.VMID)
 }
 
 // Close disposes every VM of the connection and forgets it. It is safe to
-// call more than once.
+// call more than once. Commands still running for it see their context
+// cancelled.
 func (c *Conn) Close() {
 	c.mu.Lock()
 	if c.closed {
@@ -301,6 +451,7 @@ func (c *Conn) Close() {
 	}
 	c.closed = true
 	c.gone.Store(true)
+	c.cancel()
 	ids := c.sortedIDs()
 	vms := c.vms
 	c.vms = map[string]*entry{}
@@ -319,6 +470,26 @@ func (c *Conn) Close() {
 	}
 }
 
+// getEntry returns the connection's VM with this id, or nil.
+func (c *Conn) getEntry(vmID string) *entry {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.vms[vmID]
+}
+
+// addEntry records a new VM of the connection; false when the connection
+// closed meanwhile (the caller releases the VM).
+func (c *Conn) addEntry(vmID string, e *entry) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closed {
+		return false
+	}
+	c.vms[vmID] = e
+	delete(c.disposed, vmID)
+	return true
+}
+
 // sortedIDs returns the vmIds, longest first (children before masters).
 func (c *Conn) sortedIDs() []string {
 	ids := make([]string, 0, len(c.vms))
@@ -334,57 +505,16 @@ func (c *Conn) sortedIDs() []string {
 	return ids
 }
 
-// cycle runs fn holding the connection, then pushes the pending changes of
-// every VM on it, including pushes VM code asked for meanwhile.
-func (c *Conn) cycle(fn func()) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.closed {
+// Push implements vm.Pusher: PushUpdates of a VM on this connection sends
+// its pending changes (and, without waiting for them, those of the
+// connection's other VMs).
+func (c *Conn) Push(inst *vm.Instance) {
+	e := c.getEntry(inst.ID().Full)
+	if e == nil || e.inst != inst {
 		return
 	}
-	c.pmu.Lock()
-	drainer := !c.draining
-	c.draining = true
-	c.pmu.Unlock()
-	fn()
-	if !drainer {
-		c.flushLocked() // a background drainer is waiting for us; it flushes again
-		return
-	}
-	c.pmu.Lock()
-	c.pending = true
-	c.pmu.Unlock()
-	c.drainLocked()
-}
-
-// drainLocked flushes until no push is pending, then gives up draining.
-func (c *Conn) drainLocked() {
-	for {
-		c.pmu.Lock()
-		if !c.pending {
-			c.draining = false
-			c.pmu.Unlock()
-			return
-		}
-		c.pending = false
-		c.pmu.Unlock()
-		c.flushLocked()
-	}
-}
-
-// Push implements vm.Pusher: PushUpdates of a VM on this connection.
-func (c *Conn) Push(*vm.Instance) {
-	c.pmu.Lock()
-	c.pending = true
-	if c.draining {
-		c.pmu.Unlock()
-		return
-	}
-	c.draining = true
-	c.pmu.Unlock()
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.drainLocked()
+	c.flush(e)
+	c.flushOthers(e.id.Full)
 }
 
 // Send implements vm.Pusher: a VM on this connection sends data to some
@@ -393,30 +523,91 @@ func (c *Conn) Send(inst *vm.Instance, connIDs []string, data []byte) {
 	c.h.sendTo(inst, connIDs, inst.ID().Full, data)
 }
 
-// flushLocked sends the pending changes of every VM on the connection.
-func (c *Conn) flushLocked() {
-	if c.closed {
+// flush sends the pending changes of one VM of the connection.
+func (c *Conn) flush(e *entry) {
+	if e.group != nil {
+		e.group.flush(c, "")
 		return
 	}
-	for _, id := range c.sortedIDs() {
-		e := c.vms[id]
-		if !e.inst.HasChanges() {
-			continue
-		}
-		if e.group != nil {
-			e.group.broadcast(c, "", nil)
-			continue
-		}
-		changes, err := e.inst.TakeChanges()
-		if err != nil {
-			c.sendError(id, err)
-			continue
-		}
-		if data := vm.EncodeChanges(changes, nil); data != nil {
-			c.stateChanged(e)
-			c.pushed(id, c.respond(id, e.inst, data))
+	e.omu.Lock()
+	defer e.omu.Unlock()
+	if c.gone.Load() {
+		return
+	}
+	changes, err := c.takeChanges(e)
+	if err != nil {
+		c.sendError(e.id.Full, err)
+		return
+	}
+	if data := vm.EncodeChanges(changes, nil); data != nil {
+		c.pushed(e.id.Full, c.respond(e.id.Full, e.inst, data))
+	}
+}
+
+// flushOthers sends the pending changes of the connection's VMs other
+// than vmID (changes a cycle of vmID made in them, as a master's hook
+// does), now if they are free; a VM busy with a long command is flushed
+// in a goroutine that waits for it, so the caller is not held up.
+func (c *Conn) flushOthers(vmID string) {
+	c.mu.Lock()
+	if c.closed || len(c.vms) < 2 {
+		c.mu.Unlock()
+		return
+	}
+	var todo []*entry
+	for id, e := range c.vms {
+		if id != vmID && e.inst.HasChanges() {
+			todo = append(todo, e)
 		}
 	}
+	c.mu.Unlock()
+	sort.Slice(todo, func(i, j int) bool { return todo[i].id.Full < todo[j].id.Full })
+	for _, e := range todo {
+		if !c.tryFlush(e) {
+			go c.flush(e)
+		}
+	}
+}
+
+// tryFlush is flush if nobody holds the VM now; false if it did nothing.
+func (c *Conn) tryFlush(e *entry) bool {
+	if e.group != nil {
+		return e.group.tryFlush(c)
+	}
+	if !e.omu.TryLock() {
+		return false
+	}
+	defer e.omu.Unlock()
+	key := c.snapKey(e)
+	changes, state, ok, err := e.inst.TryTakeChangesAndState(key != "")
+	if !ok {
+		return false
+	}
+	if err != nil {
+		c.sendError(e.id.Full, err)
+		return true
+	}
+	if state != nil {
+		c.h.snaps.commit(key, state)
+	}
+	if data := vm.EncodeChanges(changes, nil); data != nil {
+		c.pushed(e.id.Full, c.respond(e.id.Full, e.inst, data))
+	}
+	return true
+}
+
+// takeChanges takes a unicast VM's changes, storing its state first when
+// it is snapshotted: a change is durable before a client is told of it.
+func (c *Conn) takeChanges(e *entry) ([]vm.Change, error) {
+	key := c.snapKey(e)
+	if key == "" {
+		return e.inst.TakeChanges()
+	}
+	changes, state, err := e.inst.TakeChangesAndState()
+	if err == nil && state != nil {
+		c.h.snaps.commit(key, state)
+	}
+	return changes, err
 }
 
 // send delivers data for vmID to this connection.
@@ -426,7 +617,7 @@ func (c *Conn) send(vmID string, data []byte) {
 
 func (c *Conn) sendFrame(frame []byte) {
 	if c.h.debug {
-		c.h.log.Debug("message out", "conn", c.info.ID, "frame", string(frame))
+		c.h.dlog.Debug("message out", "conn", c.info.ID, "frame", string(frame))
 	}
 	if c.h.obs != nil {
 		c.h.obs.MessageOut(c.info.Transport, len(frame))
@@ -436,10 +627,17 @@ func (c *Conn) sendFrame(frame []byte) {
 	}
 }
 
-// sendError sends err to the client as dotNetify's exception object.
+// sendError sends err to the client as dotNetify's exception object. A
+// panic is logged with its stack and an error id; the client gets a
+// generic message with that id (the panic's text only with
+// Options.DetailedErrors).
 func (c *Conn) sendError(vmID string, err error) {
 	var ex *vm.Exception
-	if !errors.As(err, &ex) {
+	var pe *vm.PanicError
+	switch {
+	case errors.As(err, &pe):
+		ex = c.h.panicException(pe, "conn", c.info.ID)
+	case !errors.As(err, &ex):
 		ex = &vm.Exception{Type: "Exception", Message: err.Error()}
 	}
 	c.h.log.Warn("view model error sent to client", "conn", c.info.ID, "vm", vmID, "type", ex.Type, "err", ex.Message)
@@ -465,8 +663,36 @@ func (h *Hub) sendTo(inst *vm.Instance, connIDs []string, vmID string, data []by
 }
 
 // Has reports whether the connection holds a VM with this id.
-func (c *Conn) Has(vmID string) bool {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.vms[vmID] != nil
+func (c *Conn) Has(vmID string) bool { return c.getEntry(vmID) != nil }
+
+// panicException logs a panic of VM or pipeline code through the hub's
+// logger, with its stack and a new error id, and returns what the client
+// is told.
+func (h *Hub) panicException(pe *vm.PanicError, attrs ...any) *vm.Exception {
+	id := rand.Text()[:10]
+	h.log.Error("panic in view model code: the client was sent a generic error", append(attrs, "vm", pe.VM, "error_id", id, "panic", fmt.Sprint(pe.Value), "stack", string(pe.Stack))...)
+	msg := fmt.Sprintf("An internal error occurred in %s (error id %s): the server log has the details.", pe.VM, id)
+	if h.detailed {
+		msg = fmt.Sprintf("%s: %v (error id %s)", pe.VM, pe.Value, id)
+	}
+	return &vm.Exception{Type: "Exception", Message: msg}
+}
+
+// debugHandler passes debug records to a handler whatever its level: the
+// hub's Debug option makes its message logs visible with any logger.
+type debugHandler struct{ slog.Handler }
+
+// Enabled implements slog.Handler: debug and above always are.
+func (d debugHandler) Enabled(ctx context.Context, l slog.Level) bool {
+	return l >= slog.LevelDebug || d.Handler.Enabled(ctx, l)
+}
+
+// WithAttrs implements slog.Handler.
+func (d debugHandler) WithAttrs(a []slog.Attr) slog.Handler {
+	return debugHandler{d.Handler.WithAttrs(a)}
+}
+
+// WithGroup implements slog.Handler.
+func (d debugHandler) WithGroup(name string) slog.Handler {
+	return debugHandler{d.Handler.WithGroup(name)}
 }

@@ -130,6 +130,9 @@ type PersonVM struct {
 	Tags      map[string]string
 	Hook      func(n int)
 	created   bool
+
+	_ vm.Computed `vm:"FullName"`
+	_ vm.Commands `vm:"Add,Boom,Fail,Increment"`
 }
 
 func (v *PersonVM) FullName() string { return v.FirstName + "!" }
@@ -162,6 +165,8 @@ type Room struct {
 	vm.Multicast
 	Messages []string
 	Created  int
+
+	_ vm.Commands `vm:"Say,Whisper"`
 }
 
 var roomCreated int
@@ -207,6 +212,7 @@ func (m *Master) OnSubVMDisposing(sub vm.VM) { m.disposed = append(m.disposed, f
 type List struct {
 	vm.Base
 	master *Master
+	_      vm.Commands `vm:"Select"`
 }
 
 func (l *List) Select(id int) {
@@ -227,12 +233,12 @@ func (t *Ticker) OnCreated(context.Context) error {
 
 func newHub(t *testing.T) *hub.Hub {
 	reg := vm.NewRegistry()
-	vm.RegisterType[PersonVM](reg, "PersonVM")
-	vm.RegisterType[Room](reg, "Room")
-	vm.RegisterType[Ticker](reg, "Ticker")
+	mustReg(vm.RegisterType[PersonVM](reg, "PersonVM"))
+	mustReg(vm.RegisterType[Room](reg, "Room"))
+	mustReg(vm.RegisterType[Ticker](reg, "Ticker"))
 	var master *Master
-	reg.Register("Master", func(context.Context, vm.ID) (vm.VM, error) { master = &Master{}; return master, nil })
-	reg.Register("List", func(context.Context, vm.ID) (vm.VM, error) { return &List{master: master}, nil })
+	vm.MustRegister(reg, "Master", func(context.Context, vm.ID) (*Master, error) { master = &Master{}; return master, nil })
+	vm.MustRegister(reg, "List", func(context.Context, vm.ID) (*List, error) { return &List{master: master}, nil })
 	return hub.New(reg, hub.Options{})
 }
 
@@ -241,7 +247,7 @@ func TestRequestFullState(t *testing.T) {
 	c := connect(t, h, "c1")
 	c.request("PersonVM", `{"$vmArg":{"FirstName":"Ann","Count":"3"}}`)
 	f := c.rec.waitFor(t, "state", func(f frame) bool { return f.VMID == "PersonVM" })
-	want := `{"Person":{"FirstName":"","LastName":""},"FirstName":"Ann","Count":3,"Employees":null,"Employees_itemKey":"Id","Tags":null,"Hook":null,"Add":null,"Boom":null,"Fail":null,"FullName":"Ann!","Increment":null}`
+	want := `{"Person":{"FirstName":"","LastName":""},"FirstName":"Ann","Count":3,"Employees":[],"Employees_itemKey":"Id","Tags":{},"Hook":null,"FullName":"Ann!","Add":null,"Boom":null,"Fail":null,"Increment":null}`
 	if f.Raw != want {
 		t.Fatalf("state\n got %s\nwant %s", f.Raw, want)
 	}
@@ -443,13 +449,14 @@ func TestConcurrentUse(t *testing.T) {
 type ShadowVM struct {
 	vm.Base
 	N int
+	_ vm.Commands `vm:"Update"`
 }
 
 func (s *ShadowVM) Update(n int) { s.N = n; s.Changed("N") }
 
 func TestCommandShadowingBaseMethod(t *testing.T) {
 	reg := vm.NewRegistry()
-	vm.RegisterType[ShadowVM](reg, "ShadowVM")
+	mustReg(vm.RegisterType[ShadowVM](reg, "ShadowVM"))
 	c := connect(t, hub.New(reg, hub.Options{}), "c")
 	c.request("ShadowVM", `{}`)
 	if f := c.rec.waitFor(t, "state", func(frame) bool { return true }); f.Raw != `{"N":0,"Update":null}` {
@@ -468,8 +475,8 @@ func TestCommandShadowingBaseMethod(t *testing.T) {
 func TestSnapshotsSurviveACrash(t *testing.T) {
 	snaps := &store.Snapshots{}
 	reg := vm.NewRegistry()
-	vm.RegisterType[PersonVM](reg, "PersonVM")
-	vm.RegisterType[Room](reg, "Room")
+	mustReg(vm.RegisterType[PersonVM](reg, "PersonVM"))
+	mustReg(vm.RegisterType[Room](reg, "Room"))
 	opts := hub.Options{Snapshots: snaps, SnapshotDelay: time.Millisecond}
 	h1 := hub.New(reg, opts)
 	a := persistent(t, h1, "a=")

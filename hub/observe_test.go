@@ -64,9 +64,9 @@ func connectVia(t *testing.T, h *hub.Hub, id, transport string) *client {
 // once, sub-VMs and implicit masters too).
 func TestObserver(t *testing.T) {
 	reg := vm.NewRegistry()
-	vm.RegisterType[PersonVM](reg, "PersonVM")
-	vm.RegisterType[Room](reg, "Room")
-	reg.Register("Master", func(context.Context, vm.ID) (vm.VM, error) { return &Master{}, nil })
+	mustReg(vm.RegisterType[PersonVM](reg, "PersonVM"))
+	mustReg(vm.RegisterType[Room](reg, "Room"))
+	vm.MustRegister(reg, "Master", func(context.Context, vm.ID) (*Master, error) { return &Master{}, nil })
 	obs := newCountingObserver()
 	h := hub.New(reg, hub.Options{Observer: obs})
 
@@ -115,7 +115,7 @@ func TestObserver(t *testing.T) {
 func TestKeepSnapshots(t *testing.T) {
 	snaps := &store.Snapshots{}
 	reg := vm.NewRegistry()
-	vm.RegisterType[Room](reg, "Room")
+	mustReg(vm.RegisterType[Room](reg, "Room"))
 	opts := hub.Options{Snapshots: snaps, SnapshotDelay: time.Hour} // nothing written but by FlushSnapshots
 	h1 := hub.New(reg, opts)
 	a := connect(t, h1, "a")

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"fmt"
 	"log/slog"
 	"runtime/debug"
 	"strings"
@@ -127,7 +126,7 @@ func FromContext(ctx context.Context) *Context {
 
 // vmCtx is the context given to VM code for the call x.
 func (c *Conn) vmCtx(x *Context) context.Context {
-	ctx := c.ctx()
+	ctx := c.baseCtx()
 	if x != nil {
 		ctx = context.WithValue(ctx, ctxKey{}, x)
 	}
@@ -141,7 +140,7 @@ func (c *Conn) newContext(ct CallType, vmID string, data json.RawMessage) *Conte
 
 // middlewares runs the middlewares around final.
 func (h *Hub) middlewares(x *Context, final func() error) error {
-	return guardPanic(x, func() error { return h.runMW(x, 0, final) })
+	return h.guardPanic(x, func() error { return h.runMW(x, 0, final) })
 }
 
 func (h *Hub) runMW(x *Context, i int, final func() error) error {
@@ -157,7 +156,7 @@ func (h *Hub) filter(x *Context, inst *vm.Instance, fn func() error) (ran bool, 
 	if len(h.filters) == 0 || x == nil {
 		return true, fn()
 	}
-	err = guardPanic(x, func() error {
+	err = h.guardPanic(x, func() error {
 		return h.runFilter(x, inst, 0, func() error { ran = true; return fn() })
 	})
 	return ran, err
@@ -170,12 +169,12 @@ func (h *Hub) runFilter(x *Context, inst *vm.Instance, i int, final func() error
 	return h.filters[i](x, inst, func() error { return h.runFilter(x, inst, i+1, final) })
 }
 
-// guardPanic turns a panic of a middleware or filter into an exception.
-func guardPanic(x *Context, fn func() error) (err error) {
+// guardPanic turns a panic of a middleware or filter into an exception
+// (logged with its stack and an error id, see Conn.sendError).
+func (h *Hub) guardPanic(x *Context, fn func() error) (err error) {
 	defer func() {
 		if r := recover(); r != nil {
-			slog.Error("panic in hub pipeline", "call", x.CallType, "vm", x.VMID, "panic", r, "stack", string(debug.Stack()))
-			err = &vm.Exception{Type: "Exception", Message: fmt.Sprintf("internal error: %v", r)}
+			err = h.panicException(&vm.PanicError{VM: x.VMID, Value: r, Stack: debug.Stack()}, "call", x.CallType)
 		}
 	}()
 	return fn()
@@ -198,17 +197,20 @@ func (c *Conn) respond(vmID string, inst *vm.Instance, data []byte) error {
 	})
 }
 
-// pushed handles the outcome of a push to c (c.mu held): a refused push
+// pushed handles the outcome of a push to c: a refused push
 // sends its exception once, until a push for that VM goes through again,
 // so an expired token does not flood the client.
 func (c *Conn) pushed(vmID string, err error) {
+	c.mu.Lock()
 	if err == nil {
 		if c.denied != nil {
 			delete(c.denied, vmID)
 		}
+		c.mu.Unlock()
 		return
 	}
 	if c.denied[vmID] {
+		c.mu.Unlock()
 		c.h.log.Debug("push refused again", "conn", c.info.ID, "vm", vmID, "err", err)
 		return
 	}
@@ -216,6 +218,7 @@ func (c *Conn) pushed(vmID string, err error) {
 		c.denied = map[string]bool{}
 	}
 	c.denied[vmID] = true
+	c.mu.Unlock()
 	c.sendError(vmID, err)
 }
 

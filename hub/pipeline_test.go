@@ -17,10 +17,10 @@ import (
 func newHubOpts(t *testing.T, opts hub.Options) *hub.Hub {
 	t.Helper()
 	reg := vm.NewRegistry()
-	vm.RegisterType[PersonVM](reg, "PersonVM")
-	vm.RegisterType[Room](reg, "Room")
-	vm.RegisterType[Ticker](reg, "Ticker")
-	vm.RegisterType[GuardedVM](reg, "GuardedVM")
+	mustReg(vm.RegisterType[PersonVM](reg, "PersonVM"))
+	mustReg(vm.RegisterType[Room](reg, "Room"))
+	mustReg(vm.RegisterType[Ticker](reg, "Ticker"))
+	mustReg(vm.RegisterType[GuardedVM](reg, "GuardedVM"))
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.NewTextHandler(new(bytes.Buffer), nil))
 	}
@@ -70,7 +70,7 @@ func TestMiddlewareSeesEveryCall(t *testing.T) {
 	c.dispose("PersonVM")
 	want := []string{
 		`Request_VM PersonVM {"FirstName":"Ann"} h=Bearer a`,
-		`Response_VM PersonVM {"Person":{"FirstName":"","LastName":""},"FirstName":"Ann","Count":0,"Employees":null,"Employees_itemKey":"Id","Tags":null,"Hook":null,"Add":null,"Boom":null,"Fail":null,"FullName":"Ann!","Increment":null} h=Bearer a`,
+		`Response_VM PersonVM {"Person":{"FirstName":"","LastName":""},"FirstName":"Ann","Count":0,"Employees":[],"Employees_itemKey":"Id","Tags":{},"Hook":null,"FullName":"Ann!","Add":null,"Boom":null,"Fail":null,"Increment":null} h=Bearer a`,
 		`Update_VM PersonVM {"FirstName":"Bob"} h=Bearer a`,
 		`Response_VM PersonVM {"FullName":"Bob!"} h=Bearer a`,
 		`Update_VM PersonVM {"Count":2} h=Bearer c`,

@@ -21,39 +21,64 @@ type SnapshotStore interface {
 	DeleteSnapshots(ctx context.Context, keys []string) error
 }
 
-// snapshotter batches the VMs whose state changed and writes their full
-// state in the background; when the store fails it keeps them and retries.
+// snapshotter writes the state of VMs to the store. By default a state is
+// written before the frame that tells a client of it leaves (commit
+// waits); the states committed while a write is in flight are written
+// together in the next one (group commit). With async, commit returns at
+// once and batches are written in the background. When the store fails,
+// the states are kept and retried, and commit no longer waits until the
+// store is back (the outage is logged).
 type snapshotter struct {
 	st    SnapshotStore
 	log   *slog.Logger
 	delay time.Duration
+	async bool
 
 	mu      sync.Mutex
-	dirty   map[string]*vm.Instance
+	dirty   map[string][]byte // states to write, by key
 	deleted map[string]bool
+	next    *round // the round the pending states go in; nil: none yet
 	failing bool
 	wake    chan struct{}
-	idle    *sync.Cond // signalled when a write round ends
-	busy    bool
 	keep    bool // shutting down: disposed VMs keep their snapshots
 }
 
-func newSnapshotter(st SnapshotStore, log *slog.Logger, delay time.Duration) *snapshotter {
+// round is one write; done is closed when it ended (written or failed).
+type round struct{ done chan struct{} }
+
+func newSnapshotter(st SnapshotStore, log *slog.Logger, delay time.Duration, async bool) *snapshotter {
 	if delay <= 0 {
 		delay = 100 * time.Millisecond
 	}
-	s := &snapshotter{st: st, log: log, delay: delay, dirty: map[string]*vm.Instance{}, deleted: map[string]bool{}, wake: make(chan struct{}, 1)}
-	s.idle = sync.NewCond(&s.mu)
+	s := &snapshotter{st: st, log: log, delay: delay, async: async, dirty: map[string][]byte{}, deleted: map[string]bool{}, wake: make(chan struct{}, 1)}
 	go s.loop()
 	return s
 }
 
-func (s *snapshotter) mark(key string, inst *vm.Instance) {
+// commit stores state under key and, unless async or the store is down,
+// waits until it is written.
+func (s *snapshotter) commit(key string, state []byte) {
 	s.mu.Lock()
-	s.dirty[key] = inst
+	s.dirty[key] = state
 	delete(s.deleted, key)
+	var r *round
+	if !s.async && !s.failing {
+		r = s.pending()
+	}
 	s.mu.Unlock()
 	s.poke()
+	if r != nil {
+		<-r.done
+	}
+}
+
+// pending returns the round the states pending now will be written in.
+// s.mu is held.
+func (s *snapshotter) pending() *round {
+	if s.next == nil {
+		s.next = &round{done: make(chan struct{})}
+	}
+	return s.next
 }
 
 func (s *snapshotter) drop(key string) {
@@ -89,7 +114,9 @@ func (s *snapshotter) load(key string) []byte {
 func (s *snapshotter) loop() {
 	backoff := s.delay
 	for range s.wake {
-		time.Sleep(s.delay) // gather a batch
+		if s.async {
+			time.Sleep(s.delay) // gather a batch
+		}
 		if s.write() {
 			backoff = s.delay
 			continue
@@ -101,23 +128,17 @@ func (s *snapshotter) loop() {
 }
 
 // write saves one batch; false when the store failed (the batch is kept).
+// It ends the round the batch belongs to either way.
 func (s *snapshotter) write() bool {
 	s.mu.Lock()
-	dirty, deleted := s.dirty, s.deleted
-	s.dirty, s.deleted = map[string]*vm.Instance{}, map[string]bool{}
-	s.busy = true
+	dirty, deleted, r := s.dirty, s.deleted, s.next
+	s.dirty, s.deleted, s.next = map[string][]byte{}, map[string]bool{}, nil
 	s.mu.Unlock()
-	defer func() {
-		s.mu.Lock()
-		s.busy = false
-		s.idle.Broadcast()
-		s.mu.Unlock()
-	}()
-	states := make(map[string][]byte, len(dirty))
-	for key, inst := range dirty {
-		if st, err := inst.FullState(); err == nil {
-			states[key] = st
-		}
+	if r != nil {
+		defer close(r.done)
+	}
+	if len(dirty) == 0 && len(deleted) == 0 {
+		return true
 	}
 	var dels []string
 	for key := range deleted {
@@ -126,8 +147,8 @@ func (s *snapshotter) write() bool {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	var err error
-	if len(states) > 0 {
-		err = s.st.SaveSnapshots(ctx, states)
+	if len(dirty) > 0 {
+		err = s.st.SaveSnapshots(ctx, dirty)
 	}
 	if err == nil && len(dels) > 0 {
 		err = s.st.DeleteSnapshots(ctx, dels)
@@ -136,9 +157,9 @@ func (s *snapshotter) write() bool {
 	defer s.mu.Unlock()
 	if err != nil {
 		// Keep what was not written, unless newer news came meanwhile.
-		for key, inst := range dirty {
+		for key, st := range dirty {
 			if _, newer := s.dirty[key]; !newer && !s.deleted[key] {
-				s.dirty[key] = inst
+				s.dirty[key] = st
 			}
 		}
 		for _, key := range dels {
@@ -147,13 +168,13 @@ func (s *snapshotter) write() bool {
 			}
 		}
 		if !s.failing {
-			s.log.Error("view model snapshots not saved: the store is unreachable; serving from memory and retrying", "pending", len(s.dirty)+len(s.deleted), "err", err)
+			s.log.Error("view model snapshots not saved: the store is unreachable; serving from memory and retrying (changes made until it is back are lost if this server crashes)", "pending", len(s.dirty)+len(s.deleted), "err", err)
 		}
 		s.failing = true
 		return false
 	}
 	if s.failing {
-		s.log.Info("view model snapshots saved again: the store is back", "saved", len(states), "deleted", len(dels))
+		s.log.Info("view model snapshots saved again: the store is back", "saved", len(dirty), "deleted", len(dels))
 	}
 	s.failing = false
 	return true
@@ -161,18 +182,16 @@ func (s *snapshotter) write() bool {
 
 // flush writes what is pending now and waits for it, bounded by ctx.
 func (s *snapshotter) flush(ctx context.Context) error {
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		s.mu.Lock()
-		for s.busy {
-			s.idle.Wait()
-		}
+	s.mu.Lock()
+	if len(s.dirty) == 0 && len(s.deleted) == 0 && s.next == nil {
 		s.mu.Unlock()
-		s.write()
-	}()
+		return nil
+	}
+	r := s.pending()
+	s.mu.Unlock()
+	s.poke()
 	select {
-	case <-done:
+	case <-r.done:
 		return nil
 	case <-ctx.Done():
 		return ctx.Err()
@@ -223,13 +242,6 @@ func (g *group) snapKey() string {
 		return ""
 	}
 	return "mc/" + g.key + "/" + g.name
-}
-
-// stateChanged notes that a VM's state changed, for its snapshot.
-func (c *Conn) stateChanged(e *entry) {
-	if key := c.snapKey(e); key != "" {
-		c.h.snaps.mark(key, e.inst)
-	}
 }
 
 // restoreSnapshot applies a saved state to a VM just created.

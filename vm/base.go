@@ -3,6 +3,9 @@ package vm
 import (
 	"context"
 	"encoding/json"
+	"fmt"
+	"log/slog"
+	"runtime/debug"
 	"sync"
 	"time"
 )
@@ -48,6 +51,7 @@ type Base struct {
 	pusher  Pusher
 	inst    *Instance
 	conn    *Conn
+	log     *slog.Logger
 
 	ctxOnce sync.Once
 	ctx     context.Context
@@ -165,10 +169,56 @@ func (b *Base) Every(interval time.Duration, fn func()) {
 			case <-ctx.Done():
 				return
 			case <-t.C:
-				b.Update(fn)
+				b.tick(fn)
 			}
 		}
 	}()
+}
+
+// tick runs one timer call; a panic in it is logged and the timer goes on.
+func (b *Base) tick(fn func()) {
+	defer func() {
+		if r := recover(); r != nil {
+			b.cmu.Lock()
+			log, inst := b.log, b.inst
+			b.cmu.Unlock()
+			if log == nil {
+				log = slog.Default()
+			}
+			id := ""
+			if inst != nil {
+				id = inst.id.Full
+			}
+			log.Error("panic in a view model timer (vm.Base.Every): the timer goes on", "vm", id, "panic", fmt.Sprint(r), "stack", string(debug.Stack()))
+		}
+	}()
+	b.Update(fn)
+}
+
+// deferredPush delivers a push requested while the runtime held the VM's
+// lock. It runs in a goroutine of its own: the caller may hold locks the
+// pusher needs.
+func (b *Base) deferredPush() {
+	b.cmu.Lock()
+	p, inst := b.pusher, b.inst
+	if p == nil {
+		b.pushReq = true // SetPusher delivers it
+	}
+	b.cmu.Unlock()
+	if p != nil {
+		go p.Push(inst)
+	}
+}
+
+// tryLock is lock without waiting: false when the state lock is held.
+func (b *Base) tryLock() bool {
+	if !b.mu.TryLock() {
+		return false
+	}
+	b.cmu.Lock()
+	b.locked = true
+	b.cmu.Unlock()
+	return true
 }
 
 func (b *Base) lock() {
@@ -247,7 +297,7 @@ func marshalObject(kvs []kv) ([]byte, error) {
 		buf = append(buf, ':')
 		v, err := marshalValue(p.v)
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("property %s: %w", p.k, err)
 		}
 		buf = append(buf, v...)
 	}

@@ -14,6 +14,8 @@ type HelloWorldVM struct {
 	vm.Base
 	FirstName string
 	LastName  string
+
+	_ vm.Computed `vm:"FullName"` // sent to the client as read-only state
 }
 
 // FullName is computed state.
@@ -21,6 +23,9 @@ func (v *HelloWorldVM) FullName() string { return v.FirstName + " " + v.LastName
 
 // SetFirstName runs for a dispatched {FirstName: …}.
 func (v *HelloWorldVM) SetFirstName(s string) { v.FirstName = s; v.Changed("FullName") }
+
+// Initials is not declared: never sent, never callable.
+func (v *HelloWorldVM) Initials() string { return v.FirstName[:1] + v.LastName[:1] }
 
 // Example shows what the runtime makes of a VM: its state, and the changes a
 // dispatched value causes (what the hub sends back, echo aside).
@@ -37,3 +42,29 @@ func Example() {
 	// {"FirstName":"Hello","LastName":"World","FullName":"Hello World"}
 	// {"FullName":"Ann World","FirstName":"Ann"}
 }
+
+// ExampleRegister shows a VM registered with a factory, and what
+// registration refuses: here a command that takes two arguments.
+func ExampleRegister() {
+	reg := vm.NewRegistry()
+	err := vm.Register(reg, "HelloWorldVM", func(ctx context.Context, id vm.ID) (*HelloWorldVM, error) {
+		return &HelloWorldVM{FirstName: "Hello", LastName: "World"}, nil
+	})
+	fmt.Println(err, reg.Names())
+
+	err = vm.Register(reg, "BadVM", func(ctx context.Context, id vm.ID) (*BadVM, error) { return &BadVM{}, nil })
+	fmt.Println(err)
+	// Output:
+	// <nil> [HelloWorldVM]
+	// vm: registering "BadVM": vm: view model BadVM: command Move has type func(*vm_test.BadVM, int, int); a command must be func([context.Context], [Arg]) [error]: one argument at most (use a struct for several), and no result but an error
+}
+
+// BadVM declares a command with two arguments, which a client cannot send.
+type BadVM struct {
+	vm.Base
+	X, Y int
+	_    vm.Commands `vm:"Move"`
+}
+
+// Move is declared as a command but takes two arguments.
+func (v *BadVM) Move(dx, dy int) { v.X += dx; v.Y += dy }

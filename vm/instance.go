@@ -19,6 +19,7 @@ type Instance struct {
 	rv   reflect.Value // pointer to the VM struct
 	ti   *typeInfo
 	conn *Conn // connection that created it
+	log  *slog.Logger
 }
 
 func newInstance(id ID, v VM, conn *Conn) (*Instance, error) {
@@ -26,7 +27,11 @@ func newInstance(id ID, v VM, conn *Conn) (*Instance, error) {
 	if rv.Kind() != reflect.Pointer || rv.Elem().Kind() != reflect.Struct || rv.IsNil() {
 		return nil, fmt.Errorf("vm: factory for %q returned %T; want a pointer to a struct embedding vm.Base", id.Type, v)
 	}
-	inst := &Instance{id: id, v: v, b: v.vmBase(), rv: rv, ti: typeInfoOf(rv.Type()), conn: conn}
+	ti, err := typeInfoOf(rv.Type())
+	if err != nil {
+		return nil, err
+	}
+	inst := &Instance{id: id, v: v, b: v.vmBase(), rv: rv, ti: ti, conn: conn, log: slog.Default()}
 	inst.b.initCtx()
 	inst.b.cmu.Lock()
 	inst.b.inst = inst
@@ -42,9 +47,18 @@ func (i *Instance) ID() ID { return i.id }
 func (i *Instance) VM() VM { return i.v }
 
 // Multicast reports whether the VM is shared between connections.
-func (i *Instance) Multicast() bool {
-	_, ok := i.v.(multicaster)
-	return ok
+func (i *Instance) Multicast() bool { return i.ti.multicast }
+
+// SetLogger sets where the VM's runtime logs go: panics in its timers
+// ([Base.Every]) and, at debug level, dispatched paths that match nothing.
+func (i *Instance) SetLogger(l *slog.Logger) {
+	if l == nil {
+		return
+	}
+	i.log = l
+	i.b.cmu.Lock()
+	i.b.log = l
+	i.b.cmu.Unlock()
 }
 
 // SetPusher sets who delivers the VM's pushes. A push requested before a
@@ -65,14 +79,49 @@ func (i *Instance) SetPusher(p Pusher) {
 // HasChanges reports whether changes are waiting to be sent.
 func (i *Instance) HasChanges() bool { return i.b.hasChanges() }
 
-// run calls fn with the VM locked, turning a panic into an error.
+// PanicError is a panic in view-model code (a command, setter, hook or
+// computed property), recovered by the runtime. The hub logs it with its
+// stack and sends the client a generic message carrying an id that the log
+// line also has; the panic's text stays on the server.
+type PanicError struct {
+	// VM is the id of the view model.
+	VM string
+	// Value is what was passed to panic.
+	Value any
+	// Stack is the goroutine's stack at the panic.
+	Stack []byte
+}
+
+// Error implements error.
+func (e *PanicError) Error() string { return fmt.Sprintf("panic in view model %s: %v", e.VM, e.Value) }
+
+// run calls fn with the VM locked, turning a panic into a *PanicError. A
+// push requested meanwhile by another goroutine ([Base.PushUpdates] while
+// the lock was held) is delivered once the lock is released.
 func (i *Instance) run(fn func() error) (err error) {
 	i.b.lock()
-	defer i.b.unlockNoPush()
+	return i.locked(fn)
+}
+
+// tryRun is run when the VM's lock is free now; ran is false when it is
+// not (fn did not run).
+func (i *Instance) tryRun(fn func() error) (ran bool, err error) {
+	if !i.b.tryLock() {
+		return false, nil
+	}
+	return true, i.locked(fn)
+}
+
+// locked calls fn, the lock being held, and releases it.
+func (i *Instance) locked(fn func() error) (err error) {
+	defer func() {
+		if i.b.unlockNoPush() {
+			i.b.deferredPush()
+		}
+	}()
 	defer func() {
 		if r := recover(); r != nil {
-			slog.Error("panic in view model", "vm", i.id.String(), "panic", r, "stack", string(debug.Stack()))
-			err = &Exception{Type: "Exception", Message: fmt.Sprintf("%s: internal error: %v", i.id.Type, r)}
+			err = &PanicError{VM: i.id.Full, Value: r, Stack: debug.Stack()}
 		}
 	}()
 	return fn()
@@ -117,34 +166,56 @@ func (i *Instance) fullState(clear bool) ([]byte, error) {
 		if clear {
 			i.b.takeChanges()
 		}
-		kvs := make([]kv, 0, len(i.ti.members)+1)
-		for _, m := range i.ti.members {
-			v, err := i.value(m)
-			if err != nil {
-				return err
-			}
-			kvs = append(kvs, kv{m.name, v})
-			if m.itemKey != "" {
-				kvs = append(kvs, kv{m.name + "_itemKey", m.itemKey})
-			}
-		}
 		var err error
-		out, err = marshalObject(kvs)
+		out, err = i.stateLocked()
 		return err
 	})
 	return out, err
 }
 
-// value returns the value of a member for serialization.
+// stateLocked serializes the whole state; the VM's lock is held.
+func (i *Instance) stateLocked() ([]byte, error) {
+	kvs := make([]kv, 0, len(i.ti.members)+1)
+	for _, m := range i.ti.members {
+		v, err := i.value(m)
+		if err != nil {
+			return nil, err
+		}
+		kvs = append(kvs, kv{m.name, v})
+		if m.itemKey != "" {
+			kvs = append(kvs, kv{m.name + "_itemKey", m.itemKey})
+		}
+	}
+	out, err := marshalObject(kvs)
+	if err != nil {
+		return nil, fmt.Errorf("vm: encoding the state of %s: %w", i.id.Full, err)
+	}
+	return out, nil
+}
+
+// value returns the value of a member for serialization. A nil slice or
+// map goes out as [] or {}, so the client can add items to it.
 func (i *Instance) value(m *member) (any, error) {
+	var v reflect.Value
 	switch m.kind {
 	case kindField:
-		return i.rv.Elem().FieldByIndex(m.index).Interface(), nil
+		v = i.rv.Elem().FieldByIndex(m.index)
 	case kindGetter:
-		return i.rv.Method(m.method).Call(nil)[0].Interface(), nil
+		v = i.rv.Method(m.method).Call(nil)[0]
 	default:
 		return nil, nil // commands are sent as null
 	}
+	switch v.Kind() {
+	case reflect.Slice:
+		if v.IsNil() && !v.Type().Implements(marshalerType) {
+			return json.RawMessage("[]"), nil
+		}
+	case reflect.Map:
+		if v.IsNil() && !v.Type().Implements(marshalerType) {
+			return json.RawMessage("{}"), nil
+		}
+	}
+	return v.Interface(), nil
 }
 
 // Change is one key of a changes object: a property name (or a list
@@ -156,8 +227,39 @@ type Change struct {
 
 // TakeChanges returns the pending changes and clears them.
 func (i *Instance) TakeChanges() ([]Change, error) {
+	out, _, err := i.takeChanges(false)
+	return out, err
+}
+
+// TakeChangesAndState is [Instance.TakeChanges] that also returns the VM's
+// whole state, read in the same locked step (nil when there are no
+// changes): the snapshot that matches what the changes tell the client.
+func (i *Instance) TakeChangesAndState() ([]Change, []byte, error) {
+	return i.takeChanges(true)
+}
+
+// TryTakeChangesAndState is [Instance.TakeChangesAndState] (or, without
+// withState, [Instance.TakeChanges]) if the VM's lock is free now; ok is
+// false, and nothing is taken, while VM code runs.
+func (i *Instance) TryTakeChangesAndState(withState bool) (changes []Change, state []byte, ok bool, err error) {
+	ok = true
+	changes, state, err = i.takeChangesWith(withState, func(fn func() error) error {
+		var ran bool
+		ran, err := i.tryRun(fn)
+		ok = ran
+		return err
+	})
+	return changes, state, ok, err
+}
+
+func (i *Instance) takeChanges(withState bool) ([]Change, []byte, error) {
+	return i.takeChangesWith(withState, i.run)
+}
+
+func (i *Instance) takeChangesWith(withState bool, run func(func() error) error) ([]Change, []byte, error) {
 	var out []Change
-	err := i.run(func() error {
+	var state []byte
+	err := run(func() error {
 		names, crud := i.b.takeChanges()
 		for _, n := range names {
 			m := i.ti.byName[n]
@@ -185,9 +287,14 @@ func (i *Instance) TakeChanges() ([]Change, error) {
 			}
 			out = append(out, Change{op.key, raw})
 		}
+		if withState && len(out) > 0 {
+			var err error
+			state, err = i.stateLocked()
+			return err
+		}
 		return nil
 	})
-	return out, err
+	return out, state, err
 }
 
 // EncodeChanges encodes changes as one JSON object, leaving out keys for
@@ -239,7 +346,9 @@ func (i *Instance) applyOne(ctx context.Context, path string, raw json.RawMessag
 	segs := strings.Split(path, ".")
 	m := i.ti.byName[segs[0]]
 	if m == nil {
-		return nil // dotNetify ignores unresolved paths
+		// dotNetify ignores unresolved paths
+		i.log.Debug("dispatched path matches no property or command of the view model: ignored (declare commands and computed properties with vm.Commands / vm.Computed)", "vm", i.id.Full, "path", path)
+		return nil
 	}
 	if len(segs) == 1 {
 		switch m.kind {

@@ -36,7 +36,7 @@ func FuzzHandler(f *testing.F) {
 	f.Cleanup(gw.Close)
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	reg := vm.NewRegistry()
-	vm.RegisterType[Counter](reg, "Counter")
+	mustReg(vm.RegisterType[Counter](reg, "Counter"))
 	var s *apigw.Server
 	h := hub.New(reg, hub.Options{Logger: log, OnGroup: func(g, c string, j bool) { s.GroupHook(g, c, j) }})
 	s, err := apigw.New(context.Background(), h, apigw.Options{

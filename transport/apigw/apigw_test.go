@@ -24,6 +24,7 @@ import (
 type Counter struct {
 	vm.Base
 	Count int
+	_     vm.Commands `vm:"Increment"`
 }
 
 func (c *Counter) Increment() { c.Count++; c.Changed("Count") }
@@ -105,7 +106,7 @@ func setupWith(t *testing.T, gw *fakeGateway, st *store.Memory, connURLSuffix, s
 	logs := &logBuf{}
 	log := slog.New(slog.NewTextHandler(logs, nil))
 	reg := vm.NewRegistry()
-	vm.RegisterType[Counter](reg, "Counter")
+	mustReg(vm.RegisterType[Counter](reg, "Counter"))
 	var s *apigw.Server
 	h := hub.New(reg, hub.Options{Logger: log, OnGroup: func(g, c string, j bool) { s.GroupHook(g, c, j) }})
 	var err error

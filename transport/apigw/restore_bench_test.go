@@ -56,7 +56,7 @@ func benchRedis(b *testing.B) (*redisstore.Store, *roundTrips) {
 
 func benchServer(b *testing.B, gw *fakeGateway, st *redisstore.Store) (*hub.Hub, *apigw.Server, string) {
 	reg := vm.NewRegistry()
-	vm.RegisterType[Counter](reg, "Counter")
+	mustReg(vm.RegisterType[Counter](reg, "Counter"))
 	h := hub.New(reg, hub.Options{Snapshots: st, Logger: quietLog()})
 	gsrv := newHTTPServer(gw)
 	b.Cleanup(gsrv.Close)
@@ -135,6 +135,7 @@ func post(b *testing.B, url, body string) {
 type Room struct {
 	vm.Multicast
 	Messages []string
+	_        vm.Commands `vm:"Say"`
 }
 
 // Say adds a message.
@@ -150,7 +151,7 @@ func BenchmarkRoundTripsPerClusterUpdate(b *testing.B) {
 	gsrv := newHTTPServer(gw)
 	b.Cleanup(gsrv.Close)
 	reg := vm.NewRegistry()
-	vm.RegisterType[Room](reg, "Room")
+	mustReg(vm.RegisterType[Room](reg, "Room"))
 	h := hub.New(reg, hub.Options{Snapshots: st, Logger: quietLog()})
 	node := cluster.New(st.Client(), cluster.Options{Prefix: fmt.Sprintf("benchcl%d:", time.Now().UnixNano()), Logger: quietLog()})
 	s, err := apigw.New(context.Background(), h, apigw.Options{ConnectionURL: gsrv.URL + "/prod", Region: "us-east-1",

@@ -317,10 +317,17 @@ func (c *conn) invoke(m hubMessage) {
 	hc := c.hc
 	c.mu.Unlock()
 	if errMsg == "" {
-		hc.Handle(msg)
-	} else {
-		c.s.opts.Logger.Warn("signalr invocation refused", "conn", c.id, "err", errMsg)
+		// The message runs in its VM's lane; the read loop goes on. The
+		// completion, if asked for, follows the reaction.
+		var done func()
+		if m.InvocationID != nil {
+			id := *m.InvocationID
+			done = func() { _ = c.enqueue(c.completionMessage(id, "")) }
+		}
+		hc.Dispatch(msg, done)
+		return
 	}
+	c.s.opts.Logger.Warn("signalr invocation refused", "conn", c.id, "err", errMsg)
 	if m.InvocationID != nil {
 		_ = c.enqueue(c.completionMessage(*m.InvocationID, errMsg))
 	}

@@ -22,6 +22,7 @@ import (
 type Counter struct {
 	vm.Base
 	Count int
+	_     vm.Commands `vm:"Increment"`
 }
 
 func (c *Counter) Increment() { c.Count++; c.Changed("Count") }
@@ -45,8 +46,8 @@ type env struct {
 func setup(t *testing.T, opts signalr.Options) *env {
 	t.Helper()
 	reg := vm.NewRegistry()
-	vm.RegisterType[Counter](reg, "Counter")
-	vm.RegisterType[Clock](reg, "Clock")
+	mustReg(vm.RegisterType[Counter](reg, "Counter"))
+	mustReg(vm.RegisterType[Clock](reg, "Clock"))
 	h := hub.New(reg, hub.Options{})
 	s := signalr.New(h, opts)
 	mux := http.NewServeMux()

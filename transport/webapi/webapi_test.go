@@ -18,6 +18,7 @@ type Person struct {
 	vm.Base
 	FirstName string
 	LastName  string
+	_         vm.Computed `vm:"FullName"`
 }
 
 func (p *Person) FullName() string { return p.FirstName + " " + p.LastName }
@@ -35,7 +36,7 @@ func setup(t *testing.T) *env {
 	t.Helper()
 	e := &env{}
 	reg := vm.NewRegistry()
-	vm.RegisterType[Person](reg, "Person")
+	mustReg(vm.RegisterType[Person](reg, "Person"))
 	e.h = hub.New(reg, hub.Options{Middlewares: []hub.Middleware{func(x *hub.Context, next func() error) error {
 		e.mu.Lock()
 		e.headers = append(e.headers, string(x.CallType)+":"+x.Header("authorization"))

@@ -55,15 +55,15 @@ func (s *Server) idPrefix() string {
 // clustered server, at its owner.
 func (s *Server) receive(c *conn, frame []byte) error {
 	if s.cl == nil {
-		return c.hc.Receive(frame)
+		return c.hc.ReceiveAsync(frame)
 	}
 	m, err := hub.DecodeMessage(frame)
 	if err != nil {
-		return c.hc.Receive(frame) // the hub answers bad frames
+		return c.hc.ReceiveAsync(frame) // the hub answers bad frames
 	}
 	key := s.h.SharedKey(m.VMID)
 	if key == "" {
-		return c.hc.Receive(frame)
+		return c.hc.ReceiveAsync(frame)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
@@ -71,7 +71,7 @@ func (s *Server) receive(c *conn, frame []byte) error {
 	b, _ := json.Marshal(cluster.Message{ConnectionID: info.ID, RemoteAddr: info.RemoteAddr, UserAgent: info.Header.Get("User-Agent"), Message: m})
 	if err := s.cl.r.Route(ctx, key, b); err != nil {
 		s.opts.Logger.Error("cluster: message not routed to its view model's owner (Redis unreachable): serving it on this server", "conn", info.ID, "vm", m.VMID, "err", err)
-		return c.hc.Receive(frame)
+		return c.hc.ReceiveAsync(frame)
 	}
 	var serr error
 	if strings.EqualFold(m.CallType, hub.CallRequest) {

@@ -19,6 +19,7 @@ import (
 	"net/http"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/gorilla/websocket"
 
@@ -348,9 +349,14 @@ func (c *conn) writeLoop() {
 	}
 }
 
+// truncate shortens s to at most n bytes without cutting a UTF-8
+// character (a close reason must be valid UTF-8, RFC 6455 §5.5.1).
 func truncate(s string, n int) string {
 	if len(s) <= n {
 		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
 	}
 	return s[:n]
 }

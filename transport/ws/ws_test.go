@@ -20,6 +20,7 @@ import (
 type Counter struct {
 	vm.Base
 	Count int
+	_     vm.Commands `vm:"Increment"`
 }
 
 func (c *Counter) Increment() { c.Count++; c.Changed("Count") }
@@ -48,9 +49,9 @@ func (f *Flood) OnCreated(context.Context) error {
 func setup(t *testing.T, opts ws.Options) (*hub.Hub, *ws.Server, string) {
 	t.Helper()
 	reg := vm.NewRegistry()
-	vm.RegisterType[Counter](reg, "Counter")
-	vm.RegisterType[Clock](reg, "Clock")
-	vm.RegisterType[Flood](reg, "Flood")
+	mustReg(vm.RegisterType[Counter](reg, "Counter"))
+	mustReg(vm.RegisterType[Clock](reg, "Clock"))
+	mustReg(vm.RegisterType[Flood](reg, "Flood"))
 	h := hub.New(reg, hub.Options{})
 	s := ws.New(h, opts)
 	srv := httptest.NewServer(s)

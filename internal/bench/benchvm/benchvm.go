@@ -36,6 +36,7 @@ type BenchVM struct {
 	Count int64
 	Pong  int64
 	Tags  []string
+	_     vm.Commands `vm:"Ping"`
 }
 
 // OnCreated gives the VM a small, realistic initial state.
@@ -107,9 +108,14 @@ func (v *FanoutVM) tick() {
 
 // Register adds the bench VMs to reg.
 func Register(reg *vm.Registry) {
-	vm.RegisterType[BenchVM](reg, Unicast)
-	vm.RegisterType[PushVM](reg, Push)
-	vm.RegisterType[FanoutVM](reg, Multicast)
+	mustReg := func(err error) {
+		if err != nil {
+			panic(err)
+		}
+	}
+	mustReg(vm.RegisterType[BenchVM](reg, Unicast))
+	mustReg(vm.RegisterType[PushVM](reg, Push))
+	mustReg(vm.RegisterType[FanoutVM](reg, Multicast))
 }
 
 // InitialState returns the JSON state a fresh VM of the named type sends
