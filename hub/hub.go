@@ -108,13 +108,13 @@ type Hub struct {
 	dlog     *slog.Logger // debug logs: visible whatever log's level when debug is set
 	debug    bool
 	detailed bool
-	onGroup func(group, connID string, joined bool)
-	mws     []Middleware
-	filters []Filter
-	piped   bool // any middleware or filter
-	limits  limits
-	snaps   *snapshotter // nil without Options.Snapshots
-	obs     Observer     // nil without Options.Observer
+	onGroup  func(group, connID string, joined bool)
+	mws      []Middleware
+	filters  []Filter
+	piped    bool // any middleware or filter
+	limits   limits
+	snaps    *snapshotter // nil without Options.Snapshots
+	obs      Observer     // nil without Options.Observer
 
 	mu     sync.Mutex
 	conns  map[string]*Conn
@@ -127,18 +127,18 @@ type Hub struct {
 // New returns a hub serving the VMs of reg.
 func New(reg *vm.Registry, opts Options) *Hub {
 	h := &Hub{
-		reg:     reg,
-		log:     opts.Logger,
+		reg:      reg,
+		log:      opts.Logger,
 		debug:    opts.Debug,
 		detailed: opts.DetailedErrors,
-		onGroup: opts.OnGroup,
-		obs:     opts.Observer,
-		mws:     append([]Middleware(nil), opts.Middlewares...),
-		filters: append([]Filter(nil), opts.Filters...),
-		limits:  resolveLimits(opts),
-		conns:   map[string]*Conn{},
-		groups:  map[string][]*group{},
-		create:  map[string]*keyMutex{},
+		onGroup:  opts.OnGroup,
+		obs:      opts.Observer,
+		mws:      append([]Middleware(nil), opts.Middlewares...),
+		filters:  append([]Filter(nil), opts.Filters...),
+		limits:   resolveLimits(opts),
+		conns:    map[string]*Conn{},
+		groups:   map[string][]*group{},
+		create:   map[string]*keyMutex{},
 	}
 	if h.log == nil {
 		h.log = slog.Default()

@@ -93,6 +93,10 @@ type Server struct {
 	mu      sync.Mutex
 	queues  map[string]*queue
 	senders map[string]*sender
+
+	gmu   sync.Mutex // guards the group writes below
+	gops  []groupOp
+	gbusy bool
 }
 
 // New returns a server delivering h's frames through the gateway. The hub
@@ -178,21 +182,50 @@ func StageEndpoint(connectionURL string) (string, error) {
 }
 
 // GroupHook is the hub's OnGroup option: it records multicast group
-// membership in the store.
+// membership in the store. The hub holds its locks while calling it, so
+// the writes are queued and made by one goroutine, in the order of the
+// calls: a leave is never stored before its join.
 func (s *Server) GroupHook(group, connID string, joined bool) {
-	go func() { // the hub holds its locks while calling us
+	s.gmu.Lock()
+	s.gops = append(s.gops, groupOp{group, connID, joined})
+	start := !s.gbusy
+	s.gbusy = true
+	s.gmu.Unlock()
+	if start {
+		go s.writeGroups()
+	}
+}
+
+// groupOp is one membership change waiting to be stored.
+type groupOp struct {
+	group, connID string
+	joined        bool
+}
+
+// writeGroups stores the queued membership changes in order, then ends.
+func (s *Server) writeGroups() {
+	for {
+		s.gmu.Lock()
+		if len(s.gops) == 0 {
+			s.gbusy = false
+			s.gmu.Unlock()
+			return
+		}
+		op := s.gops[0]
+		s.gops = s.gops[1:]
+		s.gmu.Unlock()
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
 		var err error
-		if joined {
-			err = s.store.AddToGroup(ctx, group, connID)
+		if op.joined {
+			err = s.store.AddToGroup(ctx, op.group, op.connID)
 		} else {
-			err = s.store.RemoveFromGroup(ctx, group, connID)
+			err = s.store.RemoveFromGroup(ctx, op.group, op.connID)
 		}
+		cancel()
 		if err != nil {
-			s.log.Warn("store: group update failed", "group", group, "conn", connID, "err", err)
+			s.log.Warn("store: group update failed", "group", op.group, "conn", op.connID, "err", err)
 		}
-	}()
+	}
 }
 
 // Handler returns the integration endpoints, to mount at the root of the
@@ -323,14 +356,24 @@ func (s *Server) conn(ctx context.Context, id string, r *http.Request) (*hub.Con
 }
 
 // apply runs a client message on this server and records it in the store.
+// A new VM is recorded before its state is sent: a client that got it can
+// update it after a crash (the VM is re-created from the record).
 func (s *Server) apply(ctx context.Context, c *hub.Conn, msg hub.Message) {
-	if strings.EqualFold(msg.CallType, hub.CallUpdate) {
+	record := func() {
+		if err := store.Record(ctx, s.store, c.ID(), msg.CallType, msg.VMID, msg.VMArgs); err != nil {
+			s.log.Warn("store update failed", "conn", c.ID(), "err", err)
+		}
+	}
+	switch strings.ToLower(msg.CallType) {
+	case hub.CallUpdate:
 		s.ensureVM(ctx, c, msg.VMID)
+	case hub.CallRequest:
+		record()
+		c.Handle(msg)
+		return
 	}
 	c.Handle(msg)
-	if err := store.Record(ctx, s.store, c.ID(), msg.CallType, msg.VMID, msg.VMArgs); err != nil {
-		s.log.Warn("store update failed", "conn", c.ID(), "err", err)
-	}
+	record()
 }
 
 // connFor returns the hub connection for info.ID, creating it (and
