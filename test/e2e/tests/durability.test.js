@@ -154,8 +154,11 @@ test(`SIGKILL the app server the moment the reaction arrives, ${CYCLES} times: e
           const row = `Row${cycle} N${i}`;
           keys.push(`msg:${text}`, `row:${row}`);
           armed.want.add(`msg:${text}`).add(`row:${row}`);
-          chatA.dispatch({ SendMessage: { Text: text, Date: new Date(), UserName: 'Ann' } });
-          listA.dispatch({ Add: row });
+          // Odd cycles end on a row's reaction, even ones on a message's.
+          const send = [() => chatA.dispatch({ SendMessage: { Text: text, Date: new Date(), UserName: 'Ann' } }),
+            () => listA.dispatch({ Add: row })];
+          if (cycle % 2 === 0) send.reverse();
+          send.forEach((f) => f());
           wantMessages.push(text);
           wantRows.push(row);
         }
@@ -163,6 +166,7 @@ test(`SIGKILL the app server the moment the reaction arrives, ${CYCLES} times: e
         const exit = await exited;
         assert.deepEqual(exit, { code: null, signal: 'SIGKILL' }, `cycle ${cycle}: the app server was killed`);
 
+        await listA.waitState((s) => s.Employees.length >= wantRows.length, `cycle ${cycle}: A's list has applied its reactions`, 5000).catch(() => {});
         assertExactly(listA.state.Employees.map(rowName), wantRows, `cycle ${cycle}: A's rows after its reactions (before the restart)`);
 
         app = await startApp();
