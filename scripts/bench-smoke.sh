@@ -38,6 +38,19 @@ check fanout $common --rate 10
 check roundtrip $common
 check gateway $common --mode fanout --rate 10
 check gateway $common --mode roundtrip
+# --redis (state in Redis, as serve --redis), interleaved with the same
+# server in memory: when a test Redis is given (scripts/test.sh sets it).
+if [ -n "${GONETIFY_TEST_REDIS:-}" ]; then
+	redis=$(echo "$GONETIFY_TEST_REDIS" | sed 's#/[0-9]*$##')/14
+	durable="--clients 20 --duration 1s --warmup 300ms --redis $redis --compare-memory --rounds 2"
+	check roundtrip $durable
+	check gateway $durable --mode roundtrip
+	"$GONETIFY" bench roundtrip $durable >"$out" 2>/dev/null
+	grep -q '^roundtrip state=redis rounds=2 .*server_cpu_us_per_roundtrip=.*redis_cpu_cores=.*memory_roundtrips_per_s=.*redis_vs_memory=' "$out" \
+		|| { echo "FAIL: --redis --compare-memory --rounds"; cat "$out"; fail=1; }
+else
+	echo "--- GONETIFY_TEST_REDIS is not set: gonetify bench --redis not exercised"
+fi
 # --json prints one JSON object instead.
 "$GONETIFY" bench roundtrip --clients 10 --duration 1s --warmup 0s --json >"$out" 2>/dev/null
 grep -q '^{"scenario":"roundtrip",.*"roundtrips_per_s":' "$out" || { echo "FAIL: --json"; cat "$out"; fail=1; }

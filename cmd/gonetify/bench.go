@@ -34,6 +34,14 @@ Scenarios:
   gateway    --mode fanout|roundtrip  the same through "gonetify gateway" (API Gateway emulator)
                                       and the integration endpoints
 
+--redis URL runs the server under test with its state in Redis, as "gonetify serve
+--redis" does, and adds redis_cpu_cores= (all of that Redis's CPU, whoever uses it);
+--compare-memory also measures the same server without Redis (memory_* keys and
+redis_vs_memory=, ours with Redis / without). --rounds N measures every target N times,
+each on a fresh server, taking turns (A B, B A, …), and reports medians: use it on a
+noisy machine. The roundtrip scenarios add server_cpu_us_per_roundtrip= (server
+CPU time per round trip).
+
 --baseline runs the same load against a bare gorilla/websocket server sending the
 same pre-serialized frames (for gateway: against gonetify's direct WebSocket) and
 adds baseline_per_s= and ratio= (ours / baseline). --baseline-lib builds that
@@ -61,6 +69,9 @@ func benchCmd(args []string) error {
 	fs.IntVar(&cfg.ServerPID, "server-pid", 0, "with --server: its process id, to report its CPU and memory")
 	fs.IntVar(&cfg.Dialers, "dialers", 64, "handshakes in flight while ramping up")
 	fs.IntVar(&cfg.SendQueue, "send-queue", 0, "server frames queued per connection (0: the server's default, 256)")
+	fs.StringVar(&cfg.Redis, "redis", "", "start the server under test with its state in Redis at `URL` (bench-server --redis, as serve --redis); reports Redis's CPU too")
+	fs.BoolVar(&cfg.CompareMemory, "compare-memory", false, "with --redis: also measure a server keeping its state in memory, interleaved round by round, and print its figures as memory_*")
+	fs.IntVar(&cfg.Rounds, "rounds", 1, "measure each target this many times, each on a fresh server, taking turns; the summary gives medians")
 	fs.StringVar(&cfg.CPUProfile, "cpuprofile", "", "write a CPU profile of the gonetify server taken during the measurement to `file`")
 	if len(args) == 0 || strings.HasPrefix(args[0], "-") {
 		fs.Usage()
@@ -93,6 +104,7 @@ func benchServerCmd(args []string) error {
 	fs.StringVar(&o.Secret, "integration-secret", "", "X-Gonetify-Secret required on integration calls")
 	fs.IntVar(&o.MaxPushes, "max-pushes", 1000, "gateway pushes in flight")
 	fs.IntVar(&o.MessagesPerSecond, "messages-per-second", -1, "per-connection message rate limit (negative: none)")
+	fs.StringVar(&o.Redis, "redis", "", "keep the state (VM snapshots; connections with --connection-url) in Redis at this `URL`, as serve --redis does")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}

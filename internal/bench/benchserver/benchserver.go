@@ -28,6 +28,8 @@ import (
 	"github.com/gonetify/gonetify/hub"
 	"github.com/gonetify/gonetify/internal/bench/baseline"
 	"github.com/gonetify/gonetify/internal/bench/benchvm"
+	"github.com/gonetify/gonetify/store"
+	"github.com/gonetify/gonetify/store/redisstore"
 	"github.com/gonetify/gonetify/transport/apigw"
 	"github.com/gonetify/gonetify/transport/ws"
 	"github.com/gonetify/gonetify/vm"
@@ -51,6 +53,10 @@ type Options struct {
 	// MessagesPerSecond is the hub's per-connection message rate limit
 	// (hub.Options.MessagesPerSecond; negative: none, as the bench needs).
 	MessagesPerSecond int
+	// Redis, a redis:// URL, keeps the state in Redis as `gonetify serve
+	// --redis` does: VM snapshots (hub.Options.Snapshots) and, with the
+	// integration endpoints, the connections and groups. Empty: in memory.
+	Redis string
 	// Logger receives the server's logs (default: warnings to stderr).
 	Logger *slog.Logger
 	// Stdout receives the listen line (default os.Stdout).
@@ -87,6 +93,15 @@ func Run(ctx context.Context, o Options) error {
 	benchvm.Register(reg)
 	var gw *apigw.Server
 	hopts := hub.Options{Logger: log, MessagesPerSecond: o.MessagesPerSecond, MessageBurst: o.MessagesPerSecond}
+	var shared *redisstore.Store
+	if o.Redis != "" {
+		var err error
+		if shared, err = redisstore.Open(ctx, o.Redis, redisstore.Options{}); err != nil {
+			return err
+		}
+		defer shared.Client().Close()
+		hopts.Snapshots = shared
+	}
 	if o.ConnectionURL != "" {
 		hopts.OnGroup = func(group, conn string, joined bool) { gw.GroupHook(group, conn, joined) }
 	}
@@ -96,8 +111,13 @@ func Run(ctx context.Context, o Options) error {
 	mux.Handle("GET /ws", wss)
 	if o.ConnectionURL != "" {
 		var err error
-		gw, err = apigw.New(ctx, h, apigw.Options{ConnectionURL: o.ConnectionURL, Region: "us-east-1",
-			Secret: o.Secret, MaxInFlight: o.MaxPushes, Logger: log})
+		gopts := apigw.Options{ConnectionURL: o.ConnectionURL, Region: "us-east-1",
+			Secret: o.Secret, MaxInFlight: o.MaxPushes, Logger: log}
+		if shared != nil {
+			// As `gonetify serve --redis` wires it.
+			gopts.Store = store.NewResilient(ctx, shared, log)
+		}
+		gw, err = apigw.New(ctx, h, gopts)
 		if err != nil {
 			return err
 		}

@@ -63,6 +63,18 @@ type Config struct {
 	// CPUProfile, if set, receives a CPU profile of the gonetify server
 	// (the app server, for gateway) taken during the measurement window.
 	CPUProfile string
+	// Redis, a redis:// URL, starts the gonetify server under test with its
+	// state in Redis (bench-server --redis, as serve --redis), and reports
+	// the CPU Redis used.
+	Redis string
+	// CompareMemory, with Redis, also measures the same load on a server
+	// keeping its state in memory (no Redis), interleaved with the Redis
+	// runs round by round, and reports both.
+	CompareMemory bool
+	// Rounds is how many times each target is measured, each time on a
+	// fresh server, the targets taking turns (0: once). With more than one,
+	// the summary gives the medians.
+	Rounds int
 	// Stdout gets the summary line, Stderr the progress.
 	Stdout, Stderr io.Writer
 }
@@ -91,6 +103,18 @@ func (c *Config) defaults() error {
 	}
 	if c.Dialers <= 0 {
 		c.Dialers = 64
+	}
+	if c.Rounds <= 0 {
+		c.Rounds = 1
+	}
+	if c.CompareMemory && c.Redis == "" {
+		return errors.New("--compare-memory compares a server with --redis and one without: give --redis URL")
+	}
+	if c.Redis != "" && c.Server != "" && c.Scenario != "gateway" {
+		return errors.New("--redis starts the server under test with it; with --server, start `gonetify bench-server --redis URL` yourself")
+	}
+	if c.Rounds > 1 && c.Server != "" && c.Scenario != "gateway" {
+		return errors.New("--rounds measures a fresh server each round: it cannot be used with --server")
 	}
 	if c.BaselineLib != "" {
 		if c.Scenario == "gateway" {
@@ -134,9 +158,10 @@ func (c *Config) kind() string {
 type target struct {
 	label    string
 	wsURL    string
-	statsAdr string // host:port serving /debug/bench/stats, or ""
-	pid      int    // the process whose CPU and memory count, or 0
-	extraPID int    // a second process whose CPU is reported (the gateway)
+	statsAdr string      // host:port serving /debug/bench/stats, or ""
+	pid      int         // the process whose CPU and memory count, or 0
+	extraPID int         // a second process whose CPU is reported (the gateway)
+	redis    *redisMeter // the Redis the server keeps its state in, or nil
 	children []*child
 }
 
@@ -159,6 +184,7 @@ type result struct {
 	lost               int64
 	dropped            int64 // clients that lost their connection while measured
 	cpu, extraCPU      float64
+	redisCPU           float64 // cores Redis used in the window (with --redis)
 	rssBefore, rssAft  uint64
 	heapBefore         uint64
 	heapAfter          uint64
@@ -170,28 +196,76 @@ func Run(ctx context.Context, cfg Config) error {
 	if err := cfg.defaults(); err != nil {
 		return err
 	}
-	ours, err := startOurs(cfg)
-	if err != nil {
-		return err
+	var meter *redisMeter
+	if cfg.Redis != "" {
+		var err error
+		if meter, err = openRedis(ctx, cfg.Redis); err != nil {
+			return err
+		}
+		defer meter.close()
 	}
-	r, err := measure(ctx, &cfg, ours, true)
-	ours.stop()
-	if err != nil {
-		return err
+	// The targets, measured in turn each round: the server under test
+	// (with --redis if given), the same without Redis, the baseline.
+	ours := &series{name: "ours", profile: true, start: func() (*target, error) {
+		t, err := startOurs(cfg, cfg.Redis)
+		if t != nil && cfg.Redis != "" {
+			t.redis = meter
+			t.label += "+redis"
+		}
+		return t, err
+	}}
+	list := []*series{ours}
+	var mem, base *series
+	if cfg.CompareMemory {
+		mem = &series{name: "memory", start: func() (*target, error) {
+			t, err := startOurs(cfg, "")
+			if t != nil {
+				t.label += "+memory"
+			}
+			return t, err
+		}}
+		list = append(list, mem)
 	}
-	var base *result
 	if cfg.Baseline {
-		bt, err := startBaseline(cfg)
-		if err != nil {
-			return err
+		base = &series{name: "baseline", start: func() (*target, error) {
+			t, err := startBaseline(cfg)
+			if t != nil && cfg.Scenario == "gateway" && cfg.Redis != "" {
+				t.redis = meter
+			}
+			return t, err
+		}}
+		list = append(list, base)
+	}
+	for round := 0; round < cfg.Rounds; round++ {
+		order := slices.Clone(list)
+		if round%2 == 1 {
+			slices.Reverse(order) // take turns: A B, B A, A B…
 		}
-		base, err = measure(ctx, &cfg, bt, false)
-		bt.stop()
-		if err != nil {
-			return err
+		for _, sr := range order {
+			if cfg.Rounds > 1 {
+				fmt.Fprintf(cfg.Stderr, "[%s] round %d/%d: %s\n", cfg.Scenario, round+1, cfg.Rounds, sr.name)
+			}
+			t, err := sr.start()
+			if err != nil {
+				return err
+			}
+			r, err := measure(ctx, &cfg, t, sr.profile && round == 0)
+			t.stop()
+			if err != nil {
+				return err
+			}
+			sr.results = append(sr.results, r)
+			if cfg.Rounds > 1 {
+				f := r.figures(&cfg)
+				fmt.Fprintf(cfg.Stderr, "[%s] round %d/%d: %s per_s=%.0f p50_ms=%.2f p99_ms=%.2f server_cpu_cores=%.2f\n",
+					cfg.Scenario, round+1, cfg.Rounds, sr.name, f.rate, f.p50, f.p99, f.cpu)
+			}
+		}
+		if ctx.Err() != nil {
+			break
 		}
 	}
-	s := summarize(&cfg, r, base)
+	s := summarize(&cfg, ours.results, results(mem), results(base))
 	if cfg.JSON {
 		fmt.Fprintln(cfg.Stdout, s.json())
 	} else {
@@ -200,22 +274,43 @@ func Run(ctx context.Context, cfg Config) error {
 	return nil
 }
 
-func serverArgs(cfg Config, extra ...string) []string {
+// series is one target measured round after round.
+type series struct {
+	name    string
+	start   func() (*target, error)
+	profile bool // take the --cpuprofile (first round)
+	results []*result
+}
+
+func results(s *series) []*result {
+	if s == nil {
+		return nil
+	}
+	return s.results
+}
+
+// serverArgs are the arguments of a bench-server, with its state in Redis
+// at redisURL when not empty.
+func serverArgs(cfg Config, redisURL string, extra ...string) []string {
 	args := []string{"bench-server", "--addr", "127.0.0.1:0"}
 	if cfg.SendQueue > 0 {
 		args = append(args, "--send-queue", fmt.Sprint(cfg.SendQueue))
 	}
+	if redisURL != "" {
+		args = append(args, "--redis", redisURL)
+	}
 	return append(args, extra...)
 }
 
-// startOurs starts (or points at) the gonetify server under test; for the
-// gateway scenario, the app server behind the gateway emulator.
-func startOurs(cfg Config) (*target, error) {
+// startOurs starts (or points at) the gonetify server under test, with its
+// state in Redis at redisURL when not empty; for the gateway scenario, the
+// app server behind the gateway emulator.
+func startOurs(cfg Config, redisURL string) (*target, error) {
 	if cfg.Scenario != "gateway" {
 		if cfg.Server != "" {
 			return &target{label: "gonetify", wsURL: "ws://" + cfg.Server + "/ws", statsAdr: cfg.Server, pid: cfg.ServerPID}, nil
 		}
-		c, err := startChild("gonetify", cfg.Exe, serverArgs(cfg), nil, cfg.Stderr, true)
+		c, err := startChild("gonetify", cfg.Exe, serverArgs(cfg, redisURL), nil, cfg.Stderr, true)
 		if err != nil {
 			return nil, err
 		}
@@ -228,7 +323,7 @@ func startOurs(cfg Config) (*target, error) {
 	}
 	env := []string{"AWS_ACCESS_KEY_ID=" + keyID, "AWS_SECRET_ACCESS_KEY=" + secret, "AWS_REGION=us-east-1",
 		"AWS_EC2_METADATA_DISABLED=true", "AWS_SESSION_TOKEN="}
-	app, err := startChild("gonetify", cfg.Exe, serverArgs(cfg, "--connection-url", "http://"+gwAddr+"/prod/@connections",
+	app, err := startChild("gonetify", cfg.Exe, serverArgs(cfg, redisURL, "--connection-url", "http://"+gwAddr+"/prod/@connections",
 		"--integration-secret", shared), env, cfg.Stderr, true)
 	if err != nil {
 		return nil, err
@@ -253,7 +348,7 @@ func startOurs(cfg Config) (*target, error) {
 // server, or for gateway a direct gonetify server.
 func startBaseline(cfg Config) (*target, error) {
 	if cfg.Scenario == "gateway" {
-		c, err := startChild("direct", cfg.Exe, serverArgs(cfg), nil, cfg.Stderr, true)
+		c, err := startChild("direct", cfg.Exe, serverArgs(cfg, cfg.Redis), nil, cfg.Stderr, true)
 		if err != nil {
 			return nil, err
 		}
@@ -515,7 +610,7 @@ feed:
 		// round trips ending in the window count.
 		time.Sleep(cfg.Warmup)
 		now := time.Now()
-		cpu0, extra0 := procCPU(t.pid), time.Duration(0)
+		cpu0, extra0, redis0 := procCPU(t.pid), time.Duration(0), t.redis.cpu()
 		if t.extraPID != 0 {
 			extra0 = procCPU(t.extraPID)
 		}
@@ -533,6 +628,9 @@ feed:
 		}
 		if t.extraPID != 0 {
 			r.extraCPU = float64(procCPU(t.extraPID)-extra0) / float64(r.window)
+		}
+		if t.redis != nil {
+			r.redisCPU = float64(t.redis.cpu()-redis0) / float64(r.window)
 		}
 		r.count = wcount.Load()
 		if kind == "roundtrip" {
