@@ -133,10 +133,9 @@ func NewJWT(opts Options) (*JWT, error) {
 	if log == nil {
 		log = slog.Default()
 	}
-	var methods []string
-	if len(opts.Key) > 0 {
-		methods = append(methods, hmacMethods...)
-	}
+	// HS* is always parsed so that, without a Key, the refusal says why
+	// (key refuses it).
+	methods := slices.Clone(hmacMethods)
 	j := &JWT{opts: opts, log: log, now: time.Now, roles: opts.RoleClaims, stop: func() {}}
 	if j.roles == nil {
 		j.roles = DefaultRoleClaims
@@ -184,12 +183,12 @@ func (j *JWT) key(t *jwt.Token) (any, error) {
 	alg := t.Method.Alg()
 	if slices.Contains(hmacMethods, alg) {
 		if len(j.opts.Key) == 0 {
-			return nil, fmt.Errorf("token signed with %s, but no HMAC key is configured", alg)
+			return nil, fmt.Errorf("token signed with %s, but no HMAC key is configured (--jwt-key)", alg)
 		}
 		return j.opts.Key, nil
 	}
 	if j.jwks == nil {
-		return nil, fmt.Errorf("token signed with %s, but no JWKS URL is configured", alg)
+		return nil, fmt.Errorf("token signed with %s, but no JWKS URL is configured (--jwt-jwks-url)", alg)
 	}
 	return j.jwks.Keyfunc(t)
 }
