@@ -89,6 +89,9 @@ type Options struct {
 	// token without aud, its client_id claim (Amazon Cognito's access
 	// tokens carry the app client id there and have no aud).
 	Audience string
+	// TokenUse, when set, must be the token's token_use claim (Amazon
+	// Cognito: "id" or "access"), so that only one kind of token is taken.
+	TokenUse string
 	// Leeway is the clock skew allowed on exp, nbf and iat.
 	Leeway time.Duration
 	// RoleClaims name the claims holding the user's roles (a string or an
@@ -173,6 +176,11 @@ func (j *JWT) Validate(token string) (*Principal, error) {
 	}
 	if err := j.checkAudience(claims); err != nil {
 		return nil, err
+	}
+	if want := j.opts.TokenUse; want != "" {
+		if got, _ := claims["token_use"].(string); got != want {
+			return nil, fmt.Errorf("%w: token_use %q, want %q", jwt.ErrTokenInvalidClaims, got, want)
+		}
 	}
 	return &Principal{Claims: claims, roleClaims: j.roles}, nil
 }
@@ -334,9 +342,11 @@ type Principal struct {
 	roleClaims []string
 }
 
-// Name returns the name claim, else unique_name, else sub.
+// Name returns the first of the claims name, unique_name,
+// preferred_username (OpenID Connect), cognito:username (Cognito's ID
+// tokens), username (its access tokens) and sub that is set.
 func (p *Principal) Name() string {
-	for _, k := range []string{"name", "unique_name", "sub"} {
+	for _, k := range []string{"name", "unique_name", "preferred_username", "cognito:username", "username", "sub"} {
 		if v := p.Claim(k); len(v) > 0 && v[0] != "" {
 			return v[0]
 		}

@@ -376,7 +376,7 @@ func TestHandshakeToken(t *testing.T) {
 
 // TestHMACAndJWKS: with both a Key and a JWKS URL, HS256 tokens are checked
 // with the key and RS256 ones with the JWKS; with a JWKS only, HS256 is
-// refused.
+// refused. TokenUse and the Cognito user name too.
 func TestHMACAndJWKS(t *testing.T) {
 	k := newRSA(t, "k")
 	p := newIDP(t, k)
@@ -387,6 +387,19 @@ func TestHMACAndJWKS(t *testing.T) {
 	}
 	if _, err := both.Validate(k.sign(t, claims("ann"))); err != nil {
 		t.Fatalf("RS256 with the JWKS: %v", err)
+	}
+	ids := newJWKS(t, p, func(o *auth.Options) { o.TokenUse = "id" })
+	if _, err := ids.Validate(k.sign(t, claims("ann", "token_use", "id"))); err != nil {
+		t.Fatalf("token_use id: %v", err)
+	}
+	for _, use := range []any{"access", nil} {
+		if _, err := ids.Validate(k.sign(t, claims("ann", "token_use", use))); err == nil || !strings.Contains(err.Error(), "token_use") {
+			t.Fatalf("token_use %v accepted where id is required: %v", use, err)
+		}
+	}
+	pr, err := ids.Validate(k.sign(t, claims("3f1c-uuid", "token_use", "id", "cognito:username", "ann")))
+	if err != nil || pr.Name() != "ann" {
+		t.Fatalf("Name of a Cognito ID token: %v %v", pr, err)
 	}
 	only := newJWKS(t, p, nil)
 	if _, err := only.Validate(hs); err == nil || !strings.Contains(err.Error(), "no HMAC key") {

@@ -23,7 +23,7 @@ const (
 
 // authSetup registers the authentication flags (--jwt-key,
 // --token-lifetime, --jwt-jwks-url, --jwt-issuer, --jwt-audience,
-// --jwt-roles-claim, --jwt-leeway) on fs. The function it returns, called
+// --jwt-roles-claim, --jwt-token-use, --jwt-leeway) on fs. The function it returns, called
 // after the flags are parsed, gives the hub's middlewares and filters (JWT
 // bearer, Authorize, SecurePage's access-token filter) and, in demo mode,
 // the POST /token handler of dotNetify's SecurePage demo: password
@@ -43,6 +43,7 @@ func authSetup(fs *flag.FlagSet) func(log *slog.Logger) (middlewares []hub.Middl
 	issuer := fs.String("jwt-issuer", "", "required iss claim of bearer tokens (Cognito: https://cognito-idp.REGION.amazonaws.com/POOL_ID; default in demo mode: "+demoIssuer+")")
 	audience := fs.String("jwt-audience", "", "required audience: one of the token's aud values or, for a token without aud, its client_id (Cognito: the app client id; default in demo mode: "+demoAudience+")")
 	roles := fs.String("jwt-roles-claim", strings.Join(auth.DefaultRoleClaims, ","), "comma-separated `claims` holding the user's roles; a dotted name reads a nested claim (Keycloak: realm_access.roles)")
+	tokenUse := fs.String("jwt-token-use", "", "required token_use claim (Cognito: id or access; default: either)")
 	leeway := fs.Duration("jwt-leeway", time.Second, "clock skew allowed on the exp, nbf and iat of bearer tokens")
 	return func(log *slog.Logger) ([]hub.Middleware, []hub.Filter, http.Handler, error) {
 		if *lifetime <= 0 {
@@ -60,7 +61,7 @@ func authSetup(fs *flag.FlagSet) func(log *slog.Logger) (middlewares []hub.Middl
 		if roleClaims == nil {
 			roleClaims = []string{} // no roles at all, not the defaults
 		}
-		opts := auth.Options{JWKSURL: *jwksURL, Issuer: *issuer, Audience: *audience, Leeway: *leeway, RoleClaims: roleClaims, Logger: log}
+		opts := auth.Options{JWKSURL: *jwksURL, Issuer: *issuer, Audience: *audience, TokenUse: *tokenUse, Leeway: *leeway, RoleClaims: roleClaims, Logger: log}
 		k := []byte(*key)
 		demo := *jwksURL == ""
 		switch {
