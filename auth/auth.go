@@ -29,8 +29,15 @@
 //		Filters:     []hub.Filter{auth.AuthorizeFilter()},
 //	})
 //
+// Tokens may also be signed by an identity provider (Amazon Cognito,
+// Auth0, Entra ID, Keycloak, …) with RS256, ES256 and the like: give
+// [Options.JWKSURL], and the keys it publishes are fetched, cached and
+// refreshed as the provider rotates them. Besides $headers, the token may
+// come with the connection's handshake (see [TokenOf]).
+//
 // Claim names are the token's own (sub, name, role, …): unlike .NET, no
-// claim is renamed.
+// claim is renamed. Roles are read from the claims [Options.RoleClaims]
+// names (role, roles and cognito:groups by default).
 package auth
 
 import (
