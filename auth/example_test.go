@@ -23,9 +23,8 @@ import (
 // and signs the users' tokens with them. Here a local one signs with ES256.
 func ExampleNewJWT_jwks() {
 	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	x, y := make([]byte, 32), make([]byte, 32)
-	key.X.FillBytes(x)
-	key.Y.FillBytes(y)
+	pub, _ := key.PublicKey.Bytes() // 0x04 || X || Y
+	x, y := pub[1:33], pub[33:]
 	enc := base64.RawURLEncoding.EncodeToString
 	provider := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprintf(w, `{"keys":[{"kty":"EC","crv":"P-256","kid":"key-1","alg":"ES256","use":"sig","x":%q,"y":%q}]}`, enc(x), enc(y))

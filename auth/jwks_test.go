@@ -60,9 +60,11 @@ func (s *signer) jwk() map[string]string {
 	case *rsa.PublicKey:
 		return map[string]string{"kty": "RSA", "kid": s.kid, "alg": "RS256", "use": "sig", "n": b64(k.N.Bytes()), "e": b64(big.NewInt(int64(k.E)).Bytes())}
 	case *ecdsa.PublicKey:
-		x, y := make([]byte, 32), make([]byte, 32)
-		k.X.FillBytes(x)
-		k.Y.FillBytes(y)
+		b, err := k.Bytes() // 0x04 || X || Y
+		if err != nil {
+			panic(err)
+		}
+		x, y := b[1:33], b[33:]
 		return map[string]string{"kty": "EC", "kid": s.kid, "alg": "ES256", "use": "sig", "crv": "P-256", "x": b64(x), "y": b64(y)}
 	}
 	panic("key type")

@@ -44,9 +44,11 @@ func newTestIDP(t *testing.T) *testIDP {
 	if err != nil {
 		t.Fatal(err)
 	}
-	x, y := make([]byte, 32), make([]byte, 32)
-	k.X.FillBytes(x)
-	k.Y.FillBytes(y)
+	pub, err := k.PublicKey.Bytes() // 0x04 || X || Y
+	if err != nil {
+		t.Fatal(err)
+	}
+	x, y := pub[1:33], pub[33:]
 	enc := base64.RawURLEncoding.EncodeToString
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprintf(w, `{"keys":[{"kty":"EC","crv":"P-256","kid":"k1","alg":"ES256","use":"sig","x":%q,"y":%q}]}`, enc(x), enc(y))
