@@ -54,6 +54,7 @@ import (
 
 	"github.com/MicahParks/keyfunc/v3"
 	"github.com/golang-jwt/jwt/v5"
+	"golang.org/x/time/rate"
 
 	"github.com/gonetify/gonetify/hub"
 	"github.com/gonetify/gonetify/vm"
@@ -84,8 +85,9 @@ type Options struct {
 	// JWKSMinRefresh is the least time between two fetches caused by an
 	// unknown kid (a burst of forged kids cannot make the server hammer
 	// the provider); 0 means 30 seconds. A token with an unknown kid
-	// arriving sooner waits for the next allowed fetch if it is due within
-	// 10 seconds, and is refused at once otherwise.
+	// arriving sooner is refused at once: checking a token never waits
+	// for the limit (only the one call that fetches waits, for the fetch,
+	// at most 10 seconds).
 	JWKSMinRefresh time.Duration
 	// HTTPClient fetches the key set; nil means a client with a
 	// 10-second timeout.
@@ -130,6 +132,10 @@ type JWT struct {
 	roles  []string
 	jwks   keyfunc.Keyfunc // nil without JWKSURL
 	stop   context.CancelFunc
+	// kidGate allows one fetch of the key set for an unknown kid per
+	// minRefresh (JWKSMinRefresh).
+	kidGate    *rate.Limiter
+	minRefresh time.Duration
 }
 
 // NewJWT returns a validator for opts. With a JWKSURL it fetches the key
@@ -205,7 +211,7 @@ func (j *JWT) key(t *jwt.Token) (any, error) {
 	if j.jwks == nil {
 		return nil, fmt.Errorf("token signed with %s, but no JWKS URL is configured (--jwt-jwks-url)", alg)
 	}
-	return j.jwks.Keyfunc(t)
+	return j.jwksKey(t)
 }
 
 // checkAudience enforces Options.Audience: one of the aud values, or for

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/MicahParks/keyfunc/v3"
+	"github.com/golang-jwt/jwt/v5"
 	"golang.org/x/time/rate"
 )
 
@@ -47,12 +48,12 @@ func (j *JWT) startJWKS() error {
 		HTTPTimeout:               jwksTimeout,
 		NoErrorReturnFirstHTTPReq: &noStartWithoutKeys,
 		RefreshInterval:           refresh,
-		// One fetch for an unknown kid per minRefresh. A token arriving
-		// when the next allowed fetch is more than jwksTimeout away is
-		// refused at once (the limiter fails fast when the wait would
-		// exceed RateLimitWaitMax): the hub checks tokens in line with the
-		// connection's messages, so nothing waits long.
-		RefreshUnknownKID: rate.NewLimiter(rate.Every(minRefresh), 1),
+		// The library fetches the set again for an unknown kid whenever
+		// it is asked to: j.kidGate (see key) decides when it is, without
+		// ever making a call wait for the limiter. (The library's own
+		// limiter would make callers wait, and the hub checks tokens in
+		// line with the messages and pushes.)
+		RefreshUnknownKID: rate.NewLimiter(rate.Inf, 1),
 		RateLimitWaitMax:  jwksTimeout,
 		RefreshErrorHandlerFunc: func(string) func(context.Context, error) {
 			return func(_ context.Context, err error) {
@@ -77,6 +78,31 @@ func (j *JWT) startJWKS() error {
 		return fmt.Errorf("auth: JWKS at %s: %w (is it the provider's jwks.json?)", j.opts.JWKSURL, err)
 	}
 	j.jwks, j.stop = kf, cancel
+	j.kidGate, j.minRefresh = rate.NewLimiter(rate.Every(minRefresh), 1), minRefresh
 	j.log.Info("bearer tokens checked against a JWKS", "jwks_url", j.opts.JWKSURL, "keys", len(keys), "issuer", j.opts.Issuer, "audience", j.opts.Audience)
 	return nil
+}
+
+// jwksKey returns the JWKS key for t. A kid the cached set lacks makes the
+// set be fetched again, at once, when j.kidGate allows one fetch (once per
+// JWKSMinRefresh); otherwise the token is refused without waiting.
+func (j *JWT) jwksKey(t *jwt.Token) (any, error) {
+	if kid, ok := t.Header["kid"].(string); ok && !j.knownKID(kid) && !j.kidGate.Allow() {
+		return nil, fmt.Errorf("key id %q is not in the JWKS, which was fetched again less than %v ago (a key the provider does not publish, or a forged token)", kid, j.minRefresh)
+	}
+	return j.jwks.Keyfunc(t)
+}
+
+// knownKID reports whether the cached key set holds kid.
+func (j *JWT) knownKID(kid string) bool {
+	keys, err := j.jwks.Storage().KeyReadAll(context.Background())
+	if err != nil {
+		return false
+	}
+	for _, k := range keys {
+		if k.Marshal().KID == kid {
+			return true
+		}
+	}
+	return false
 }

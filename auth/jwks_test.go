@@ -306,7 +306,7 @@ func TestJWKSUnknownKIDRateLimited(t *testing.T) {
 	if n := p.fetches.Load() - start; n > 1 {
 		t.Fatalf("%d fetches for 20 unknown kids, want at most 1", n)
 	}
-	if d := time.Since(begin); d > 5*time.Second {
+	if d := time.Since(begin); d > 2*time.Second {
 		t.Fatalf("refusing 20 unknown kids took %v", d)
 	}
 }
