@@ -49,7 +49,7 @@ func (j *JWT) startJWKS() error {
 		NoErrorReturnFirstHTTPReq: &noStartWithoutKeys,
 		RefreshInterval:           refresh,
 		// The library fetches the set again for an unknown kid whenever
-		// it is asked to: j.kidGate (see key) decides when it is, without
+		// it is asked to: j.kidGate (see jwksKey) decides when it is, without
 		// ever making a call wait for the limiter. (The library's own
 		// limiter would make callers wait, and the hub checks tokens in
 		// line with the messages and pushes.)
