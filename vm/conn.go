@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strings"
 )
 
@@ -14,6 +15,10 @@ type Conn struct {
 	ID         string
 	RemoteAddr string
 	Header     http.Header
+	// Query holds the query parameters of the handshake request (the
+	// WebSocket upgrade, SignalR's transport request, or API Gateway's
+	// $connect integration request), or nil.
+	Query url.Values
 	// Transport names how the client is connected ("ws", "apigw", …).
 	Transport string
 	// Persistent says the connection id outlives a server process (API

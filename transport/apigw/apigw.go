@@ -350,7 +350,9 @@ func (s *Server) conn(ctx context.Context, id string, r *http.Request) (*hub.Con
 	if c := s.h.Conn(id); c != nil {
 		return c, nil
 	}
-	info := &vm.Conn{ID: id, RemoteAddr: clientAddr(r), Header: r.Header.Clone(), Transport: "apigw", Persistent: true}
+	// The query is what the $connect integration maps into it (the
+	// client's access_token, see deploy/cloudformation/gonetify.yaml).
+	info := &vm.Conn{ID: id, RemoteAddr: clientAddr(r), Header: r.Header.Clone(), Query: r.URL.Query(), Transport: "apigw", Persistent: true}
 	info.Header.Del(SecretHeader)
 	return s.connFor(ctx, info)
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -36,6 +37,7 @@ type conn struct {
 	transport   Transport // "" until a transport request arrives
 	started     time.Time
 	header      http.Header
+	query       url.Values // of the transport request (the client's access_token)
 	handshaken  bool
 	ended       bool // the supervisor has released the hub connection
 	hc          *hub.Conn
@@ -78,6 +80,7 @@ func (c *conn) start(t Transport, r *http.Request) error {
 	c.lastRecv = c.started
 	c.lastPoll = c.started
 	c.header = r.Header.Clone()
+	c.query = r.URL.Query()
 	if t == LongPolling {
 		c.lpFinal = make(chan struct{})
 	}
@@ -266,7 +269,7 @@ func (c *conn) handshake(rec []byte) error {
 	if c.ended || c.isDone() {
 		return errClosed
 	}
-	info := &vm.Conn{ID: c.id, RemoteAddr: c.remote, Header: c.header, Transport: "signalr-" + strings.ToLower(string(c.transport))}
+	info := &vm.Conn{ID: c.id, RemoteAddr: c.remote, Header: c.header, Query: c.query, Transport: "signalr-" + strings.ToLower(string(c.transport))}
 	c.binary.Store(protocol == protocolMessagePack) // before the response: it decides the frame type
 	_ = c.enqueue(handshakeOK)                      // before anything the hub sends
 	hc, err := c.s.h.Connect(info, c)

@@ -146,7 +146,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		q:    make(chan []byte, s.opts.SendQueue),
 		done: make(chan struct{}),
 	}
-	info := &vm.Conn{ID: s.idPrefix() + newID(), RemoteAddr: r.RemoteAddr, Header: r.Header.Clone(), Transport: "ws"}
+	info := &vm.Conn{ID: s.idPrefix() + newID(), RemoteAddr: r.RemoteAddr, Header: r.Header.Clone(), Query: r.URL.Query(), Transport: "ws"}
 	hc, err := s.h.Connect(info, c)
 	if err != nil {
 		s.opts.Logger.Error("hub refused connection", "err", err)
