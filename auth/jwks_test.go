@@ -149,8 +149,8 @@ func newJWKS(t *testing.T, p *idp, tweak func(*auth.Options)) *auth.JWT {
 // hubWith returns a connect function for a hub checking tokens with j.
 func hubWith(t *testing.T, j *auth.JWT) func(info *vm.Conn) *conn {
 	reg := vm.NewRegistry()
-	vm.RegisterType[SecretVM](reg, "SecretVM")
-	vm.RegisterType[AdminVM](reg, "AdminVM")
+	mustReg(vm.RegisterType[SecretVM](reg, "SecretVM"))
+	mustReg(vm.RegisterType[AdminVM](reg, "AdminVM"))
 	h := hub.New(reg, hub.Options{
 		Logger:      quiet(),
 		Middlewares: []hub.Middleware{j.Middleware()},

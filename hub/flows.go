@@ -380,16 +380,16 @@ func (c *Conn) applyUpdate(x *Context, vmID string, e *entry, entries []vm.PathV
 	if e.group != nil {
 		return e.group.react(c, vmID, echo)
 	}
-	e.omu.Lock()
-	defer e.omu.Unlock()
-	changes, err := c.takeChanges(e)
-	if err != nil {
-		return err
-	}
-	if reaction := vm.EncodeChanges(changes, echo); reaction != nil {
-		return c.respond(vmID, e.inst, reaction)
-	}
-	return nil
+	e.out.hold(func() {
+		var changes []vm.Change
+		if changes, err = c.takeChanges(e); err != nil {
+			return
+		}
+		if reaction := vm.EncodeChanges(changes, echo); reaction != nil {
+			err = c.respond(vmID, e.inst, reaction)
+		}
+	}, func() { c.flushNow(e) })
+	return err
 }
 
 // commandCtx is the context of VM code run for the call x: it carries the
@@ -497,9 +497,9 @@ type group struct {
 	name string
 	inst *vm.Instance
 
-	// omu serializes taking the VM's changes and sending them, so every
+	// out serializes taking the VM's changes and sending them, so every
 	// member gets its frames in the order of its state.
-	omu sync.Mutex
+	out outbox
 
 	mu      sync.Mutex
 	members map[string]*member // by connection id
@@ -587,7 +587,7 @@ func (g *group) Send(_ *vm.Instance, connIDs []string, data []byte) {
 }
 
 // take takes the VM's pending changes, storing its state first when it is
-// snapshotted. g.omu is held.
+// snapshotted. g.out is held.
 func (g *group) take() ([]vm.Change, error) {
 	key := g.snapKey()
 	if key == "" {
@@ -604,8 +604,11 @@ func (g *group) take() ([]vm.Change, error) {
 // connection except. The response pipeline runs once, for the connection
 // by that caused them (nil for a timer).
 func (g *group) flush(by *Conn, except string) {
-	g.omu.Lock()
-	defer g.omu.Unlock()
+	g.out.flush(func() { g.flushNow(by, except) })
+}
+
+// flushNow takes and broadcasts the VM's changes; g.out is held.
+func (g *group) flushNow(by *Conn, except string) {
 	changes, err := g.take()
 	if err != nil {
 		g.h.log.Error("multicast view model changes could not be encoded", "vm", g.key, "err", err)
@@ -618,10 +621,10 @@ func (g *group) flush(by *Conn, except string) {
 
 // tryFlush is flush if nobody holds the VM now; false if it did nothing.
 func (g *group) tryFlush(by *Conn) bool {
-	if !g.omu.TryLock() {
-		return false
-	}
-	defer g.omu.Unlock()
+	return g.out.tryFlush(func() bool { return g.tryFlushNow(by) })
+}
+
+func (g *group) tryFlushNow(by *Conn) bool {
 	key := g.snapKey()
 	changes, state, ok, err := g.inst.TryTakeChangesAndState(key != "")
 	if !ok {
@@ -643,23 +646,24 @@ func (g *group) tryFlush(by *Conn) bool {
 // react sends the reaction to an update by c (echo suppressed) and the
 // same changes to the other members, in one step of the VM's order.
 func (g *group) react(c *Conn, vmID string, echo func(vm.Change) bool) error {
-	g.omu.Lock()
-	defer g.omu.Unlock()
-	changes, err := g.take()
-	if err != nil {
-		return err
-	}
-	if all := vm.EncodeChanges(changes, nil); all != nil {
-		g.sendAll(c, c.info.ID, all)
-	}
-	if reaction := vm.EncodeChanges(changes, echo); reaction != nil {
-		return c.respond(vmID, g.inst, reaction)
-	}
-	return nil
+	var err error
+	g.out.hold(func() {
+		var changes []vm.Change
+		if changes, err = g.take(); err != nil {
+			return
+		}
+		if all := vm.EncodeChanges(changes, nil); all != nil {
+			g.sendAll(c, c.info.ID, all)
+		}
+		if reaction := vm.EncodeChanges(changes, echo); reaction != nil {
+			err = c.respond(vmID, g.inst, reaction)
+		}
+	}, func() { g.flushNow(nil, "") })
+	return err
 }
 
 // sendAll sends data to every member except the connection except, each
-// distinct frame encoded once. g.omu is held.
+// distinct frame encoded once. g.out is held.
 func (g *group) sendAll(by *Conn, except string, data []byte) {
 	if g.h.piped {
 		var err error

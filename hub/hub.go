@@ -219,10 +219,13 @@ type Conn struct {
 	ctx    context.Context
 	cancel context.CancelFunc // on Close: cancels the commands running for it
 
-	mu     sync.Mutex // guards the fields below; never held while VM code runs
-	vms    map[string]*entry
-	lanes  map[string]*lane
-	closed bool
+	tasks sync.WaitGroup // messages queued or running in the lanes
+
+	mu      sync.Mutex // guards the fields below; never held while VM code runs
+	vms     map[string]*entry
+	lanes   map[string]*lane
+	closing bool // Close began: no new messages; the queued ones still run
+	closed  bool
 	denied map[string]bool // vmIds whose last push the pipeline refused
 	// disposed holds vmIds a dispose_vm was handled for: a repeated one is
 	// only logged. (The SignalR client answers a Response_VM for a VM it
@@ -242,9 +245,9 @@ type entry struct {
 	id    vm.ID
 	inst  *vm.Instance
 	group *group // multicast only
-	// omu serializes taking a unicast VM's changes and sending them, so
+	// out serializes taking a unicast VM's changes and sending them, so
 	// its frames leave in the order of its state.
-	omu sync.Mutex
+	out outbox
 }
 
 // lane runs the messages of one root VM of a connection in order.
@@ -347,7 +350,7 @@ func (c *Conn) run(m Message, done func()) {
 		c.handle(m)
 	}
 	c.mu.Lock()
-	if c.closed {
+	if c.closing {
 		c.mu.Unlock()
 		if done != nil {
 			done()
@@ -380,7 +383,8 @@ func (c *Conn) run(m Message, done func()) {
 		}
 		return
 	}
-	l.queue = append(l.queue, task)
+	c.tasks.Add(1)
+	l.queue = append(l.queue, func() { defer c.tasks.Done(); task() })
 	start := !l.running
 	l.running = true
 	c.mu.Unlock()
@@ -420,9 +424,6 @@ func (c *Conn) drainLane(key string, l *lane) {
 // handle runs one message: the flow of its call type, then the pushes of
 // the connection's other VMs that it caused.
 func (c *Conn) handle(m Message) {
-	if c.gone.Load() {
-		return
-	}
 	var err error
 	switch strings.ToLower(m.CallType) {
 	case CallRequest:
@@ -441,17 +442,22 @@ func (c *Conn) handle(m Message) {
 }
 
 // Close disposes every VM of the connection and forgets it. It is safe to
-// call more than once. Commands still running for it see their context
-// cancelled.
+// call more than once. The messages already received still run first
+// (nothing accepted is lost); commands still running see their context
+// cancelled, so Close does not wait for long work that heeds it.
 func (c *Conn) Close() {
 	c.mu.Lock()
-	if c.closed {
+	if c.closing {
 		c.mu.Unlock()
 		return
 	}
+	c.closing = true
+	c.mu.Unlock()
+	c.cancel()
+	c.tasks.Wait()
+	c.mu.Lock()
 	c.closed = true
 	c.gone.Store(true)
-	c.cancel()
 	ids := c.sortedIDs()
 	vms := c.vms
 	c.vms = map[string]*entry{}
@@ -529,8 +535,11 @@ func (c *Conn) flush(e *entry) {
 		e.group.flush(c, "")
 		return
 	}
-	e.omu.Lock()
-	defer e.omu.Unlock()
+	e.out.flush(func() { c.flushNow(e) })
+}
+
+// flushNow takes and sends a unicast VM's changes; e.out is held.
+func (c *Conn) flushNow(e *entry) {
 	if c.gone.Load() {
 		return
 	}
@@ -574,26 +583,24 @@ func (c *Conn) tryFlush(e *entry) bool {
 	if e.group != nil {
 		return e.group.tryFlush(c)
 	}
-	if !e.omu.TryLock() {
-		return false
-	}
-	defer e.omu.Unlock()
-	key := c.snapKey(e)
-	changes, state, ok, err := e.inst.TryTakeChangesAndState(key != "")
-	if !ok {
-		return false
-	}
-	if err != nil {
-		c.sendError(e.id.Full, err)
+	return e.out.tryFlush(func() bool {
+		key := c.snapKey(e)
+		changes, state, ok, err := e.inst.TryTakeChangesAndState(key != "")
+		if !ok {
+			return false
+		}
+		if err != nil {
+			c.sendError(e.id.Full, err)
+			return true
+		}
+		if state != nil {
+			c.h.snaps.commit(key, state)
+		}
+		if data := vm.EncodeChanges(changes, nil); data != nil {
+			c.pushed(e.id.Full, c.respond(e.id.Full, e.inst, data))
+		}
 		return true
-	}
-	if state != nil {
-		c.h.snaps.commit(key, state)
-	}
-	if data := vm.EncodeChanges(changes, nil); data != nil {
-		c.pushed(e.id.Full, c.respond(e.id.Full, e.inst, data))
-	}
-	return true
+	})
 }
 
 // takeChanges takes a unicast VM's changes, storing its state first when

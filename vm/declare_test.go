@@ -46,10 +46,16 @@ func TestUndeclaredMethodsAreNotExposed(t *testing.T) {
 	if want := `{"Name":"Ann","Greeting":"Hi Ann","Rename":null}`; string(state) != want {
 		t.Fatalf("state\n got %s\nwant %s", state, want)
 	}
-	for _, p := range []string{"DeleteEverything", "Config", "Secret", "SetSecret", "Lookup", "Helper"} {
-		if err := inst.Apply(context.Background(), []vm.PathValue{{Path: p, Value: json.RawMessage(`"x"`)}}); err != nil {
-			t.Fatalf("%s: %v", p, err)
+	for _, p := range []string{"DeleteEverything", "Config", "SetSecret", "Lookup", "Helper"} {
+		err := inst.Apply(context.Background(), []vm.PathValue{{Path: p, Value: json.RawMessage(`"x"`)}})
+		var ex *vm.Exception
+		if !errors.As(err, &ex) || !strings.Contains(ex.Message, "'"+p+"' is not a property or command of Leaky") {
+			t.Fatalf("%s: got %v, want an exception naming it as no property or command", p, err)
 		}
+	}
+	// Other unknown names are ignored, as dotNetify does.
+	if err := inst.Apply(context.Background(), []vm.PathValue{{Path: "Secret", Value: json.RawMessage(`"x"`)}}); err != nil {
+		t.Fatal(err)
 	}
 	if v.deleted {
 		t.Fatal("an undeclared method was called by a dispatch")

@@ -345,6 +345,9 @@ func (i *Instance) Apply(ctx context.Context, updates []PathValue) error {
 func (i *Instance) applyOne(ctx context.Context, path string, raw json.RawMessage) error {
 	segs := strings.Split(path, ".")
 	m := i.ti.byName[segs[0]]
+	if m == nil && i.ti.methods[segs[0]] {
+		return &Exception{Type: "InvalidOperationException", Message: fmt.Sprintf("'%s' is not a property or command of %s: nothing was called", segs[0], i.id.Type)}
+	}
 	if m == nil {
 		// dotNetify ignores unresolved paths
 		i.log.Debug("dispatched path matches no property or command of the view model: ignored (declare commands and computed properties with vm.Commands / vm.Computed)", "vm", i.id.Full, "path", path)

@@ -65,6 +65,10 @@ type typeInfo struct {
 	members   []*member
 	byName    map[string]*member
 	multicast bool
+	// methods are the exported methods that are not the client's (not
+	// declared): a dispatch naming one is refused with an exception,
+	// rather than ignored like other unknown names.
+	methods map[string]bool
 }
 
 type cached struct {
@@ -268,6 +272,15 @@ func buildTypeInfo(pt reflect.Type) (*typeInfo, error) {
 			return fail("%s looks like the setter of property %s but has type %s; a setter is func([context.Context], T) [error] (rename the method if it is not a setter)", meth.Name, prop, meth.Type)
 		}
 		m.setter = i
+	}
+	for i := 0; i < pt.NumMethod(); i++ {
+		meth := pt.Method(i)
+		if ti.byName[meth.Name] == nil && !promoted(meth) {
+			if ti.methods == nil {
+				ti.methods = map[string]bool{}
+			}
+			ti.methods[meth.Name] = true
+		}
 	}
 	return ti, nil
 }

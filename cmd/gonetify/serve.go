@@ -45,6 +45,7 @@ type appConfig struct {
 	maxPushes     int
 	maxPerSource  int
 	redisURL      string
+	asyncSnaps    bool
 	shutdownDelay time.Duration
 	cluster       bool
 	auth          func(*slog.Logger) ([]hub.Middleware, []hub.Filter, http.Handler, error)
@@ -65,6 +66,7 @@ func (c *appConfig) flags(fs *flag.FlagSet) {
 	fs.IntVar(&c.maxPushes, "max-pushes", 1000, "pushes to the gateway in flight at once")
 	fs.IntVar(&c.maxPerSource, "max-conns-per-source", 1000, "open WebSocket connections allowed from one IP address (0: no limit)")
 	fs.StringVar(&c.redisURL, "redis", "", "Redis `URL` (redis://host:port/db) keeping connections, groups and VM state, so they survive a restart and are shared by several servers; default: in memory")
+	fs.BoolVar(&c.asyncSnaps, "redis-async-snapshots", false, "with --redis, write view-model state in the background, about 100 ms after the reaction instead of before it: fewer Redis round trips, but a crash loses the changes of the last moments although clients were told of them")
 	fs.BoolVar(&c.cluster, "cluster", false, "share multicast view models with the other servers on the same --redis (behind one gateway, or each with its own WebSocket clients; no sticky sessions needed)")
 	fs.DurationVar(&c.shutdownDelay, "shutdown-delay", 0, "on SIGTERM, how long /readyz answers 503 before connections are closed (let a load balancer notice first)")
 	c.auth = authSetup(fs)
@@ -120,6 +122,7 @@ func startApp(ctx context.Context, cfg appConfig, log *slog.Logger) (*app, error
 			return nil, err
 		}
 		hopts.Snapshots = m.Snapshots(shared)
+		hopts.AsyncSnapshots = cfg.asyncSnaps
 		log.Info("state kept in Redis", "redis", cfg.redisURL)
 	}
 	if cfg.connectionURL != "" {
