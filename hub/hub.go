@@ -226,7 +226,7 @@ type Conn struct {
 	lanes   map[string]*lane
 	closing bool // Close began: no new messages; the queued ones still run
 	closed  bool
-	denied map[string]bool // vmIds whose last push the pipeline refused
+	denied  map[string]bool // vmIds whose last push the pipeline refused
 	// disposed holds vmIds a dispose_vm was handled for: a repeated one is
 	// only logged. (The SignalR client answers a Response_VM for a VM it
 	// no longer holds with Dispose_VM; answering that with an exception
