@@ -200,7 +200,7 @@ func LoadTemplate(data []byte, params map[string]string) (*API, error) {
 	if len(doc.Content) == 0 {
 		return nil, errors.New("CloudFormation template is empty")
 	}
-	root, err := convertNode(doc.Content[0])
+	root, err := (&converter{active: map[*yaml.Node]bool{}}).node(doc.Content[0], 0)
 	if err != nil {
 		return nil, err
 	}
@@ -231,13 +231,44 @@ type tmpl struct {
 	refCache  map[string]string
 }
 
-// convertNode turns a YAML node into the JSON-like form of CloudFormation
+// Bounds on YAML alias expansion: a template is a few hundred nodes, so
+// these only stop hostile input (an alias cycle, or aliases of aliases
+// doubling at every level, the "billion laughs").
+const (
+	maxYAMLDepth = 200
+	maxYAMLNodes = 1 << 20
+)
+
+// converter turns YAML nodes into the JSON-like form of CloudFormation
 // (maps, slices, strings), rewriting short tags into {"Fn::X": …} maps.
-func convertNode(n *yaml.Node) (any, error) {
+// active holds the anchors being expanded, so that an alias to one of its
+// own ancestors (Resources: &a {X: *a}) is an error rather than an endless
+// recursion; nodes counts what was produced, bounding alias blow-ups.
+type converter struct {
+	active map[*yaml.Node]bool
+	nodes  int
+}
+
+func (cv *converter) node(n *yaml.Node, depth int) (any, error) {
+	cv.nodes++
+	if cv.nodes > maxYAMLNodes {
+		return nil, fmt.Errorf("line %d: the template expands to more than %d YAML nodes (aliases of aliases?)", n.Line, maxYAMLNodes)
+	}
+	if depth > maxYAMLDepth {
+		return nil, fmt.Errorf("line %d: YAML nested more than %d levels deep", n.Line, maxYAMLDepth)
+	}
 	var v any
 	switch n.Kind {
 	case yaml.AliasNode:
-		return convertNode(n.Alias)
+		if n.Alias == nil {
+			return nil, fmt.Errorf("line %d: alias *%s names no anchor", n.Line, n.Value)
+		}
+		if cv.active[n.Alias] {
+			return nil, fmt.Errorf("line %d: alias *%s refers to its own anchor &%s (a cycle): CloudFormation templates cannot be recursive", n.Line, n.Value, n.Alias.Anchor)
+		}
+		cv.active[n.Alias] = true
+		defer delete(cv.active, n.Alias)
+		return cv.node(n.Alias, depth+1)
 	case yaml.ScalarNode:
 		if n.Tag == "!!null" {
 			v = nil
@@ -245,9 +276,13 @@ func convertNode(n *yaml.Node) (any, error) {
 			v = n.Value
 		}
 	case yaml.SequenceNode:
+		if n.Anchor != "" {
+			cv.active[n] = true
+			defer delete(cv.active, n)
+		}
 		s := make([]any, 0, len(n.Content))
 		for _, c := range n.Content {
-			x, err := convertNode(c)
+			x, err := cv.node(c, depth+1)
 			if err != nil {
 				return nil, err
 			}
@@ -255,9 +290,13 @@ func convertNode(n *yaml.Node) (any, error) {
 		}
 		v = s
 	case yaml.MappingNode:
+		if n.Anchor != "" {
+			cv.active[n] = true
+			defer delete(cv.active, n)
+		}
 		m := make(map[string]any, len(n.Content)/2)
 		for i := 0; i+1 < len(n.Content); i += 2 {
-			x, err := convertNode(n.Content[i+1])
+			x, err := cv.node(n.Content[i+1], depth+1)
 			if err != nil {
 				return nil, err
 			}
