@@ -56,7 +56,6 @@ func (g *Gateway) serveConnections(w http.ResponseWriter, r *http.Request, id st
 	case http.MethodPost:
 		switch err := c.enqueue(body); err {
 		case nil:
-			c.touch()
 			w.WriteHeader(http.StatusOK)
 		case errQueueFull:
 			log.Warn("@connections: send queue full", "sendQueue", g.opts.SendQueue)

@@ -82,10 +82,13 @@ func TestLoadGonetifyTemplate(t *testing.T) {
 		if got := in.RequestParameters["integration.request.header.X-Gonetify-Secret"]; got != "'"+testSecret+"'" {
 			t.Errorf("route %s secret parameter = %q", key, got)
 		}
-		if got := in.RequestParameters["integration.request.header.X-Forwarded-For"]; got != "context.identity.sourceIp" {
+		if _, ok := in.RequestParameters["integration.request.header.X-Forwarded-For"]; ok {
+			t.Errorf("route %s maps X-Forwarded-For, a header API Gateway reserves", key)
+		}
+		if got := in.RequestParameters["integration.request.header.X-Gonetify-Client-Ip"]; got != "context.identity.sourceIp" {
 			t.Errorf("route %s source address parameter = %q", key, got)
 		}
-		if len(in.Responses) != 1 || in.Responses[0] != "$default" || !in.ResponseMatches(502) {
+		if len(in.Responses) != 1 || in.Responses[0].Key != "$default" || !in.ResponseMatches(502) {
 			t.Errorf("route %s integration responses = %v", key, in.Responses)
 		}
 	}

@@ -22,6 +22,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"strings"
 	"sync"
 	"time"
@@ -83,6 +84,7 @@ type Options struct {
 
 // Server is the integration endpoint handler and the push client.
 type Server struct {
+	region string // the region pushes are signed for
 	h      *hub.Hub
 	opts   Options
 	log    *slog.Logger
@@ -139,12 +141,24 @@ func New(ctx context.Context, h *hub.Hub, opts Options) (*Server, error) {
 	}
 	cfg, err := config.LoadDefaultConfig(ctx, loadOpts...)
 	if err != nil {
-		return nil, fmt.Errorf("apigw: loading AWS configuration: %w", err)
+		return nil, fmt.Errorf("apigw: loading AWS configuration (environment, ~/.aws/config, ~/.aws/credentials): %w; fix or move the file, or set AWS_REGION and the AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY pair", err)
+	}
+	if urlRegion := RegionOf(endpoint); urlRegion != "" && cfg.Region != urlRegion {
+		// The Connection URL names the only region the gateway accepts
+		// signatures for.
+		if opts.Region != "" {
+			return nil, fmt.Errorf("apigw: region %q does not match the Connection URL %s (region %s): AWS would refuse every push with 403 \"Credential should be scoped to a valid region\"; drop --aws-region or set it to %s", opts.Region, opts.ConnectionURL, urlRegion, urlRegion)
+		}
+		if cfg.Region != "" {
+			opts.Logger.Warn("the AWS SDK's region differs from the Connection URL's; signing for the URL's region", "sdkRegion", cfg.Region, "region", urlRegion)
+		}
+		cfg.Region = urlRegion
 	}
 	if cfg.Region == "" {
 		cfg.Region = "us-east-1"
 	}
 	s := &Server{
+		region:  cfg.Region,
 		h:       h,
 		opts:    opts,
 		log:     opts.Logger,
@@ -159,6 +173,41 @@ func New(ctx context.Context, h *hub.Hub, opts Options) (*Server, error) {
 	})
 	return s, nil
 }
+
+// RegionOf returns the region in an AWS execute-api URL
+// (https://{api}.execute-api.{region}.amazonaws.com/…), or "" for other
+// hosts (a local emulator, a custom domain).
+func RegionOf(rawURL string) string {
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		return ""
+	}
+	labels := strings.Split(u.Hostname(), ".")
+	for i := 0; i+2 < len(labels); i++ {
+		if labels[i] == "execute-api" && labels[i+2] == "amazonaws" {
+			return labels[i+1]
+		}
+	}
+	return ""
+}
+
+// CheckCredentials asks the SDK's credential chain for credentials once
+// and returns an error naming the cause and the fix when there are none
+// (the server still starts: credentials may appear later, for example
+// when a role is attached).
+func (s *Server) CheckCredentials(ctx context.Context) error {
+	creds := s.client.Options().Credentials
+	if creds == nil {
+		return errors.New(credentialsHint)
+	}
+	if _, err := creds.Retrieve(ctx); err != nil {
+		return fmt.Errorf("%s (%v)", credentialsHint, err)
+	}
+	return nil
+}
+
+// Region returns the region the pushes are signed for.
+func (s *Server) Region() string { return s.region }
 
 // StageEndpoint turns a Connection URL (with or without "/@connections",
 // with or without a trailing slash) into the stage endpoint the SDK joins
@@ -349,10 +398,19 @@ func (s *Server) connFor(ctx context.Context, info *vm.Conn) (*hub.Conn, error) 
 	return c, nil
 }
 
+// ClientIPHeader carries the client's address on every integration call:
+// our template maps it from context.identity.sourceIp (X-Forwarded-For is
+// reserved by API Gateway and cannot be mapped; AWS sets it on $connect
+// only).
+const ClientIPHeader = "X-Gonetify-Client-Ip"
+
 // clientAddr is the client's address as the gateway reports it (header
-// X-Forwarded-For, which our template maps from context.identity.sourceIp;
-// its first entry), else the caller's (the gateway's own) address.
+// X-Gonetify-Client-Ip, else the first entry of X-Forwarded-For), else the
+// caller's (the gateway's own) address.
 func clientAddr(r *http.Request) string {
+	if ip := strings.TrimSpace(r.Header.Get(ClientIPHeader)); ip != "" {
+		return net.JoinHostPort(ip, "0")
+	}
 	if xff := r.Header.Get("X-Forwarded-For"); xff != "" {
 		ip, _, _ := strings.Cut(xff, ",")
 		return net.JoinHostPort(strings.TrimSpace(ip), "0")
