@@ -28,6 +28,7 @@ import (
 // backendCall is one request the fake app server received.
 type backendCall struct {
 	Path, Secret, ContentType string
+	Header                    http.Header
 	Body                      map[string]any
 	Raw                       string
 }
@@ -46,7 +47,7 @@ func newBackend(t *testing.T) *backend {
 	b.reply = func(backendCall) (int, string) { return 200, "" }
 	b.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		raw, _ := io.ReadAll(r.Body)
-		c := backendCall{Path: r.URL.Path, Secret: r.Header.Get("X-Gonetify-Secret"), ContentType: r.Header.Get("Content-Type"), Raw: string(raw)}
+		c := backendCall{Path: r.URL.Path, Secret: r.Header.Get("X-Gonetify-Secret"), ContentType: r.Header.Get("Content-Type"), Header: r.Header.Clone(), Raw: string(raw)}
 		_ = json.Unmarshal(raw, &c.Body)
 		b.mu.Lock()
 		reply := b.reply
