@@ -184,6 +184,9 @@ func startApp(ctx context.Context, cfg appConfig, log *slog.Logger) (*app, error
 		if shared != nil {
 			// A Redis outage does not stop the server: writes wait in memory.
 			gopts.Store = store.NewResilient(ctx, m.Store(shared), log)
+			// Disconnected ids, so that a late message reaching another
+			// server (or this one restarted) does not resurrect them.
+			gopts.Tombstones = apigw.NewRedisTombstones(shared.Client(), "gonetify:gone:")
 		}
 		var node *cluster.Node
 		if cfg.cluster {

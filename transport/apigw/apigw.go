@@ -76,6 +76,15 @@ type Options struct {
 	// that owns them (several servers behind one gateway; see package
 	// cluster). The Server is then the Router's handler.
 	Router Router
+	// DisconnectedTTL is how long a connection id is remembered after its
+	// $disconnect, so that a message arriving later (AWS does not order
+	// them) is refused rather than re-creating the connection. Default
+	// DefaultDisconnectedTTL.
+	DisconnectedTTL time.Duration
+	// Tombstones, if set, shares the disconnected ids with the other
+	// servers and across restarts (NewRedisTombstones); the in-memory set
+	// is always used too.
+	Tombstones Tombstones
 	// OnPush, if set, is told the outcome of every push attempt: the HTTP
 	// status the gateway answered (0 when it could not be reached) and how
 	// long the attempt took. For metrics.
@@ -91,6 +100,8 @@ type Server struct {
 	store  store.Store
 	client *apigatewaymanagementapi.Client
 	sem    chan struct{}
+
+	gone    *tombstones // recently disconnected ids
 
 	mu      sync.Mutex
 	queues  map[string]*queue
@@ -109,6 +120,9 @@ func New(ctx context.Context, h *hub.Hub, opts Options) (*Server, error) {
 	}
 	if opts.MaxBody <= 0 {
 		opts.MaxBody = 256 << 10
+	}
+	if opts.DisconnectedTTL <= 0 {
+		opts.DisconnectedTTL = DefaultDisconnectedTTL
 	}
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
@@ -164,6 +178,7 @@ func New(ctx context.Context, h *hub.Hub, opts Options) (*Server, error) {
 		log:     opts.Logger,
 		store:   opts.Store,
 		sem:     make(chan struct{}, opts.MaxInFlight),
+		gone:    newTombstones(opts.DisconnectedTTL),
 		queues:  map[string]*queue{},
 		senders: map[string]*sender{},
 	}
@@ -336,6 +351,11 @@ func (s *Server) serveVM(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	c, err := s.conn(ctx, b.ConnectionID, r)
+	if errors.Is(err, errDisconnected) {
+		s.log.Info("message after $disconnect ignored (API Gateway does not order them)", "conn", b.ConnectionID, "callType", msg.CallType, "vm", msg.VMID)
+		fail(w, http.StatusGone, err.Error())
+		return
+	}
 	if err != nil {
 		fail(w, http.StatusInternalServerError, err.Error())
 		return
@@ -351,6 +371,7 @@ func (s *Server) serveDisconnect(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
+	s.bury(r.Context(), b.ConnectionID)
 	s.forget(r.Context(), b.ConnectionID)
 	if s.opts.Router != nil { // the owners of its shared VMs let it go too
 		if err := s.opts.Router.Publish(r.Context(), "disconnect "+b.ConnectionID); err != nil {
@@ -384,9 +405,14 @@ func (s *Server) apply(ctx context.Context, c *hub.Conn, msg hub.Message) {
 
 // connFor returns the hub connection for info.ID, creating it (and
 // marking it live in the store) on first sight.
+// A connection whose $disconnect has arrived is not re-created
+// (errDisconnected).
 func (s *Server) connFor(ctx context.Context, info *vm.Conn) (*hub.Conn, error) {
 	if c := s.h.Conn(info.ID); c != nil {
 		return c, nil
+	}
+	if s.disconnected(ctx, info.ID) {
+		return nil, errDisconnected
 	}
 	c, _, err := s.connect(info.ID, info)
 	if err != nil {
@@ -394,6 +420,11 @@ func (s *Server) connFor(ctx context.Context, info *vm.Conn) (*hub.Conn, error) 
 	}
 	if err := s.store.AddConnection(ctx, info.ID); err != nil {
 		s.log.Warn("store: adding connection failed", "conn", info.ID, "err", err)
+	}
+	if s.gone.buried(info.ID) {
+		// $disconnect arrived while we were creating it: undo.
+		s.forget(ctx, info.ID)
+		return nil, errDisconnected
 	}
 	return c, nil
 }
