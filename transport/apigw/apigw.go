@@ -101,7 +101,7 @@ type Server struct {
 	client *apigatewaymanagementapi.Client
 	sem    chan struct{}
 
-	gone    *tombstones // recently disconnected ids
+	gone *tombstones // recently disconnected ids
 
 	mu      sync.Mutex
 	queues  map[string]*queue
