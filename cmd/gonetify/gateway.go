@@ -2,10 +2,13 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"flag"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"os"
 	"os/signal"
 	"sort"
@@ -68,6 +71,7 @@ Flags:
 	ordered := fs.Bool("ordered-delivery", false, "orderly mode (not AWS behaviour): send one connection's messages to the backend one at a time, in order, and $disconnect after them, retried; default: as AWS, calls may overlap and $disconnect is best effort")
 	unreachable404 := fs.Bool("unreachable-404", false, "when the integration is unreachable, times out or answers 404, send the frame \"404\" (dotNetify's hint; AWS never sends it) instead of AWS's frames")
 	connectAny := fs.Bool("connect-any-status", false, "accept connections whatever status the $connect integration answers (REST non-proxy behaviour; default: non-2xx refuses the handshake)")
+	integrationCA := fs.String("integration-ca", "", "PEM `file` of extra CA certificates trusted for https:// integrations (a local app server's self-signed certificate; AWS trusts public CAs only)")
 	logFormat := fs.String("log-format", "text", "log format: text or json")
 	debug := fs.Bool("debug", false, "log every integration call and signature failure detail")
 	if err := parseFlags(fs, args); err != nil {
@@ -126,7 +130,26 @@ Flags:
 	if err != nil {
 		return err
 	}
+	var httpClient *http.Client
+	if *integrationCA != "" {
+		pem, err := os.ReadFile(*integrationCA)
+		if err != nil {
+			return fmt.Errorf("--integration-ca: %w", err)
+		}
+		pool, err := x509.SystemCertPool()
+		if err != nil || pool == nil {
+			pool = x509.NewCertPool()
+		}
+		if !pool.AppendCertsFromPEM(pem) {
+			return fmt.Errorf("--integration-ca %s: no PEM certificate found in the file", *integrationCA)
+		}
+		t := http.DefaultTransport.(*http.Transport).Clone()
+		t.MaxIdleConns, t.MaxIdleConnsPerHost = 1024, 1024
+		t.TLSClientConfig = &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}
+		httpClient = &http.Client{Transport: t}
+	}
 	g, err := gateway.New(api, gateway.Options{
+		HTTPClient:            httpClient,
 		Stage:                 *stage,
 		Credentials:           credMap,
 		Logger:                log,
