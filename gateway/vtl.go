@@ -408,9 +408,8 @@ func (p *parser) condition(what string) (expr, error) {
 	return e, nil
 }
 
-// afterDirective gobbles the rest of a directive's line when it started
-// its line and nothing follows it; it returns nothing: the text builder of
-// the directive's body is fresh.
+// gobbleAfter drops the rest of a directive's line (white space and the
+// newline) when the directive began its line and nothing follows it.
 func (p *parser) gobbleAfter(startedLine bool) {
 	if !startedLine {
 		return
@@ -426,9 +425,7 @@ func (p *parser) ifDirective(depth, gobble int, text *strings.Builder) (node, er
 		return nil, err
 	}
 	if gobble >= 0 {
-		before := p.pos
 		p.gobbleLine(text, gobble)
-		_ = before
 	}
 	n := &ifNode{}
 	for {
