@@ -7,6 +7,14 @@
 // sizes, idle and maximum connection time, integration timeout, connection
 // rate) default to the AWS values and can be changed through Options.
 //
+// Delivery is AWS-like by default: a connection's integration calls may
+// overlap and $disconnect is best effort; Options.OrderedDelivery is an
+// orderly mode for tests. The idle timeout counts messages in both
+// directions; $connect forwards the handshake headers AWS forwards;
+// request and response templates are rendered by a VTL engine
+// (RenderTemplate) and all of them are rendered once by New, so that a
+// template the emulator cannot render fails at start-up.
+//
 // Where AWS does not document a behaviour the emulator makes a choice; each
 // one is marked "choice" in the comments of this package.
 package gateway

@@ -681,6 +681,14 @@ func (t *tmpl) build(top map[string]any) (*API, error) {
 		if prev, dup := api.Routes[rt.Key]; dup {
 			return nil, fmt.Errorf("routes %s and %s both use RouteKey %q", prev.LogicalID, id, rt.Key)
 		}
+		if k, err := t.str(r.Props["ApiKeyRequired"], id+".ApiKeyRequired"); err != nil {
+			return nil, err
+		} else if strings.EqualFold(k, "true") {
+			return nil, fmt.Errorf("route %s: ApiKeyRequired is not emulated (API keys need usage plans); remove it to run the template locally", id)
+		}
+		if m, ok := r.Props["RequestModels"].(map[string]any); ok && len(m) > 0 {
+			return nil, fmt.Errorf("route %s: RequestModels (request body validation) are not emulated; remove them to run the template locally", id)
+		}
 		if rt.AuthorizationType != "" && rt.AuthorizationType != "NONE" {
 			return nil, fmt.Errorf("route %s: AuthorizationType %s is not emulated; use NONE", id, rt.AuthorizationType)
 		}

@@ -219,6 +219,8 @@ func TestLoadTemplateErrors(t *testing.T) {
 		"lambda":      {"Resources:\n  A: {Type: AWS::ApiGatewayV2::Api, Properties: {ProtocolType: WEBSOCKET, RouteSelectionExpression: x}}\n  I: {Type: AWS::ApiGatewayV2::Integration, Properties: {ApiId: !Ref A, IntegrationType: AWS_PROXY}}\n", "only HTTP"},
 		"bad param":   {"Resources:\n  A: {Type: AWS::ApiGatewayV2::Api, Properties: {ProtocolType: WEBSOCKET, RouteSelectionExpression: x}}\n  I: {Type: AWS::ApiGatewayV2::Integration, Properties: {ApiId: !Ref A, IntegrationType: HTTP, IntegrationUri: http://x, RequestParameters: {integration.request.header.X: secret}}}\n", "single quotes"},
 		"not mapping": {"- a\n", "must be a mapping"},
+		"api key":     {"Resources:\n  A: {Type: AWS::ApiGatewayV2::Api, Properties: {ProtocolType: WEBSOCKET, RouteSelectionExpression: x}}\n  R: {Type: AWS::ApiGatewayV2::Route, Properties: {ApiId: !Ref A, RouteKey: $default, ApiKeyRequired: true}}\n", "ApiKeyRequired is not emulated"},
+		"models":      {"Resources:\n  A: {Type: AWS::ApiGatewayV2::Api, Properties: {ProtocolType: WEBSOCKET, RouteSelectionExpression: x}}\n  R: {Type: AWS::ApiGatewayV2::Route, Properties: {ApiId: !Ref A, RouteKey: $default, RequestModels: {$default: M}}}\n", "RequestModels"},
 	} {
 		_, err := LoadTemplate([]byte(tc.yaml), nil)
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
