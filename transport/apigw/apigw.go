@@ -398,8 +398,17 @@ func (s *Server) apply(ctx context.Context, c *hub.Conn, msg hub.Message) {
 		s.ensureVM(ctx, c, msg.VMID)
 	}
 	c.Handle(msg)
+	if s.gone.buried(c.ID()) {
+		return // its $disconnect came meanwhile: nothing to remember
+	}
 	if err := store.Record(ctx, s.store, c.ID(), msg.CallType, msg.VMID, msg.VMArgs); err != nil {
 		s.log.Warn("store update failed", "conn", c.ID(), "err", err)
+	}
+	if s.gone.buried(c.ID()) {
+		// The $disconnect's removal may have run before our write: undo it.
+		if err := s.store.RemoveConnection(ctx, c.ID()); err != nil {
+			s.log.Warn("store: removing connection failed", "conn", c.ID(), "err", err)
+		}
 	}
 }
 
@@ -451,6 +460,11 @@ func clientAddr(r *http.Request) string {
 
 // connect returns the hub connection for id and its sender, creating both
 // when the hub has none.
+//
+// Every path that creates a connection comes here, and a buried
+// (disconnected) id is refused under s.mu, which bury also takes: either
+// the $disconnect is seen here, or the connection is registered before the
+// $disconnect's forget looks for it.
 func (s *Server) connect(id string, info *vm.Conn) (*hub.Conn, *sender, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -458,6 +472,9 @@ func (s *Server) connect(id string, info *vm.Conn) (*hub.Conn, *sender, error) {
 		if snd := s.senders[id]; snd != nil {
 			return c, snd, nil
 		}
+	}
+	if s.gone.buried(id) {
+		return nil, nil, errDisconnected
 	}
 	snd := &sender{s: s, id: id}
 	c, err := s.h.Connect(info, snd)

@@ -123,7 +123,7 @@ func (s *Server) TakeOver(ctx context.Context, key string) {
 // Event handles another server's event: a connection that left.
 func (s *Server) Event(ctx context.Context, ev string) {
 	if id, ok := strings.CutPrefix(ev, "disconnect "); ok {
-		s.gone.bury(id)
+		s.buryLocal(id)
 		if c := s.h.Conn(id); c != nil {
 			c.Close()
 		}

@@ -144,14 +144,21 @@ func (s *Server) disconnected(ctx context.Context, id string) bool {
 		return false
 	}
 	if ok {
-		s.gone.bury(id)
+		s.buryLocal(id)
 	}
 	return ok
 }
 
+// buryLocal records id in the in-memory set, under s.mu (see connect).
+func (s *Server) buryLocal(id string) {
+	s.mu.Lock()
+	s.gone.bury(id)
+	s.mu.Unlock()
+}
+
 // bury records id's $disconnect before its VMs are disposed.
 func (s *Server) bury(ctx context.Context, id string) {
-	s.gone.bury(id)
+	s.buryLocal(id)
 	if s.opts.Tombstones != nil {
 		if err := s.opts.Tombstones.Bury(ctx, id, s.opts.DisconnectedTTL); err != nil {
 			s.log.Warn("tombstones: disconnect not recorded in the shared store", "conn", id, "err", err)
