@@ -12,6 +12,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"unicode/utf8"
 )
 
@@ -59,13 +60,9 @@ func RenderTemplate(tmpl string, data *TemplateData) (string, error) {
 	if data == nil {
 		data = &TemplateData{}
 	}
-	p := &parser{src: tmpl}
-	nodes, term, err := p.block(0)
+	nodes, err := parseTemplate(tmpl)
 	if err != nil {
 		return "", err
-	}
-	if term != "" {
-		return "", p.errorf(p.pos, "#%s without a matching #if or #foreach", term)
 	}
 	r := &renderer{src: tmpl, data: data, vars: map[string]any{}}
 	var out strings.Builder
@@ -73,6 +70,42 @@ func RenderTemplate(tmpl string, data *TemplateData) (string, error) {
 		return "", err
 	}
 	return out.String(), nil
+}
+
+// parsed caches the syntax trees of the templates rendered so far (an API
+// has a handful; the bound keeps arbitrary callers from growing it). Trees
+// are never modified after parsing.
+var parsed struct {
+	sync.Mutex
+	m map[string][]node
+}
+
+const maxParsedTemplates = 256
+
+func parseTemplate(tmpl string) ([]node, error) {
+	parsed.Lock()
+	nodes, ok := parsed.m[tmpl]
+	parsed.Unlock()
+	if ok {
+		return nodes, nil
+	}
+	p := &parser{src: tmpl}
+	nodes, term, err := p.block(0)
+	if err != nil {
+		return nil, err
+	}
+	if term != "" {
+		return nil, p.errorf(p.pos, "#%s without a matching #if or #foreach", term)
+	}
+	parsed.Lock()
+	if parsed.m == nil {
+		parsed.m = map[string][]node{}
+	}
+	if len(parsed.m) < maxParsedTemplates {
+		parsed.m[tmpl] = nodes
+	}
+	parsed.Unlock()
+	return nodes, nil
 }
 
 // ---------------------------------------------------------------------------

@@ -172,7 +172,11 @@ func TestJSONPath(t *testing.T) {
 }
 
 func FuzzRenderTemplate(f *testing.F) {
-	for _, s := range []string{`{"connectionId":"$context.connectionId","payload":$input.body}`, `$input.json('$.a[0]')`, `$util.escapeJavaScript($input.body)`, `${x`, `#set`} {
+	for _, s := range []string{`{"connectionId":"$context.connectionId","payload":$input.body}`, `$input.json('$.a[0]')`, `$util.escapeJavaScript($input.body)`, `${x`, `#set`,
+		"#set($r = $input.path('$'))#foreach($e in $r.a)$e#if($foreach.hasNext),#end#end",
+		"#if($input.path('$.a').size() > 0 && !$x)y#elseif($a == 'b')z#{else}w#end",
+		`$stageVariables['k'] $input.path('$.a')[0] "$util.escapeJavaScript('x').replaceAll("\\'", "'")"`,
+		"#foreach($i in [1..3])#break#end", "#set($m = {'a': [1, 2.5, true, null]})$m"} {
 		f.Add(s, `{"a":[1]}`)
 	}
 	f.Fuzz(func(t *testing.T, tmpl, body string) {
