@@ -458,6 +458,9 @@ func (g *Gateway) serveWebSocket(w http.ResponseWriter, r *http.Request) {
 	var handlers sync.WaitGroup
 	c.readLoop(log, &handlers)
 
+	c.mu.Lock()
+	c.idle = nil // a last write must not restart it
+	c.mu.Unlock()
 	idle.Stop()
 	c.maxLife.Stop()
 	g.mu.Lock()
