@@ -337,6 +337,21 @@ func TestTemplatesCheckedAtStartup(t *testing.T) {
 	if _, err := New(api, Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}); err == nil || !strings.Contains(err.Error(), "MsgOK") || !strings.Contains(err.Error(), "#macro") {
 		t.Fatalf("New with a bad response template: err = %v", err)
 	}
+	unsupported := strings.Replace(responseTemplateYAML, `"201": 'created'`, `"201": '$input.body.frobnicate()'`, 1)
+	if api, err = LoadTemplate([]byte(unsupported), map[string]string{"AppServerUrl": "https://a.example"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := New(api, Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}); err == nil || !strings.Contains(err.Error(), "frobnicate") {
+		t.Fatalf("New with an unsupported method: err = %v", err)
+	}
+	// What only the data can break is not a start-up error.
+	dataDependent := strings.Replace(responseTemplateYAML, `"201": 'created'`, `"201": '$util.base64Decode($input.body) $util.parseJson($input.path(''$.s'')).x $input.body.substring(5)'`, 1)
+	if api, err = LoadTemplate([]byte(dataDependent), map[string]string{"AppServerUrl": "https://a.example"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := New(api, Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}); err != nil {
+		t.Fatalf("New with data-dependent templates: %v", err)
+	}
 }
 
 // The emulator accepts http:// for a loopback app server; CloudFormation's

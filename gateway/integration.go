@@ -228,13 +228,13 @@ func CheckTemplates(api *API) error {
 	for _, id := range sortedKeys(api.Integrations) {
 		in := api.Integrations[id]
 		for _, k := range sortedKeys(in.RequestTemplates) {
-			if _, err := RenderTemplate(in.RequestTemplates[k], &TemplateData{Context: sample, Body: "{}", StageVariables: stageVars}); err != nil {
+			if err := checkTemplate(in.RequestTemplates[k], &TemplateData{Context: sample, Body: "{}", StageVariables: stageVars}); err != nil {
 				return fmt.Errorf("integration %s: request template %q: %w", id, k, err)
 			}
 		}
 		for _, ir := range in.Responses {
 			for _, k := range sortedKeys(ir.ResponseTemplates) {
-				if _, err := RenderTemplate(ir.ResponseTemplates[k], &TemplateData{Context: sample, Body: "{}", StageVariables: stageVars}); err != nil {
+				if err := checkTemplate(ir.ResponseTemplates[k], &TemplateData{Context: sample, Body: "{}", StageVariables: stageVars}); err != nil {
 					return fmt.Errorf("integration response %s: response template %q: %w", ir.LogicalID, k, err)
 				}
 			}

@@ -57,6 +57,18 @@ const (
 // [a, b] (Java's toString), which is why templates use $input.json for
 // JSON. Macros (#macro, #parse, #include, #evaluate, #define) are errors.
 func RenderTemplate(tmpl string, data *TemplateData) (string, error) {
+	return render(tmpl, data, false)
+}
+
+// checkTemplate renders tmpl with sample data: only what is wrong with the
+// template itself (syntax, unsupported directives or methods) is an
+// error; errors the sample data causes are not.
+func checkTemplate(tmpl string, data *TemplateData) error {
+	_, err := render(tmpl, data, true)
+	return err
+}
+
+func render(tmpl string, data *TemplateData, lenient bool) (string, error) {
 	if data == nil {
 		data = &TemplateData{}
 	}
@@ -64,7 +76,7 @@ func RenderTemplate(tmpl string, data *TemplateData) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	r := &renderer{src: tmpl, data: data, vars: map[string]any{}}
+	r := &renderer{lenient: lenient, src: tmpl, data: data, vars: map[string]any{}}
 	var out strings.Builder
 	if err := r.exec(nodes, &out); err != nil && !errors.Is(err, errBreak) {
 		return "", err
@@ -881,8 +893,15 @@ func (p *parser) primary() (expr, error) {
 
 var errBreak = errors.New("#break")
 
+// dataError is an error caused by the data a template reads (a body that
+// is not JSON, bad base64, an index out of range), not by the template.
+type dataError struct{ error }
+
+func (e dataError) Unwrap() error { return e.error }
+
 type renderer struct {
-	src   string
+	lenient bool // CheckTemplates: data errors yield null
+	src     string
 	data  *TemplateData
 	vars  map[string]any
 	steps int
@@ -1334,6 +1353,11 @@ func (r *renderer) evalRef(ref *refExpr) (any, error) {
 			}
 			var err error
 			if v, err = r.method(v, op.name, args); err != nil {
+				var de dataError
+				if r.lenient && errors.As(err, &de) {
+					v = undefined{} // the sample data, not the template, is at fault
+					continue
+				}
 				return nil, r.errorf(ref.pos, "%v", err)
 			}
 		}
@@ -1431,7 +1455,7 @@ func (r *renderer) method(v any, name string, args []any) (any, error) {
 			}
 			res, found, err := JSONPath([]byte(r.data.Body), p)
 			if err != nil {
-				return nil, fmt.Errorf("$input.%s(%q): %v", name, p, err)
+				return nil, dataError{fmt.Errorf("$input.%s(%q): %v", name, p, err)}
 			}
 			if name == "json" {
 				if !found {
@@ -1470,7 +1494,7 @@ func (r *renderer) method(v any, name string, args []any) (any, error) {
 		case "urlDecode":
 			d, err := url.QueryUnescape(s)
 			if err != nil {
-				return nil, fmt.Errorf("$util.urlDecode: %v", err)
+				return nil, dataError{fmt.Errorf("$util.urlDecode: %v", err)}
 			}
 			return d, nil
 		case "base64Encode":
@@ -1478,13 +1502,13 @@ func (r *renderer) method(v any, name string, args []any) (any, error) {
 		case "base64Decode":
 			d, err := base64.StdEncoding.DecodeString(s)
 			if err != nil {
-				return nil, fmt.Errorf("$util.base64Decode: %v", err)
+				return nil, dataError{fmt.Errorf("$util.base64Decode: %v", err)}
 			}
 			return string(d), nil
 		case "parseJson":
 			x, err := decodeOrdered([]byte(s))
 			if err != nil {
-				return nil, fmt.Errorf("$util.parseJson: %v", err)
+				return nil, dataError{fmt.Errorf("$util.parseJson: %v", err)}
 			}
 			return x, nil
 		}
@@ -1704,18 +1728,18 @@ func callMethod(c any, name string, args []any) (any, error) {
 		rs := []rune(s)
 		from, ok := toInt(a)
 		if !ok || from < 0 || from > int64(len(rs)) {
-			return nil, fmt.Errorf("%s(%v): index out of range for a %d-character string", name, a, len(rs))
+			return nil, dataError{fmt.Errorf("%s(%v): index out of range for a %d-character string", name, a, len(rs))}
 		}
 		if name == "charAt" {
 			if from >= int64(len(rs)) {
-				return nil, fmt.Errorf("charAt(%d): index out of range", from)
+				return nil, dataError{fmt.Errorf("charAt(%d): index out of range", from)}
 			}
 			return string(rs[from]), nil
 		}
 		to := int64(len(rs))
 		if len(args) > 1 {
 			if to, ok = toInt(args[1]); !ok || to < from || to > int64(len(rs)) {
-				return nil, fmt.Errorf("substring(%d, %v): index out of range for a %d-character string", from, args[1], len(rs))
+				return nil, dataError{fmt.Errorf("substring(%d, %v): index out of range for a %d-character string", from, args[1], len(rs))}
 			}
 		}
 		return string(rs[from:to]), nil
