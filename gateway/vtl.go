@@ -902,9 +902,9 @@ func (e dataError) Unwrap() error { return e.error }
 type renderer struct {
 	lenient bool // CheckTemplates: data errors yield null
 	src     string
-	data  *TemplateData
-	vars  map[string]any
-	steps int
+	data    *TemplateData
+	vars    map[string]any
+	steps   int
 }
 
 func (r *renderer) errorf(pos int, format string, a ...any) error {
