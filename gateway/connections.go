@@ -56,7 +56,6 @@ func (g *Gateway) serveConnections(w http.ResponseWriter, r *http.Request, id st
 	case http.MethodPost:
 		switch err := c.enqueue(body); err {
 		case nil:
-			c.touch()
 			w.WriteHeader(http.StatusOK)
 		case errQueueFull:
 			log.Warn("@connections: send queue full", "sendQueue", g.opts.SendQueue)
@@ -87,6 +86,13 @@ func (g *Gateway) serveConnections(w http.ResponseWriter, r *http.Request, id st
 		log.Info("@connections: closing connection")
 		// Choice: close code 1000 (AWS does not document the code).
 		c.closeWith(websocket.CloseNormalClosure, "")
+		// The connection is gone for the API at once: later calls answer
+		// 410 even while the client is still answering the close.
+		g.mu.Lock()
+		if g.conns[id] == c {
+			delete(g.conns, id)
+		}
+		g.mu.Unlock()
 		w.Header().Set("x-amzn-RequestId", newRequestUUID())
 		w.WriteHeader(http.StatusNoContent)
 	}

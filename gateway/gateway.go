@@ -7,6 +7,14 @@
 // sizes, idle and maximum connection time, integration timeout, connection
 // rate) default to the AWS values and can be changed through Options.
 //
+// Delivery is AWS-like by default: a connection's integration calls may
+// overlap and $disconnect is best effort; Options.OrderedDelivery is an
+// orderly mode for tests. The idle timeout counts messages in both
+// directions; $connect forwards the handshake headers AWS forwards;
+// request and response templates are rendered by a VTL engine
+// (RenderTemplate) and all of them are rendered once by New, so that a
+// template the emulator cannot render fails at start-up.
+//
 // Where AWS does not document a behaviour the emulator makes a choice; each
 // one is marked "choice" in the comments of this package.
 package gateway
@@ -66,8 +74,10 @@ type Options struct {
 	// MaxPostBytes is the largest @connections POST body (131072); bigger
 	// answers 413.
 	MaxPostBytes int64
-	// IdleTimeout closes (1001) a connection without client messages
-	// (10 min). Pings don't count, as on AWS.
+	// IdleTimeout closes (1001) a connection that has carried no message
+	// in either direction (client messages, integration replies and
+	// @connections pushes all count) for this long (10 min). Pings don't
+	// count, as on AWS.
 	IdleTimeout time.Duration
 	// MaxConnectionDuration closes (1001) any connection this old (2 h).
 	MaxConnectionDuration time.Duration
@@ -83,15 +93,20 @@ type Options struct {
 	// MaxClockSkew is how far X-Amz-Date may be from now (5 min).
 	MaxClockSkew time.Duration
 
-	// ConcurrentMessages invokes the integration for a connection's
-	// messages in parallel, as AWS does (their order is then not
-	// guaranteed). By default (choice) each connection's messages are sent
-	// to the backend one at a time, in order.
-	ConcurrentMessages bool
+	// OrderedDelivery is the orderly mode, for tests that want it: each
+	// connection's messages reach the backend one at a time, in order, and
+	// its $disconnect waits for them and is retried until the backend
+	// answers. By default, as on AWS, the integration calls for one
+	// connection's messages may overlap (their order at the backend is not
+	// guaranteed) and $disconnect is best effort: it is sent once, as soon
+	// as the socket closes, possibly while message calls still run.
+	OrderedDelivery bool
 	// UnreachableAs404 sends the frame "404" instead of AWS's
 	// {"message": "Internal server error", …} when the integration can't be
-	// reached or times out, so the dotNetify client logs "couldn't reach
-	// the dotNetify server's integration endpoint" (not AWS behaviour).
+	// reached, times out or answers 404, so the dotNetify client logs
+	// "couldn't reach the dotNetify server's integration endpoint". Not AWS
+	// behaviour: AWS never sends that frame (by default a backend 404's
+	// body is relayed like any other status's).
 	UnreachableAs404 bool
 
 	// ConnectIgnoresStatus accepts the connection whatever status the
@@ -147,6 +162,9 @@ func New(api *API, opts Options) (*Gateway, error) {
 	}
 	if api.Routes["$default"] == nil && len(api.Routes) == 0 {
 		return nil, errors.New("the API has no routes: add $connect, $default and $disconnect routes to the template")
+	}
+	if err := CheckTemplates(api); err != nil {
+		return nil, err
 	}
 	if opts.MaxMessageBytes <= 0 {
 		opts.MaxMessageBytes = DefaultMaxMessageBytes
@@ -316,7 +334,7 @@ type conn struct {
 	userAgent   string
 	domain      string
 
-	mu           sync.Mutex // guards ws, fc, pendingClose, lastActive
+	mu           sync.Mutex // guards ws, fc, pendingClose, lastActive, idle
 	pendingClose *closeRequest
 	lastActive   time.Time
 	out          chan []byte
@@ -356,7 +374,7 @@ func (g *Gateway) serveWebSocket(w http.ResponseWriter, r *http.Request) {
 		lastActive:  now,
 		sourceIP:    remoteIP(r),
 		userAgent:   r.UserAgent(),
-		domain:      r.Host,
+		domain:      hostOnly(r.Host),
 		out:         make(chan []byte, g.opts.SendQueue),
 		done:        make(chan struct{}),
 	}
@@ -367,12 +385,18 @@ func (g *Gateway) serveWebSocket(w http.ResponseWriter, r *http.Request) {
 	respHeader := http.Header{}
 	if route := g.api.Routes["$connect"]; route != nil && route.Integration != nil {
 		ctxVars := c.contextVars("CONNECT", "$connect", g.opts.NewID(), "")
-		res, err := g.invoke(r.Context(), route, ctxVars, nil, r)
+		if missing := route.MissingParameters(r); len(missing) > 0 {
+			log.Warn("connection refused: required route request parameters missing", "missing", strings.Join(missing, ", "))
+			writeAWSError(w, http.StatusBadRequest, "BadRequestException", "Missing required request parameters: ["+strings.Join(missing, ", ")+"]")
+			return
+		}
+		res, err := g.invoke(r.Context(), route, ctxVars, nil, r, c.forwardedHeaders(r))
 		if err != nil {
 			log.Error("connection refused: $connect integration failed", "uri", route.Integration.URI, "err", err)
 			writeAWSError(w, http.StatusInternalServerError, "InternalServerErrorException", "Internal server error")
 			return
 		}
+		ctxVars["status"] = strconv.Itoa(res.status)
 		accept := res.status >= 200 && res.status <= 299
 		if !accept && g.opts.ConnectIgnoresStatus && route.Integration.ResponseMatches(res.status) {
 			log.Warn("$connect integration answered non-2xx; accepting anyway (ConnectIgnoresStatus)", "status", res.status)
@@ -418,10 +442,13 @@ func (g *Gateway) serveWebSocket(w http.ResponseWriter, r *http.Request) {
 	}
 	log.Info("connected", "sourceIp", c.sourceIP)
 
-	c.idle = time.AfterFunc(g.opts.IdleTimeout, func() {
+	idle := time.AfterFunc(g.opts.IdleTimeout, func() {
 		log.Info("closing idle connection", "idleTimeout", g.opts.IdleTimeout)
 		c.closeWith(websocket.CloseGoingAway, "Going away")
 	})
+	c.mu.Lock()
+	c.idle = idle
+	c.mu.Unlock()
 	c.maxLife = time.AfterFunc(g.opts.MaxConnectionDuration, func() {
 		log.Info("closing connection at the maximum duration", "maxDuration", g.opts.MaxConnectionDuration)
 		c.closeWith(websocket.CloseGoingAway, "Going away")
@@ -431,7 +458,10 @@ func (g *Gateway) serveWebSocket(w http.ResponseWriter, r *http.Request) {
 	var handlers sync.WaitGroup
 	c.readLoop(log, &handlers)
 
-	c.idle.Stop()
+	c.mu.Lock()
+	c.idle = nil // a last write must not restart it
+	c.mu.Unlock()
+	idle.Stop()
 	c.maxLife.Stop()
 	g.mu.Lock()
 	delete(g.conns, c.id)
@@ -439,19 +469,49 @@ func (g *Gateway) serveWebSocket(w http.ResponseWriter, r *http.Request) {
 	c.shutdown()
 	<-writerDone
 	ws.Close()
-	handlers.Wait()
 	log.Info("disconnected")
+	if g.opts.OrderedDelivery {
+		// Orderly mode: $disconnect follows every message call.
+		handlers.Wait()
+	}
+	g.disconnect(log, c)
+	handlers.Wait()
+}
 
-	// $disconnect: after the close, best effort.
-	if route := g.api.Routes["$disconnect"]; route != nil && route.Integration != nil {
+// disconnect calls the $disconnect integration. By default it is sent
+// once, best effort, possibly while calls for the connection's messages
+// still run (as on AWS, which documents $disconnect as best effort). In
+// orderly mode a failed call is retried a few times.
+func (g *Gateway) disconnect(log *slog.Logger, c *conn) {
+	route := g.api.Routes["$disconnect"]
+	if route == nil || route.Integration == nil {
+		return
+	}
+	attempts := 1
+	if g.opts.OrderedDelivery {
+		attempts = 4
+	}
+	for i := 0; i < attempts; i++ {
+		if i > 0 {
+			select {
+			case <-g.baseCtx.Done():
+				return
+			case <-time.After(time.Duration(i) * 100 * time.Millisecond):
+			}
+		}
 		ctxVars := c.contextVars("DISCONNECT", "$disconnect", g.opts.NewID(), "")
-		res, err := g.invoke(g.baseCtx, route, ctxVars, nil, nil)
+		res, err := g.invoke(g.baseCtx, route, ctxVars, nil, nil, nil)
 		switch {
 		case err != nil:
-			log.Error("$disconnect integration failed", "uri", route.Integration.URI, "err", err)
+			log.Error("$disconnect integration failed", "uri", route.Integration.URI, "attempt", i+1, "err", err)
+			continue
+		case res.status >= 500:
+			log.Warn("$disconnect integration answered 5xx", "status", res.status, "attempt", i+1)
+			continue
 		case res.status < 200 || res.status > 299:
 			log.Warn("$disconnect integration answered non-2xx", "status", res.status)
 		}
+		return
 	}
 }
 
@@ -480,15 +540,17 @@ func (c *conn) readLoop(log *slog.Logger, handlers *sync.WaitGroup) {
 			c.closeWith(websocket.CloseUnsupportedData, "Binary frames are not supported")
 			return
 		}
-		c.touch()
-		c.idle.Reset(c.g.opts.IdleTimeout)
+		c.active()
 		handlers.Add(1)
-		if c.g.opts.ConcurrentMessages {
+		if !c.g.opts.OrderedDelivery {
+			// As on AWS: every message is its own integration call, and
+			// calls for one connection may overlap.
 			go func() { defer handlers.Done(); c.handleMessage(log, data) }()
 			continue
 		}
-		// Choice: a connection's messages reach the backend one at a time,
-		// in order, while this loop keeps reading (control frames, limits).
+		// Orderly mode: a connection's messages reach the backend one at a
+		// time, in order, while this loop keeps reading (control frames,
+		// limits).
 		if serial == nil {
 			serial = make(chan []byte, 64)
 			go func() {
@@ -518,7 +580,7 @@ func (c *conn) handleMessage(log *slog.Logger, data []byte) {
 		return
 	}
 	ctxVars := c.contextVars("MESSAGE", key, requestID, g.opts.NewID())
-	res, err := g.invoke(g.baseCtx, route, ctxVars, data, nil)
+	res, err := g.invoke(g.baseCtx, route, ctxVars, data, nil, nil)
 	if err != nil {
 		log.Error("integration call failed", "route", key, "uri", route.Integration.URI, "err", err)
 		switch {
@@ -535,18 +597,28 @@ func (c *conn) handleMessage(log *slog.Logger, data []byte) {
 	if !route.TwoWay() {
 		return
 	}
-	if !route.Integration.ResponseMatches(res.status) {
+	ir := route.Integration.Response(res.status)
+	if ir == nil {
 		log.Error("no integration response matches the backend status; add an IntegrationResponse with key $default", "status", res.status)
 		c.enqueue(errorFrame("Internal server error", c.id, requestID))
 		return
 	}
-	switch {
-	case res.status == http.StatusNotFound:
-		// Choice: a 404 from the integration means its URI is wrong; the
-		// frame is the bare "404" that the dotNetify client reports as
-		// "couldn't reach the dotNetify server's integration endpoint".
+	if res.status == http.StatusNotFound {
 		log.Error("integration answered 404: check the IntegrationUri (AppServerUrl)", "uri", route.Integration.URI)
-		c.enqueue([]byte("404"))
+		if g.opts.UnreachableAs404 {
+			c.enqueue([]byte("404"))
+			return
+		}
+	}
+	ctxVars["status"] = strconv.Itoa(res.status)
+	body, err := ir.Render(res, data, ctxVars, g.stageVariables())
+	if err != nil {
+		log.Error("integration response template failed", "route", key, "err", err)
+		c.enqueue(errorFrame("Internal server error", c.id, requestID))
+		return
+	}
+	res.body = body
+	switch {
 	case int64(len(res.body)) > g.opts.MaxMessageBytes:
 		log.Error("integration response larger than the message limit; not relayed", "bytes", len(res.body))
 		c.enqueue(errorFrame("Internal server error", c.id, requestID))
@@ -564,6 +636,7 @@ func errorFrame(msg, connID, requestID string) []byte {
 func (c *conn) contextVars(event, routeKey, requestID, messageID string) map[string]string {
 	g := c.g
 	now := g.opts.Now()
+	prefix, _, _ := strings.Cut(c.domain, ".")
 	m := map[string]string{
 		"connectionId":       c.id,
 		"connectedAt":        strconv.FormatInt(c.connectedAt.UnixMilli(), 10),
@@ -574,11 +647,29 @@ func (c *conn) contextVars(event, routeKey, requestID, messageID string) map[str
 		"requestTimeEpoch":   strconv.FormatInt(now.UnixMilli(), 10),
 		"requestTime":        now.UTC().Format("02/Jan/2006:15:04:05 -0700"),
 		"domainName":         c.domain,
+		"domainPrefix":       prefix,
 		"stage":              g.stage,
 		"apiId":              g.api.ID,
 		"messageDirection":   "IN",
 		"identity.sourceIp":  c.sourceIP,
 		"identity.userAgent": c.userAgent,
+		// Without IAM or Lambda authorizers (only NONE is emulated) these
+		// are empty on AWS too; listed so that templates see them defined.
+		"identity.accountId":                     "",
+		"identity.apiKey":                        "",
+		"identity.apiKeyId":                      "",
+		"identity.caller":                        "",
+		"identity.cognitoAuthenticationProvider": "",
+		"identity.cognitoAuthenticationType":     "",
+		"identity.cognitoIdentityId":             "",
+		"identity.cognitoIdentityPoolId":         "",
+		"identity.user":                          "",
+		"identity.userArn":                       "",
+		"authorizer.principalId":                 "",
+		"error.message":                          "",
+		"error.messageString":                    `""`,
+		"error.validationErrorString":            "",
+		"status":                                 "",
 	}
 	if messageID != "" {
 		m["messageId"] = messageID
@@ -617,6 +708,8 @@ func (c *conn) writer() {
 				c.closeWith(websocket.CloseGoingAway, "Going away")
 				return
 			}
+			// A message to the client counts as activity, as on AWS.
+			c.active()
 		}
 	}
 }
@@ -641,10 +734,15 @@ func (c *conn) writeText(b []byte) error {
 	return w.Close()
 }
 
-func (c *conn) touch() {
+// active records a message in either direction: it restarts the idle
+// timer.
+func (c *conn) active() {
 	c.mu.Lock()
+	defer c.mu.Unlock()
 	c.lastActive = c.g.opts.Now()
-	c.mu.Unlock()
+	if c.idle != nil {
+		c.idle.Reset(c.g.opts.IdleTimeout)
+	}
 }
 
 // closeWith sends a close frame and makes the read loop end soon. Before
@@ -681,6 +779,45 @@ func (c *conn) shutdown() {
 	default:
 		close(c.done)
 	}
+}
+
+// hostOnly is a Host header without its port: $context.domainName on AWS
+// is a bare host name.
+func hostOnly(host string) string {
+	if h, _, err := net.SplitHostPort(host); err == nil {
+		return h
+	}
+	return host
+}
+
+// forwardedHeaders are the handshake headers AWS forwards to the $connect
+// integration, plus the proxy headers it adds. Choice: the X-Forwarded
+// values are those of AWS's TLS endpoint (https, 443) even though the
+// emulator serves plain ws://, since that is what the backend sees in
+// production.
+func (c *conn) forwardedHeaders(r *http.Request) http.Header {
+	h := http.Header{}
+	for _, k := range []string{"Sec-WebSocket-Key", "Sec-WebSocket-Version", "Sec-WebSocket-Extensions"} {
+		if v := r.Header.Get(k); v != "" {
+			h.Set(k, v)
+		}
+	}
+	xff := c.sourceIP
+	if prev := r.Header.Get("X-Forwarded-For"); prev != "" {
+		xff = prev + ", " + c.sourceIP
+	}
+	h.Set("X-Forwarded-For", xff)
+	h.Set("X-Forwarded-Proto", "https")
+	h.Set("X-Forwarded-Port", "443")
+	h.Set("X-Amzn-Trace-Id", newTraceID(c.g.opts.Now()))
+	return h
+}
+
+// newTraceID returns an X-Ray trace header: Root=1-{epoch hex}-{96 random bits}.
+func newTraceID(now time.Time) string {
+	var b [12]byte
+	_, _ = rand.Read(b[:])
+	return fmt.Sprintf("Root=1-%08x-%x", now.Unix(), b)
 }
 
 func remoteIP(r *http.Request) string {

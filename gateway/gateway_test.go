@@ -28,6 +28,7 @@ import (
 // backendCall is one request the fake app server received.
 type backendCall struct {
 	Path, Secret, ContentType string
+	Header                    http.Header
 	Body                      map[string]any
 	Raw                       string
 }
@@ -46,7 +47,7 @@ func newBackend(t *testing.T) *backend {
 	b.reply = func(backendCall) (int, string) { return 200, "" }
 	b.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		raw, _ := io.ReadAll(r.Body)
-		c := backendCall{Path: r.URL.Path, Secret: r.Header.Get("X-Gonetify-Secret"), ContentType: r.Header.Get("Content-Type"), Raw: string(raw)}
+		c := backendCall{Path: r.URL.Path, Secret: r.Header.Get("X-Gonetify-Secret"), ContentType: r.Header.Get("Content-Type"), Header: r.Header.Clone(), Raw: string(raw)}
 		_ = json.Unmarshal(raw, &c.Body)
 		b.mu.Lock()
 		reply := b.reply
@@ -377,13 +378,13 @@ func TestMessageErrors(t *testing.T) {
 		t.Fatalf("error frame = %s", frame)
 	}
 
-	// Backend answers 404 (wrong IntegrationUri): the bare "404" frame the
-	// dotNetify client recognises.
+	// Backend answers 404 (wrong IntegrationUri): like any status, its body
+	// is relayed; AWS never sends a bare "404" frame.
 	be.setReply(func(backendCall) (int, string) { return 404, "404 page not found\n" })
 	ws.WriteMessage(websocket.TextMessage, []byte(`{"x":2}`))
 	be.next(t)
-	if got := readText(t, ws); got != "404" {
-		t.Fatalf("404 frame = %q", got)
+	if got := readText(t, ws); got != "404 page not found\n" {
+		t.Fatalf("404 body frame = %q", got)
 	}
 
 	// Backend 500 with a body: relayed (catch-all integration response).
@@ -404,6 +405,13 @@ func TestUnreachableAs404(t *testing.T) {
 	ws := dial(t, g)
 	be.next(t)
 	be.setReply(func(backendCall) (int, string) { return -1, "" })
+	ws.WriteMessage(websocket.TextMessage, []byte(`{}`))
+	be.next(t)
+	if got := readText(t, ws); got != "404" {
+		t.Fatalf("frame = %q, want 404", got)
+	}
+	// A backend 404 too, under the flag.
+	be.setReply(func(backendCall) (int, string) { return 404, "not found" })
 	ws.WriteMessage(websocket.TextMessage, []byte(`{}`))
 	be.next(t)
 	if got := readText(t, ws); got != "404" {
@@ -574,7 +582,7 @@ func TestListen(t *testing.T) {
 func TestConnectIgnoresStatus(t *testing.T) {
 	be := newBackend(t)
 	be.setReply(func(backendCall) (int, string) { return 404, "" })
-	g := newTestGateway(t, be.URL, Options{ConnectIgnoresStatus: true})
+	g := newTestGateway(t, be.URL, Options{ConnectIgnoresStatus: true, UnreachableAs404: true})
 	ws := dial(t, g)
 	be.next(t)
 	ws.WriteMessage(websocket.TextMessage, []byte(`{"callType":"request_vm","vmId":"A","vmArgs":"{}"}`))

@@ -4,6 +4,9 @@ import (
 	"crypto/sha256"
 	"errors"
 	"fmt"
+	"net"
+	"net/http"
+	"net/url"
 	"os"
 	"regexp"
 	"sort"
@@ -94,10 +97,45 @@ type Route struct {
 	RouteResponseSelectionExpression string
 	// RouteResponses are the keys of the route's RouteResponse resources.
 	RouteResponses []string
+	// RequestParameters are the route's declared request parameters
+	// ("route.request.header.NAME" or "route.request.querystring.NAME")
+	// mapped to whether they are required. AWS allows them on $connect
+	// only; a missing required one refuses the handshake with 400.
+	RequestParameters map[string]bool
 	// IntegrationID is the logical id named by Target "integrations/{id}".
 	IntegrationID string
 	// Integration is the target integration (nil when the route has none).
 	Integration *Integration
+}
+
+// MissingParameters returns the declared, required request parameters
+// that the $connect handshake r lacks.
+func (r *Route) MissingParameters(hs *http.Request) []string {
+	var missing []string
+	for _, k := range sortedKeys(r.RequestParameters) {
+		if !r.RequestParameters[k] {
+			continue
+		}
+		if handshakeParam(k, hs) == "" {
+			missing = append(missing, k)
+		}
+	}
+	return missing
+}
+
+// handshakeParam reads route.request.header.X or route.request.querystring.X
+// from a $connect handshake.
+func handshakeParam(src string, hs *http.Request) string {
+	if hs == nil {
+		return ""
+	}
+	if name, ok := strings.CutPrefix(src, "route.request.header."); ok {
+		return hs.Header.Get(name)
+	}
+	if name, ok := strings.CutPrefix(src, "route.request.querystring."); ok {
+		return hs.URL.Query().Get(name)
+	}
+	return ""
 }
 
 // TwoWay reports whether the integration's response is sent back to the
@@ -138,26 +176,48 @@ type Integration struct {
 	RequestParameters map[string]string
 	// Timeout is TimeoutInMillis (29 s when absent).
 	Timeout time.Duration
-	// Responses are the keys of the integration's IntegrationResponse
-	// resources ("$default" or "/regex/" on the status code).
-	Responses []string
+	// Responses are the integration's IntegrationResponse resources.
+	Responses []*IntegrationResponse
+}
+
+// IntegrationResponse is one AWS::ApiGatewayV2::IntegrationResponse.
+type IntegrationResponse struct {
+	// LogicalID is the template's name for the integration response.
+	LogicalID string
+	// Key is the IntegrationResponseKey: "$default" (catch-all) or
+	// "/regex/" matched against the backend status code.
+	Key string
+	// TemplateSelectionExpression picks the key into ResponseTemplates:
+	// ${integration.response.statuscode}, ${integration.response.header.X},
+	// ${request.body.PATH} or a static value; "$default" when empty.
+	TemplateSelectionExpression string
+	// ResponseTemplates maps a template key to its VTL text; the template
+	// renders the backend's body ($input.body) into the frame sent to the
+	// client. With no templates the body passes through unchanged.
+	ResponseTemplates map[string]string
+
+	re *regexp.Regexp
 }
 
 // ResponseMatches reports whether one of the integration responses selects
 // the backend status code.
-func (in *Integration) ResponseMatches(status int) bool {
+func (in *Integration) ResponseMatches(status int) bool { return in.Response(status) != nil }
+
+// Response returns the integration response that selects the backend
+// status: the first /regex/ key matching it, else the $default one, else
+// nil.
+func (in *Integration) Response(status int) *IntegrationResponse {
 	code := strconv.Itoa(status)
-	for _, k := range in.Responses {
-		if k == "$default" {
-			return true
-		}
-		if len(k) >= 2 && k[0] == '/' && k[len(k)-1] == '/' {
-			if re, err := regexp.Compile("^(?:" + k[1:len(k)-1] + ")$"); err == nil && re.MatchString(code) {
-				return true
-			}
+	var def *IntegrationResponse
+	for _, r := range in.Responses {
+		switch {
+		case r.Key == "$default":
+			def = r
+		case r.re != nil && r.re.MatchString(code):
+			return r
 		}
 	}
-	return false
+	return def
 }
 
 // Stage is an AWS::ApiGatewayV2::Stage.
@@ -200,7 +260,7 @@ func LoadTemplate(data []byte, params map[string]string) (*API, error) {
 	if len(doc.Content) == 0 {
 		return nil, errors.New("CloudFormation template is empty")
 	}
-	root, err := convertNode(doc.Content[0])
+	root, err := (&converter{active: map[*yaml.Node]bool{}}).node(doc.Content[0], 0)
 	if err != nil {
 		return nil, err
 	}
@@ -231,13 +291,44 @@ type tmpl struct {
 	refCache  map[string]string
 }
 
-// convertNode turns a YAML node into the JSON-like form of CloudFormation
+// Bounds on YAML alias expansion: a template is a few hundred nodes, so
+// these only stop hostile input (an alias cycle, or aliases of aliases
+// doubling at every level, the "billion laughs").
+const (
+	maxYAMLDepth = 200
+	maxYAMLNodes = 1 << 20
+)
+
+// converter turns YAML nodes into the JSON-like form of CloudFormation
 // (maps, slices, strings), rewriting short tags into {"Fn::X": …} maps.
-func convertNode(n *yaml.Node) (any, error) {
+// active holds the anchors being expanded, so that an alias to one of its
+// own ancestors (Resources: &a {X: *a}) is an error rather than an endless
+// recursion; nodes counts what was produced, bounding alias blow-ups.
+type converter struct {
+	active map[*yaml.Node]bool
+	nodes  int
+}
+
+func (cv *converter) node(n *yaml.Node, depth int) (any, error) {
+	cv.nodes++
+	if cv.nodes > maxYAMLNodes {
+		return nil, fmt.Errorf("line %d: the template expands to more than %d YAML nodes (aliases of aliases?)", n.Line, maxYAMLNodes)
+	}
+	if depth > maxYAMLDepth {
+		return nil, fmt.Errorf("line %d: YAML nested more than %d levels deep", n.Line, maxYAMLDepth)
+	}
 	var v any
 	switch n.Kind {
 	case yaml.AliasNode:
-		return convertNode(n.Alias)
+		if n.Alias == nil {
+			return nil, fmt.Errorf("line %d: alias *%s names no anchor", n.Line, n.Value)
+		}
+		if cv.active[n.Alias] {
+			return nil, fmt.Errorf("line %d: alias *%s refers to its own anchor &%s (a cycle): CloudFormation templates cannot be recursive", n.Line, n.Value, n.Alias.Anchor)
+		}
+		cv.active[n.Alias] = true
+		defer delete(cv.active, n.Alias)
+		return cv.node(n.Alias, depth+1)
 	case yaml.ScalarNode:
 		if n.Tag == "!!null" {
 			v = nil
@@ -245,9 +336,13 @@ func convertNode(n *yaml.Node) (any, error) {
 			v = n.Value
 		}
 	case yaml.SequenceNode:
+		if n.Anchor != "" {
+			cv.active[n] = true
+			defer delete(cv.active, n)
+		}
 		s := make([]any, 0, len(n.Content))
 		for _, c := range n.Content {
-			x, err := convertNode(c)
+			x, err := cv.node(c, depth+1)
 			if err != nil {
 				return nil, err
 			}
@@ -255,9 +350,13 @@ func convertNode(n *yaml.Node) (any, error) {
 		}
 		v = s
 	case yaml.MappingNode:
+		if n.Anchor != "" {
+			cv.active[n] = true
+			defer delete(cv.active, n)
+		}
 		m := make(map[string]any, len(n.Content)/2)
 		for i := 0; i+1 < len(n.Content); i += 2 {
-			x, err := convertNode(n.Content[i+1])
+			x, err := cv.node(n.Content[i+1], depth+1)
 			if err != nil {
 				return nil, err
 			}
@@ -358,6 +457,28 @@ func (t *tmpl) readParameters(top map[string]any, overrides map[string]string) e
 	return nil
 }
 
+// localHTTP reports whether v is an http:// URL to a loopback host that
+// the AllowedPattern re would accept as https://. Choice: the emulator
+// accepts it, because a local app server has no certificate API Gateway
+// trusts and the secret never leaves the machine; CloudFormation itself
+// refuses it.
+func localHTTP(re *regexp.Regexp, v string) bool {
+	rest, ok := strings.CutPrefix(v, "http://")
+	if !ok || !re.MatchString("https://"+rest) {
+		return false
+	}
+	u, err := url.Parse(v)
+	if err != nil {
+		return false
+	}
+	h := u.Hostname()
+	if h == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(h)
+	return ip != nil && ip.IsLoopback()
+}
+
 func checkParameter(p Parameter, d map[string]any) error {
 	shown := strconv.Quote(p.Value)
 	if p.NoEcho {
@@ -368,7 +489,7 @@ func checkParameter(p Parameter, d map[string]any) error {
 		if err != nil {
 			return fmt.Errorf("parameter %s: AllowedPattern %q is not a valid regular expression: %v", p.Name, s, err)
 		}
-		if !re.MatchString(p.Value) {
+		if !re.MatchString(p.Value) && !localHTTP(re, p.Value) {
 			return fmt.Errorf("parameter %s value %s does not match AllowedPattern %s (%s)", p.Name, shown, s, scalarString(d["ConstraintDescription"]))
 		}
 	}
@@ -523,8 +644,50 @@ func (t *tmpl) build(top map[string]any) (*API, error) {
 		if rt.Key == "" {
 			return nil, fmt.Errorf("route %s has no RouteKey", id)
 		}
+		if rp, ok := r.Props["RequestParameters"].(map[string]any); ok && len(rp) > 0 {
+			if rt.Key != "$connect" {
+				return nil, fmt.Errorf("route %s (%s): RequestParameters are allowed only on the $connect route, as on AWS (other routes have no headers or query string)", id, rt.Key)
+			}
+			rt.RequestParameters = map[string]bool{}
+			for k, v := range rp {
+				if !strings.HasPrefix(k, "route.request.header.") && !strings.HasPrefix(k, "route.request.querystring.") {
+					return nil, fmt.Errorf("route %s: request parameter %q must be route.request.header.NAME or route.request.querystring.NAME", id, k)
+				}
+				req := false
+				if m, ok := v.(map[string]any); ok {
+					s, err := t.str(m["Required"], id+".RequestParameters."+k+".Required")
+					if err != nil {
+						return nil, err
+					}
+					req = strings.EqualFold(s, "true")
+				}
+				rt.RequestParameters[k] = req
+			}
+		}
+		if rt.Integration != nil {
+			for _, dst := range sortedKeys(rt.Integration.RequestParameters) {
+				src := rt.Integration.RequestParameters[dst]
+				if !strings.HasPrefix(src, "route.request.header.") && !strings.HasPrefix(src, "route.request.querystring.") {
+					continue
+				}
+				if rt.Key != "$connect" {
+					return nil, fmt.Errorf("integration %s maps %s from %s, but route %s is %s: AWS allows route.request.header/querystring sources on the $connect route only", rt.IntegrationID, dst, src, id, rt.Key)
+				}
+				if _, declared := rt.RequestParameters[src]; !declared {
+					return nil, fmt.Errorf("integration %s maps %s from %s, which route %s does not declare: add RequestParameters: {%q: {Required: false}} to the route, as AWS requires", rt.IntegrationID, dst, src, id, src)
+				}
+			}
+		}
 		if prev, dup := api.Routes[rt.Key]; dup {
 			return nil, fmt.Errorf("routes %s and %s both use RouteKey %q", prev.LogicalID, id, rt.Key)
+		}
+		if k, err := t.str(r.Props["ApiKeyRequired"], id+".ApiKeyRequired"); err != nil {
+			return nil, err
+		} else if strings.EqualFold(k, "true") {
+			return nil, fmt.Errorf("route %s: ApiKeyRequired is not emulated (API keys need usage plans); remove it to run the template locally", id)
+		}
+		if m, ok := r.Props["RequestModels"].(map[string]any); ok && len(m) > 0 {
+			return nil, fmt.Errorf("route %s: RequestModels (request body validation) are not emulated; remove them to run the template locally", id)
 		}
 		if rt.AuthorizationType != "" && rt.AuthorizationType != "NONE" {
 			return nil, fmt.Errorf("route %s: AuthorizationType %s is not emulated; use NONE", id, rt.AuthorizationType)
@@ -576,7 +739,31 @@ func (t *tmpl) build(top map[string]any) (*API, error) {
 		if in == nil {
 			return nil, fmt.Errorf("integration response %s: IntegrationId %q is not an integration of this API", id, iid)
 		}
-		in.Responses = append(in.Responses, key)
+		ir := &IntegrationResponse{LogicalID: id, Key: key, ResponseTemplates: map[string]string{}}
+		if key != "$default" {
+			if len(key) < 2 || key[0] != '/' || key[len(key)-1] != '/' {
+				return nil, fmt.Errorf("integration response %s: IntegrationResponseKey %q must be $default or /regex/ on the status code (for example /2\\d\\d/)", id, key)
+			}
+			if ir.re, err = regexp.Compile("^(?:" + key[1:len(key)-1] + ")$"); err != nil {
+				return nil, fmt.Errorf("integration response %s: IntegrationResponseKey %q: %v", id, key, err)
+			}
+		}
+		if ir.TemplateSelectionExpression, err = t.str(r.Props["TemplateSelectionExpression"], id+".TemplateSelectionExpression"); err != nil {
+			return nil, err
+		}
+		if m, ok := r.Props["ResponseTemplates"].(map[string]any); ok {
+			for k, v := range m {
+				if ir.ResponseTemplates[k], err = t.str(v, id+".ResponseTemplates."+k); err != nil {
+					return nil, err
+				}
+			}
+		}
+		for _, prev := range in.Responses {
+			if prev.Key == key {
+				return nil, fmt.Errorf("integration responses %s and %s both use IntegrationResponseKey %q", prev.LogicalID, id, key)
+			}
+		}
+		in.Responses = append(in.Responses, ir)
 	}
 	if outs, ok := top["Outputs"].(map[string]any); ok {
 		for name, o := range outs {

@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"regexp"
 	"strings"
@@ -81,10 +82,13 @@ func TestLoadGonetifyTemplate(t *testing.T) {
 		if got := in.RequestParameters["integration.request.header.X-Gonetify-Secret"]; got != "'"+testSecret+"'" {
 			t.Errorf("route %s secret parameter = %q", key, got)
 		}
-		if got := in.RequestParameters["integration.request.header.X-Forwarded-For"]; got != "context.identity.sourceIp" {
+		if _, ok := in.RequestParameters["integration.request.header.X-Forwarded-For"]; ok {
+			t.Errorf("route %s maps X-Forwarded-For, a header API Gateway reserves", key)
+		}
+		if got := in.RequestParameters["integration.request.header.X-Gonetify-Client-Ip"]; got != "context.identity.sourceIp" {
 			t.Errorf("route %s source address parameter = %q", key, got)
 		}
-		if len(in.Responses) != 1 || in.Responses[0] != "$default" || !in.ResponseMatches(502) {
+		if len(in.Responses) != 1 || in.Responses[0].Key != "$default" || !in.ResponseMatches(502) {
 			t.Errorf("route %s integration responses = %v", key, in.Responses)
 		}
 	}
@@ -215,6 +219,8 @@ func TestLoadTemplateErrors(t *testing.T) {
 		"lambda":      {"Resources:\n  A: {Type: AWS::ApiGatewayV2::Api, Properties: {ProtocolType: WEBSOCKET, RouteSelectionExpression: x}}\n  I: {Type: AWS::ApiGatewayV2::Integration, Properties: {ApiId: !Ref A, IntegrationType: AWS_PROXY}}\n", "only HTTP"},
 		"bad param":   {"Resources:\n  A: {Type: AWS::ApiGatewayV2::Api, Properties: {ProtocolType: WEBSOCKET, RouteSelectionExpression: x}}\n  I: {Type: AWS::ApiGatewayV2::Integration, Properties: {ApiId: !Ref A, IntegrationType: HTTP, IntegrationUri: http://x, RequestParameters: {integration.request.header.X: secret}}}\n", "single quotes"},
 		"not mapping": {"- a\n", "must be a mapping"},
+		"api key":     {"Resources:\n  A: {Type: AWS::ApiGatewayV2::Api, Properties: {ProtocolType: WEBSOCKET, RouteSelectionExpression: x}}\n  R: {Type: AWS::ApiGatewayV2::Route, Properties: {ApiId: !Ref A, RouteKey: $default, ApiKeyRequired: true}}\n", "ApiKeyRequired is not emulated"},
+		"models":      {"Resources:\n  A: {Type: AWS::ApiGatewayV2::Api, Properties: {ProtocolType: WEBSOCKET, RouteSelectionExpression: x}}\n  R: {Type: AWS::ApiGatewayV2::Route, Properties: {ApiId: !Ref A, RouteKey: $default, RequestModels: {$default: M}}}\n", "RequestModels"},
 	} {
 		_, err := LoadTemplate([]byte(tc.yaml), nil)
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
@@ -226,7 +232,39 @@ func TestLoadTemplateErrors(t *testing.T) {
 func FuzzLoadTemplate(f *testing.F) {
 	f.Add([]byte(intrinsicsTemplate))
 	f.Add(cloudformation.Template)
+	f.Add([]byte("Resources: &a {X: *a}\n"))
+	f.Add([]byte("Resources:\n  X: &s [a, *s]\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		_, _ = LoadTemplate(data, map[string]string{"AppServerUrl": "https://a.example", "IntegrationSecret": testSecret})
 	})
+}
+
+// An alias to its own anchor used to recurse until the stack overflowed and
+// killed the process (issue 11, defect 6).
+func TestLoadTemplateAliasCycle(t *testing.T) {
+	for name, src := range map[string]string{
+		"mapping":  "Resources: &a {X: *a}\n",
+		"sequence": "Resources:\n  X: &s [a, *s]\n",
+		"nested":   "Resources: &r\n  A:\n    Type: AWS::ApiGatewayV2::Api\n    Properties: {P: [*r]}\n",
+	} {
+		_, err := LoadTemplate([]byte(src), nil)
+		if err == nil || !strings.Contains(err.Error(), "cycle") {
+			t.Errorf("%s: err = %v, want an alias cycle error", name, err)
+		}
+	}
+	// A billion laughs: each level doubles; the node budget stops it.
+	var b strings.Builder
+	b.WriteString("a0: &a0 [x, x]\n")
+	for i := 1; i < 40; i++ {
+		fmt.Fprintf(&b, "a%d: &a%d [*a%d, *a%d]\n", i, i, i-1, i-1)
+	}
+	b.WriteString("Resources: {X: *a39}\n")
+	if _, err := LoadTemplate([]byte(b.String()), nil); err == nil || !strings.Contains(err.Error(), "YAML nodes") {
+		t.Errorf("alias blow-up: err = %v, want the node budget error", err)
+	}
+	// An alias that is not a cycle still works.
+	src := "Shared: &uri {Type: AWS::SNS::Topic}\nResources:\n  T: *uri\n  A: {Type: AWS::ApiGatewayV2::Api, Properties: {ProtocolType: WEBSOCKET, RouteSelectionExpression: x}}\n  R: {Type: AWS::ApiGatewayV2::Route, Properties: {ApiId: !Ref A, RouteKey: $default}}\n"
+	if _, err := LoadTemplate([]byte(src), nil); err != nil {
+		t.Errorf("plain alias: %v", err)
+	}
 }

@@ -36,6 +36,9 @@ echo "redis-server on $GONETIFY_TEST_REDIS"
 step "lint: gofmt, go vet, staticcheck"
 make --no-print-directory lint
 
+step "lint: cfn-lint on every CloudFormation template we ship"
+bash scripts/cfn-lint.sh
+
 step "Go unit tests (-race)"
 go test -race -count=1 ./...
 

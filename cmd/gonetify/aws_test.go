@@ -188,3 +188,36 @@ func TestEmulatorRefusals(t *testing.T) {
 		t.Fatalf("unsigned @connections POST: %d, want 403", resp.StatusCode)
 	}
 }
+
+// Through the emulator's default AWS-like delivery (a connection's
+// integration calls overlap; $disconnect does not wait for them), a
+// client that sends and leaves at once leaves no connection behind on the
+// app server: a message that arrives after its $disconnect does not
+// resurrect it.
+func TestNoResurrectionThroughTheEmulator(t *testing.T) {
+	e := startAWSPath(t, "gwsecret", func(u string) string { return u })
+	for i := 0; i < 20; i++ {
+		c := e.dial(t)
+		_ = c.WriteMessage(websocket.TextMessage, []byte(helloRequest))
+		for j := 0; j < 5; j++ {
+			_ = c.WriteMessage(websocket.TextMessage, []byte(`{"callType":"update_vm","vmId":"HelloWorldVM","value":"{\"FirstName\":\"N`+strings.Repeat("x", j)+`\"}"}`))
+		}
+		_ = c.Close()
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		st := e.app.h.Stats()
+		if st.Connections == 0 && len(e.gw.Gateway.ConnectionIDs()) == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("connections left on the app server after every client left: %+v\n%s", st, e.logs)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	// And they stay gone once every late call has been answered.
+	time.Sleep(300 * time.Millisecond)
+	if st := e.app.h.Stats(); st.Connections != 0 || st.VMs != 0 {
+		t.Fatalf("a late message resurrected a connection: %+v", st)
+	}
+}

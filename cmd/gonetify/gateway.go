@@ -2,16 +2,21 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"flag"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"os"
 	"os/signal"
 	"sort"
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/aws/aws-sdk-go-v2/config"
 
 	"github.com/gonetify/gonetify/deploy/cloudformation"
 	"github.com/gonetify/gonetify/gateway"
@@ -51,21 +56,22 @@ Flags:
 	template := fs.String("template", "", "CloudFormation template `file` (default: the built-in gonetify.yaml)")
 	fs.Var(&params, "param", "template parameter `KEY=VALUE` (repeatable; AWS::Region etc. override pseudo parameters)")
 	stage := fs.String("stage", "", "stage `name` (default: the template's StageName)")
-	region := fs.String("region", "", "AWS `region` for SigV4 checks and URLs (default: $AWS_REGION, else us-east-1)")
+	region := fs.String("region", "", "AWS `region` for SigV4 checks and URLs (default: the AWS SDK's chain, like the app server: $AWS_REGION, $AWS_DEFAULT_REGION, the profile in ~/.aws/config; else us-east-1)")
 	addr := fs.String("addr", "127.0.0.1:8081", "listen address `host:port`")
 	fs.Var(&creds, "credentials", "accepted @connections key `KEYID:SECRET` (repeatable; default $AWS_ACCESS_KEY_ID:$AWS_SECRET_ACCESS_KEY)")
 	maxMessage := fs.Int64("max-message", gateway.DefaultMaxMessageBytes, "largest client message in `bytes`; bigger closes with 1009")
 	maxFrame := fs.Int("max-frame", gateway.DefaultMaxFrameBytes, "largest WebSocket frame payload in `bytes`; bigger client frames close with 1009")
 	maxPost := fs.Int64("max-post", gateway.DefaultMaxPostBytes, "largest @connections POST body in `bytes`; bigger answers 413")
-	idle := fs.Duration("idle-timeout", gateway.DefaultIdleTimeout, "close connections without client messages for this `duration`")
+	idle := fs.Duration("idle-timeout", gateway.DefaultIdleTimeout, "close connections that carried no message either way (client messages and pushes both count) for this `duration`")
 	maxDuration := fs.Duration("max-duration", gateway.DefaultMaxConnectionDuration, "close any connection after this `duration`")
 	intTimeout := fs.Duration("integration-timeout", gateway.DefaultIntegrationTimeout, "cap on every integration call (`duration`)")
 	connectRate := fs.Float64("connect-rate", gateway.DefaultConnectRate, "new connections accepted per `second`; beyond, the handshake answers 429")
 	sendQueue := fs.Int("send-queue", gateway.DefaultSendQueue, "frames queued per connection; when full, @connections POST answers 429")
 	skew := fs.Duration("clock-skew", gateway.DefaultMaxClockSkew, "allowed SigV4 X-Amz-Date skew (`duration`)")
-	concurrent := fs.Bool("concurrent-messages", false, "call the integration for one connection's messages in parallel, as AWS does (default: in order)")
-	unreachable404 := fs.Bool("unreachable-404", false, "when the integration is unreachable, send the frame \"404\" (dotNetify's hint) instead of AWS's Internal server error frame")
+	ordered := fs.Bool("ordered-delivery", false, "orderly mode (not AWS behaviour): send one connection's messages to the backend one at a time, in order, and $disconnect after them, retried; default: as AWS, calls may overlap and $disconnect is best effort")
+	unreachable404 := fs.Bool("unreachable-404", false, "when the integration is unreachable, times out or answers 404, send the frame \"404\" (dotNetify's hint; AWS never sends it) instead of AWS's frames")
 	connectAny := fs.Bool("connect-any-status", false, "accept connections whatever status the $connect integration answers (REST non-proxy behaviour; default: non-2xx refuses the handshake)")
+	integrationCA := fs.String("integration-ca", "", "PEM `file` of extra CA certificates trusted for https:// integrations (a local app server's self-signed certificate; AWS trusts public CAs only)")
 	logFormat := fs.String("log-format", "text", "log format: text or json")
 	debug := fs.Bool("debug", false, "log every integration call and signature failure detail")
 	if err := parseFlags(fs, args); err != nil {
@@ -96,7 +102,11 @@ Flags:
 		pm[k] = v
 	}
 	if *region == "" {
-		*region = os.Getenv("AWS_REGION")
+		r, err := sdkRegion(context.Background())
+		if err != nil {
+			return err
+		}
+		*region = r
 	}
 	if *region != "" {
 		if _, set := pm[gateway.PseudoRegion]; !set {
@@ -120,7 +130,26 @@ Flags:
 	if err != nil {
 		return err
 	}
+	var httpClient *http.Client
+	if *integrationCA != "" {
+		pem, err := os.ReadFile(*integrationCA)
+		if err != nil {
+			return fmt.Errorf("--integration-ca: %w", err)
+		}
+		pool, err := x509.SystemCertPool()
+		if err != nil || pool == nil {
+			pool = x509.NewCertPool()
+		}
+		if !pool.AppendCertsFromPEM(pem) {
+			return fmt.Errorf("--integration-ca %s: no PEM certificate found in the file", *integrationCA)
+		}
+		t := http.DefaultTransport.(*http.Transport).Clone()
+		t.MaxIdleConns, t.MaxIdleConnsPerHost = 1024, 1024
+		t.TLSClientConfig = &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}
+		httpClient = &http.Client{Transport: t}
+	}
 	g, err := gateway.New(api, gateway.Options{
+		HTTPClient:            httpClient,
 		Stage:                 *stage,
 		Credentials:           credMap,
 		Logger:                log,
@@ -133,7 +162,7 @@ Flags:
 		ConnectRate:           *connectRate,
 		SendQueue:             *sendQueue,
 		MaxClockSkew:          *skew,
-		ConcurrentMessages:    *concurrent,
+		OrderedDelivery:       *ordered,
 		UnreachableAs404:      *unreachable404,
 		ConnectIgnoresStatus:  *connectAny,
 	})
@@ -216,4 +245,16 @@ func sortedParamNames(api *gateway.API) []string {
 	}
 	sort.Strings(names)
 	return names
+}
+
+// sdkRegion resolves the region the way the AWS SDK (and so the app
+// server) does: AWS_REGION, AWS_DEFAULT_REGION, then the profile's region
+// in the shared config files (AWS_PROFILE, AWS_CONFIG_FILE honoured). ""
+// when none is set.
+func sdkRegion(ctx context.Context) (string, error) {
+	cfg, err := config.LoadDefaultConfig(ctx)
+	if err != nil {
+		return "", fmt.Errorf("reading the AWS region from the SDK configuration (~/.aws/config, AWS_PROFILE): %w; fix the file or pass --region", err)
+	}
+	return cfg.Region, nil
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"flag"
 	"fmt"
@@ -47,6 +48,8 @@ type appConfig struct {
 	redisURL      string
 	asyncSnaps    bool
 	shutdownDelay time.Duration
+	tlsCert       string
+	tlsKey        string
 	cluster       bool
 	auth          func(*slog.Logger) ([]hub.Middleware, []hub.Filter, http.Handler, error)
 	credentials   aws.CredentialsProvider // demo only; nil means the SDK's default chain
@@ -68,6 +71,8 @@ func (c *appConfig) flags(fs *flag.FlagSet) {
 	fs.StringVar(&c.redisURL, "redis", "", "Redis `URL` (redis://host:port/db) keeping connections, groups and VM state, so they survive a restart and are shared by several servers; default: in memory")
 	fs.BoolVar(&c.asyncSnaps, "redis-async-snapshots", false, "with --redis, write view-model state in the background, about 100 ms after the reaction instead of before it: fewer Redis round trips, but a crash loses the changes of the last moments although clients were told of them")
 	fs.BoolVar(&c.cluster, "cluster", false, "share multicast view models with the other servers on the same --redis (behind one gateway, or each with its own WebSocket clients; no sticky sessions needed)")
+	fs.StringVar(&c.tlsCert, "tls-cert", "", "serve HTTPS with this PEM certificate `file` (chain included); API Gateway's HTTP integrations need https:// and a publicly trusted certificate (or put a load balancer with one in front)")
+	fs.StringVar(&c.tlsKey, "tls-key", "", "PEM private key `file` of --tls-cert")
 	fs.DurationVar(&c.shutdownDelay, "shutdown-delay", 0, "on SIGTERM, how long /readyz answers 503 before connections are closed (let a load balancer notice first)")
 	c.auth = authSetup(fs)
 }
@@ -152,7 +157,22 @@ func startApp(ctx context.Context, cfg appConfig, log *slog.Logger) (*app, error
 	if token != nil {
 		mux.Handle("POST /token", token)
 	}
+	if (cfg.tlsCert == "") != (cfg.tlsKey == "") {
+		return nil, errors.New("--tls-cert and --tls-key go together: pass both (the certificate chain and its private key, PEM files) or neither")
+	}
+	var tlsConfig *tls.Config
+	if cfg.tlsCert != "" {
+		cert, err := tls.LoadX509KeyPair(cfg.tlsCert, cfg.tlsKey)
+		if err != nil {
+			return nil, fmt.Errorf("--tls-cert %s / --tls-key %s: %w (both must be PEM files: the certificate chain and its unencrypted private key)", cfg.tlsCert, cfg.tlsKey, err)
+		}
+		tlsConfig = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+	}
 	if cfg.connectionURL != "" {
+		if cfg.secret == "" {
+			log.Warn("the integration endpoints /api/dotnetify/vm accept calls from anyone: no --integration-secret is set. " +
+				"Pass the stack's IntegrationSecret (the gateway sends it in header " + apigw.SecretHeader + "), or keep the server unreachable except from the gateway")
+		}
 		var err error
 		gopts := apigw.Options{
 			ConnectionURL: cfg.connectionURL,
@@ -167,6 +187,9 @@ func startApp(ctx context.Context, cfg appConfig, log *slog.Logger) (*app, error
 		if shared != nil {
 			// A Redis outage does not stop the server: writes wait in memory.
 			gopts.Store = store.NewResilient(ctx, m.Store(shared), log)
+			// Disconnected ids, so that a late message reaching another
+			// server (or this one restarted) does not resurrect them.
+			gopts.Tombstones = apigw.NewRedisTombstones(shared.Client(), "gonetify:gone:")
 		}
 		var node *cluster.Node
 		if cfg.cluster {
@@ -184,6 +207,13 @@ func startApp(ctx context.Context, cfg appConfig, log *slog.Logger) (*app, error
 			node.Start(ctx, gw)
 		}
 		a.gw = gw
+		go func() {
+			cctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+			defer cancel()
+			if err := gw.CheckCredentials(cctx); err != nil {
+				log.Error("pushes to the gateway will fail: "+err.Error(), "region", gw.Region())
+			}
+		}()
 		mux.Handle("POST /api/dotnetify/vm", m.Integration(gw.Handler()))
 		mux.Handle("POST /api/dotnetify/vm/disconnect", m.Integration(gw.Handler()))
 	}
@@ -207,11 +237,17 @@ func startApp(ctx context.Context, cfg appConfig, log *slog.Logger) (*app, error
 		return nil, fmt.Errorf("cannot listen on %s: %w (is another server running there? pick another with --addr)", cfg.addr, err)
 	}
 	a.addr = ln.Addr().String()
-	a.srv = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
-	go func() { a.errc <- a.srv.Serve(ln) }()
-	attrs := []any{"addr", a.addr, "websocket", "ws://" + a.addr + "/ws", "demo", "http://" + a.addr + "/", "vms", strings.Join(reg.Names(), ",")}
+	a.srv = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, TLSConfig: tlsConfig}
+	scheme, wsScheme := "http", "ws"
+	if tlsConfig != nil {
+		scheme, wsScheme = "https", "wss"
+		go func() { a.errc <- a.srv.ServeTLS(ln, "", "") }()
+	} else {
+		go func() { a.errc <- a.srv.Serve(ln) }()
+	}
+	attrs := []any{"addr", a.addr, "websocket", wsScheme + "://" + a.addr + "/ws", "demo", scheme + "://" + a.addr + "/", "vms", strings.Join(reg.Names(), ",")}
 	if gw != nil {
-		attrs = append(attrs, "integration", "http://"+a.addr+"/api/dotnetify/vm", "connection_url", cfg.connectionURL)
+		attrs = append(attrs, "integration", scheme+"://"+a.addr+"/api/dotnetify/vm", "connection_url", cfg.connectionURL, "aws_region", gw.Region())
 	}
 	log.Info("gonetify serving", attrs...)
 	if gw != nil && shared != nil {

@@ -22,6 +22,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"strings"
 	"sync"
 	"time"
@@ -75,6 +76,15 @@ type Options struct {
 	// that owns them (several servers behind one gateway; see package
 	// cluster). The Server is then the Router's handler.
 	Router Router
+	// DisconnectedTTL is how long a connection id is remembered after its
+	// $disconnect, so that a message arriving later (AWS does not order
+	// them) is refused rather than re-creating the connection. Default
+	// DefaultDisconnectedTTL.
+	DisconnectedTTL time.Duration
+	// Tombstones, if set, shares the disconnected ids with the other
+	// servers and across restarts (NewRedisTombstones); the in-memory set
+	// is always used too.
+	Tombstones Tombstones
 	// OnPush, if set, is told the outcome of every push attempt: the HTTP
 	// status the gateway answered (0 when it could not be reached) and how
 	// long the attempt took. For metrics.
@@ -83,12 +93,15 @@ type Options struct {
 
 // Server is the integration endpoint handler and the push client.
 type Server struct {
+	region string // the region pushes are signed for
 	h      *hub.Hub
 	opts   Options
 	log    *slog.Logger
 	store  store.Store
 	client *apigatewaymanagementapi.Client
 	sem    chan struct{}
+
+	gone *tombstones // recently disconnected ids
 
 	mu      sync.Mutex
 	queues  map[string]*queue
@@ -111,6 +124,9 @@ func New(ctx context.Context, h *hub.Hub, opts Options) (*Server, error) {
 	}
 	if opts.MaxBody <= 0 {
 		opts.MaxBody = 256 << 10
+	}
+	if opts.DisconnectedTTL <= 0 {
+		opts.DisconnectedTTL = DefaultDisconnectedTTL
 	}
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
@@ -143,17 +159,30 @@ func New(ctx context.Context, h *hub.Hub, opts Options) (*Server, error) {
 	}
 	cfg, err := config.LoadDefaultConfig(ctx, loadOpts...)
 	if err != nil {
-		return nil, fmt.Errorf("apigw: loading AWS configuration: %w", err)
+		return nil, fmt.Errorf("apigw: loading AWS configuration (environment, ~/.aws/config, ~/.aws/credentials): %w; fix or move the file, or set AWS_REGION and the AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY pair", err)
+	}
+	if urlRegion := RegionOf(endpoint); urlRegion != "" && cfg.Region != urlRegion {
+		// The Connection URL names the only region the gateway accepts
+		// signatures for.
+		if opts.Region != "" {
+			return nil, fmt.Errorf("apigw: region %q does not match the Connection URL %s (region %s): AWS would refuse every push with 403 \"Credential should be scoped to a valid region\"; drop --aws-region or set it to %s", opts.Region, opts.ConnectionURL, urlRegion, urlRegion)
+		}
+		if cfg.Region != "" {
+			opts.Logger.Warn("the AWS SDK's region differs from the Connection URL's; signing for the URL's region", "sdkRegion", cfg.Region, "region", urlRegion)
+		}
+		cfg.Region = urlRegion
 	}
 	if cfg.Region == "" {
 		cfg.Region = "us-east-1"
 	}
 	s := &Server{
+		region:  cfg.Region,
 		h:       h,
 		opts:    opts,
 		log:     opts.Logger,
 		store:   opts.Store,
 		sem:     make(chan struct{}, opts.MaxInFlight),
+		gone:    newTombstones(opts.DisconnectedTTL),
 		queues:  map[string]*queue{},
 		senders: map[string]*sender{},
 	}
@@ -163,6 +192,41 @@ func New(ctx context.Context, h *hub.Hub, opts Options) (*Server, error) {
 	})
 	return s, nil
 }
+
+// RegionOf returns the region in an AWS execute-api URL
+// (https://{api}.execute-api.{region}.amazonaws.com/…), or "" for other
+// hosts (a local emulator, a custom domain).
+func RegionOf(rawURL string) string {
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		return ""
+	}
+	labels := strings.Split(u.Hostname(), ".")
+	for i := 0; i+2 < len(labels); i++ {
+		if labels[i] == "execute-api" && labels[i+2] == "amazonaws" {
+			return labels[i+1]
+		}
+	}
+	return ""
+}
+
+// CheckCredentials asks the SDK's credential chain for credentials once
+// and returns an error naming the cause and the fix when there are none
+// (the server still starts: credentials may appear later, for example
+// when a role is attached).
+func (s *Server) CheckCredentials(ctx context.Context) error {
+	creds := s.client.Options().Credentials
+	if creds == nil {
+		return errors.New(credentialsHint)
+	}
+	if _, err := creds.Retrieve(ctx); err != nil {
+		return fmt.Errorf("%s (%v)", credentialsHint, err)
+	}
+	return nil
+}
+
+// Region returns the region the pushes are signed for.
+func (s *Server) Region() string { return s.region }
 
 // StageEndpoint turns a Connection URL (with or without "/@connections",
 // with or without a trailing slash) into the stage endpoint the SDK joins
@@ -320,6 +384,11 @@ func (s *Server) serveVM(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	c, err := s.conn(ctx, b.ConnectionID, r)
+	if errors.Is(err, errDisconnected) {
+		s.log.Info("message after $disconnect ignored (API Gateway does not order them)", "conn", b.ConnectionID, "callType", msg.CallType, "vm", msg.VMID)
+		fail(w, http.StatusGone, err.Error())
+		return
+	}
 	if err != nil {
 		fail(w, http.StatusInternalServerError, err.Error())
 		return
@@ -335,6 +404,7 @@ func (s *Server) serveDisconnect(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
+	s.bury(r.Context(), b.ConnectionID)
 	s.forget(r.Context(), b.ConnectionID)
 	if s.opts.Router != nil { // the owners of its shared VMs let it go too
 		if err := s.opts.Router.Publish(r.Context(), "disconnect "+b.ConnectionID); err != nil {
@@ -362,8 +432,17 @@ func (s *Server) conn(ctx context.Context, id string, r *http.Request) (*hub.Con
 // update it after a crash (the VM is re-created from the record).
 func (s *Server) apply(ctx context.Context, c *hub.Conn, msg hub.Message) {
 	record := func() {
+		if s.gone.buried(c.ID()) {
+			return // its $disconnect came meanwhile: nothing to remember
+		}
 		if err := store.Record(ctx, s.store, c.ID(), msg.CallType, msg.VMID, msg.VMArgs); err != nil {
 			s.log.Warn("store update failed", "conn", c.ID(), "err", err)
+		}
+		if s.gone.buried(c.ID()) {
+			// The $disconnect's removal may have run before our write: undo it.
+			if err := s.store.RemoveConnection(ctx, c.ID()); err != nil {
+				s.log.Warn("store: removing connection failed", "conn", c.ID(), "err", err)
+			}
 		}
 	}
 	switch strings.ToLower(msg.CallType) {
@@ -380,9 +459,14 @@ func (s *Server) apply(ctx context.Context, c *hub.Conn, msg hub.Message) {
 
 // connFor returns the hub connection for info.ID, creating it (and
 // marking it live in the store) on first sight.
+// A connection whose $disconnect has arrived is not re-created
+// (errDisconnected).
 func (s *Server) connFor(ctx context.Context, info *vm.Conn) (*hub.Conn, error) {
 	if c := s.h.Conn(info.ID); c != nil {
 		return c, nil
+	}
+	if s.disconnected(ctx, info.ID) {
+		return nil, errDisconnected
 	}
 	c, _, err := s.connect(info.ID, info)
 	if err != nil {
@@ -391,13 +475,27 @@ func (s *Server) connFor(ctx context.Context, info *vm.Conn) (*hub.Conn, error) 
 	if err := s.store.AddConnection(ctx, info.ID); err != nil {
 		s.log.Warn("store: adding connection failed", "conn", info.ID, "err", err)
 	}
+	if s.gone.buried(info.ID) {
+		// $disconnect arrived while we were creating it: undo.
+		s.forget(ctx, info.ID)
+		return nil, errDisconnected
+	}
 	return c, nil
 }
 
+// ClientIPHeader carries the client's address on every integration call:
+// our template maps it from context.identity.sourceIp (X-Forwarded-For is
+// reserved by API Gateway and cannot be mapped; AWS sets it on $connect
+// only).
+const ClientIPHeader = "X-Gonetify-Client-Ip"
+
 // clientAddr is the client's address as the gateway reports it (header
-// X-Forwarded-For, which our template maps from context.identity.sourceIp;
-// its first entry), else the caller's (the gateway's own) address.
+// X-Gonetify-Client-Ip, else the first entry of X-Forwarded-For), else the
+// caller's (the gateway's own) address.
 func clientAddr(r *http.Request) string {
+	if ip := strings.TrimSpace(r.Header.Get(ClientIPHeader)); ip != "" {
+		return net.JoinHostPort(ip, "0")
+	}
 	if xff := r.Header.Get("X-Forwarded-For"); xff != "" {
 		ip, _, _ := strings.Cut(xff, ",")
 		return net.JoinHostPort(strings.TrimSpace(ip), "0")
@@ -407,6 +505,11 @@ func clientAddr(r *http.Request) string {
 
 // connect returns the hub connection for id and its sender, creating both
 // when the hub has none.
+//
+// Every path that creates a connection comes here, and a buried
+// (disconnected) id is refused under s.mu, which bury also takes: either
+// the $disconnect is seen here, or the connection is registered before the
+// $disconnect's forget looks for it.
 func (s *Server) connect(id string, info *vm.Conn) (*hub.Conn, *sender, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -414,6 +517,9 @@ func (s *Server) connect(id string, info *vm.Conn) (*hub.Conn, *sender, error) {
 		if snd := s.senders[id]; snd != nil {
 			return c, snd, nil
 		}
+	}
+	if s.gone.buried(id) {
+		return nil, nil, errDisconnected
 	}
 	snd := &sender{s: s, id: id}
 	c, err := s.h.Connect(info, snd)

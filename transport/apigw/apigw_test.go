@@ -99,7 +99,7 @@ func setup(t *testing.T, connURLSuffix, secret string) *env {
 
 // setupWith starts an app server on a given gateway and store (a second
 // server, or the same one restarted, shares them).
-func setupWith(t *testing.T, gw *fakeGateway, st *store.Memory, connURLSuffix, secret string) *env {
+func setupWith(t *testing.T, gw *fakeGateway, st *store.Memory, connURLSuffix, secret string, more ...func(*apigw.Options)) *env {
 	t.Helper()
 	gsrv := httptest.NewServer(gw)
 	t.Cleanup(gsrv.Close)
@@ -110,14 +110,18 @@ func setupWith(t *testing.T, gw *fakeGateway, st *store.Memory, connURLSuffix, s
 	var s *apigw.Server
 	h := hub.New(reg, hub.Options{Logger: log, OnGroup: func(g, c string, j bool) { s.GroupHook(g, c, j) }})
 	var err error
-	s, err = apigw.New(context.Background(), h, apigw.Options{
+	opts := apigw.Options{
 		ConnectionURL: gsrv.URL + "/prod" + connURLSuffix,
 		Region:        "eu-west-1",
 		Credentials:   credentials.NewStaticCredentialsProvider("AKIDTEST", "secret", ""),
 		Secret:        secret,
 		Store:         st,
 		Logger:        log,
-	})
+	}
+	for _, f := range more {
+		f(&opts)
+	}
+	s, err = apigw.New(context.Background(), h, opts)
 	if err != nil {
 		t.Fatal(err)
 	}

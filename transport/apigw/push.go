@@ -6,11 +6,14 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net/http"
+	"strings"
 	"sync/atomic"
 	"time"
 
+	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/service/apigatewaymanagementapi"
+	"github.com/aws/smithy-go"
 )
 
 // maxQueued bounds the frames waiting for one connection; past it new
@@ -109,6 +112,12 @@ func (s *Server) post(id string, frame []byte) {
 		if err == nil {
 			return
 		}
+		if code == 0 && isCredentialsError(err) {
+			// Not a network problem: retrying won't help until credentials
+			// exist.
+			s.log.Error("push failed: "+credentialsHint, "conn", id, "err", err)
+			return
+		}
 		switch {
 		case code == http.StatusGone:
 			s.log.Info("connection gone at the gateway (410): disposing its view models", "conn", id)
@@ -120,13 +129,13 @@ func (s *Server) post(id string, frame []byte) {
 				continue
 			}
 			if code == 0 {
-				s.log.Error("push failed: the gateway's connection URL is unreachable", "conn", id, "attempts", attempt+1, "err", err)
+				s.log.Error("push failed: the gateway's connection URL is unreachable (network or DNS: check --connection-url and that this host can reach it)", "conn", id, "url", s.opts.ConnectionURL, "attempts", attempt+1, "err", err)
 			} else {
 				s.log.Error(callbackError(code), "conn", id, "attempts", attempt+1)
 			}
 			return
 		default:
-			s.log.Error(callbackError(code), "conn", id, "hint", hint(code))
+			s.log.Error(callbackError(code), "conn", id, "hint", s.hint(code, err))
 			return
 		}
 	}
@@ -138,9 +147,40 @@ func callbackError(code int) string {
 	return fmt.Sprintf("Integration callback responds with %d %s", code, http.StatusText(code))
 }
 
-func hint(code int) string {
+// credentialsHint names the cause and the fix when the SDK finds no
+// credentials to sign with.
+const credentialsHint = "no AWS credentials to sign the push with (the SDK tried the environment, ~/.aws and the EC2/ECS role): " +
+	"create an access key for the stack's AppServerUserName output (aws iam create-access-key --user-name <AppServerUserName>) " +
+	"and set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or run the server with a role allowed execute-api:ManageConnections"
+
+// isCredentialsError reports whether err is the SDK failing to find or
+// refresh credentials (for example "no EC2 IMDS role found"), rather than
+// a failure to reach the gateway.
+func isCredentialsError(err error) bool {
+	var se *v4.SigningError
+	if errors.As(err, &se) {
+		return true
+	}
+	msg := err.Error()
+	return strings.Contains(msg, "get identity") || strings.Contains(msg, "retrieve credentials") ||
+		strings.Contains(msg, "refresh cached credentials") || strings.Contains(msg, "no EC2 IMDS role found")
+}
+
+func (s *Server) hint(code int, err error) string {
 	switch code {
 	case http.StatusForbidden:
+		var ae smithy.APIError
+		if errors.As(err, &ae) {
+			msg := ae.ErrorMessage()
+			switch {
+			case strings.Contains(msg, "scoped to a valid region") || strings.Contains(msg, "Credential should be scoped"):
+				return fmt.Sprintf("the pushes are signed for region %s but the gateway is in another: pass --aws-region with the region in the Connection URL (%s)", s.region, msg)
+			case strings.Contains(msg, "security token") || strings.Contains(msg, "InvalidSignature") || strings.Contains(msg, "signature we calculated"):
+				return "the gateway does not know this access key or its secret is wrong: check AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY (" + msg + ")"
+			case strings.Contains(msg, "not authorized") || strings.Contains(msg, "explicit deny"):
+				return "the credentials lack execute-api:ManageConnections on this stage: use the stack's AppServerUser or attach its policy (" + msg + ")"
+			}
+		}
 		return "check the AWS credentials (execute-api:ManageConnections), --aws-region, and that --connection-url names the stage"
 	case http.StatusRequestEntityTooLarge:
 		return "a frame over API Gateway's 128 KB limit: send less state at once"

@@ -135,6 +135,9 @@ func (s *Server) ensureVM(ctx context.Context, c *hub.Conn, vmID string) {
 	}
 	master, _, _ := strings.Cut(vmID, ".")
 	n, err := s.restoreConn(ctx, c.Info(), func(id string) bool { return id == vmID || id == master })
+	if errors.Is(err, errDisconnected) {
+		return // $disconnect arrived meanwhile: nothing to re-create
+	}
 	if err != nil {
 		s.log.Warn("could not re-create a view model for an update", "conn", c.ID(), "vm", vmID, "err", err)
 	} else if n > 0 {

@@ -3,6 +3,7 @@ package apigw
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"strings"
 	"time"
@@ -57,6 +58,10 @@ func (s *Server) Deliver(ctx context.Context, raw []byte) {
 		info.Header.Set("User-Agent", m.UserAgent)
 	}
 	c, err := s.connFor(ctx, info)
+	if errors.Is(err, errDisconnected) {
+		s.log.Info("cluster: routed message after $disconnect ignored", "conn", m.ConnectionID)
+		return
+	}
 	if err != nil {
 		s.log.Warn("cluster: routed message not applied", "conn", m.ConnectionID, "err", err)
 		return
@@ -118,6 +123,7 @@ func (s *Server) TakeOver(ctx context.Context, key string) {
 // Event handles another server's event: a connection that left.
 func (s *Server) Event(ctx context.Context, ev string) {
 	if id, ok := strings.CutPrefix(ev, "disconnect "); ok {
+		s.buryLocal(id)
 		if c := s.h.Conn(id); c != nil {
 			c.Close()
 		}

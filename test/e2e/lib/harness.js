@@ -214,7 +214,11 @@ class Server {
       args.push('--connection-url', `http://${gw}/prod/@connections`, '--integration-secret', secret);
       this.spawn(bin, args, env, '');
       await this.waitHTTP(`${base}/healthz`, (code) => code === 200, bin, args);
-      const gargs = ['gateway', '--addr', gw, '--stage', 'prod', '--param', `AppServerUrl=${base}`,
+      // --ordered-delivery: the suite asserts dotNetify's in-order semantics,
+      // so it selects the emulator's orderly mode (one connection's messages
+      // reach the app server one at a time). By default the emulator, like
+      // AWS, lets integration calls overlap (see gateway.test.js).
+      const gargs = ['gateway', '--addr', gw, '--stage', 'prod', '--ordered-delivery', '--param', `AppServerUrl=${base}`,
         '--param', `IntegrationSecret=${secret}`, '--credentials', 'AKIDGONETIFYE2E:e2e-secret-access-key'];
       if (process.env.E2E_DEBUG) gargs.push('--debug');
       this.spawn(bin, gargs, env, '[gateway] ');

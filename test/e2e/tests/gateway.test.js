@@ -12,6 +12,7 @@ let backend; // the stand-in app server
 let mode = 'ok'; // 'ok' | '404'
 const calls = [];
 const gw = new Server();
+const gw404 = new Server(); // the same, started with --unreachable-404
 
 test.before(async () => {
   backend = http.createServer((req, res) => {
@@ -20,7 +21,12 @@ test.before(async () => {
     req.on('end', () => {
       calls.push({ path: req.url, body, secret: req.headers['x-gonetify-secret'] });
       const isMessage = /"payload"/.test(body);
-      res.writeHead(isMessage && mode === '404' ? 404 : 200);
+      if (isMessage && mode === '404') {
+        res.writeHead(404, { 'Content-Type': 'application/json' });
+        res.end('{"message":"Not Found"}');
+        return;
+      }
+      res.writeHead(200);
       res.end();
     });
   });
@@ -32,10 +38,17 @@ test.before(async () => {
   gw.spawn(serverBinary(), args, process.env, '[gateway] ');
   await gw.waitHTTP(`http://${addr}/prod`, (code) => code === 426, serverBinary(), args);
   gw.hubUrl = `ws://${addr}/prod`;
+  const addr404 = `127.0.0.1:${await freePort()}`;
+  const args404 = ['gateway', '--addr', addr404, '--stage', 'prod', '--unreachable-404', '--param', `AppServerUrl=${appUrl}`,
+    '--param', 'IntegrationSecret=stand-in-secret-0123', '--credentials', 'AKIDGATEWAYTEST:secret'];
+  gw404.spawn(serverBinary(), args404, process.env, '[gateway-404] ');
+  await gw404.waitHTTP(`http://${addr404}/prod`, (code) => code === 426, serverBinary(), args404);
+  gw404.hubUrl = `ws://${addr404}/prod`;
 });
 
 test.after(async () => {
   await gw.stop();
+  await gw404.stop();
   if (backend.listening) await new Promise((r) => backend.close(r));
 });
 
@@ -67,10 +80,22 @@ test('integration calls carry the rendered template and the X-Gonetify-Secret he
   assert.equal(msg.secret, 'stand-in-secret-0123');
 });
 
-test('backend answers 404: the client shows dotNetify\'s "couldn\'t reach … integration endpoint"', { timeout: 15000 }, async (t) => {
+test('backend answers 404: as on AWS, its body is relayed and no bare "404" frame is sent', { timeout: 15000 }, async (t) => {
+  mode = '404';
+  const lines = await captureConsoleError(async () => {
+    const c = new Client(gw, 'B0');
+    t.after(() => c.close());
+    c.connect('HelloWorldVM');
+    await waitFor(() => c.frames.some((f) => f.dir === 'in'), { timeout: 5000, what: 'the backend\'s 404 body' });
+    assert.equal(c.frames.filter((f) => f.dir === 'in').map((f) => f.raw).join('|'), '{"message":"Not Found"}');
+  });
+  assert.deepEqual(lines, [], 'no "couldn\'t reach" hint without --unreachable-404');
+});
+
+test('backend answers 404 with --unreachable-404: the client shows dotNetify\'s "couldn\'t reach … integration endpoint"', { timeout: 15000 }, async (t) => {
   mode = '404';
   const lines = await captureConsoleError(async (lines) => {
-    const c = new Client(gw, 'B');
+    const c = new Client(gw404, 'B');
     t.after(() => c.close());
     c.connect('HelloWorldVM');
     await waitFor(() => lines.length > 0, { timeout: 5000, what: 'a console.error from the client' });

@@ -40,7 +40,7 @@ test.before(async () => {
   app = new Server();
   app.spawn(serverBinary(), args, env, '[app] ');
   await app.waitHTTP(`http://${appAddr}/healthz`, (c) => c === 200, serverBinary(), args);
-  const gargs = ['gateway', '--addr', gwAddr, '--stage', 'prod', '--param', `AppServerUrl=http://${appAddr}`,
+  const gargs = ['gateway', '--addr', gwAddr, '--stage', 'prod', '--ordered-delivery', '--param', `AppServerUrl=http://${appAddr}`,
     '--param', `IntegrationSecret=${secret}`, '--credentials', 'AKIDREDISDOWN:redisdown-secret'];
   gw.spawn(serverBinary(), gargs, env, '[gateway] ');
   await gw.waitHTTP(`http://${gwAddr}/prod`, (c) => c === 426, serverBinary(), gargs);

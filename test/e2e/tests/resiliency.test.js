@@ -34,7 +34,7 @@ test.before(async () => {
   serveArgs = ['serve', '--addr', appAddr, '--redis', redisURL, '--connection-url', `http://${gwAddr}/prod/@connections`,
     '--integration-secret', secret];
   app = await startApp();
-  const gargs = ['gateway', '--addr', gwAddr, '--stage', 'prod', '--param', `AppServerUrl=http://${appAddr}`,
+  const gargs = ['gateway', '--addr', gwAddr, '--stage', 'prod', '--ordered-delivery', '--param', `AppServerUrl=http://${appAddr}`,
     '--param', `IntegrationSecret=${secret}`, '--credentials', 'AKIDRESILIENCE:resilience-secret'];
   gw.spawn(serverBinary(), gargs, env, '[gateway] ');
   await gw.waitHTTP(`http://${gwAddr}/prod`, (c) => c === 426, serverBinary(), gargs);

@@ -57,7 +57,7 @@ test.before(async () => {
     apps.push({ addr, server });
   }
   balancer = await startBalancer(lbPort);
-  const gargs = ['gateway', '--addr', gwAddr, '--stage', 'prod', '--param', `AppServerUrl=http://127.0.0.1:${lbPort}`,
+  const gargs = ['gateway', '--addr', gwAddr, '--stage', 'prod', '--ordered-delivery', '--param', `AppServerUrl=http://127.0.0.1:${lbPort}`,
     '--param', `IntegrationSecret=${secret}`, '--credentials', 'AKIDSCALEOUT:scaleout-secret'];
   gw.spawn(serverBinary(), gargs, env, '[gateway] ');
   await gw.waitHTTP(`http://${gwAddr}/prod`, (c) => c === 426, serverBinary(), gargs);
