@@ -82,7 +82,9 @@ test.before(async () => {
   serveArgs = ['serve', '--addr', appAddr, '--redis', redisURL, '--connection-url', `http://${gwAddr}/prod/@connections`,
     '--integration-secret', secret];
   app = await startApp();
-  const gargs = ['gateway', '--addr', gwAddr, '--stage', 'prod', '--param', `AppServerUrl=http://${appAddr}`,
+  // --ordered-delivery: one connection's messages reach the app server in the
+  // order sent (AWS promises no order; the test checks order per sender).
+  const gargs = ['gateway', '--addr', gwAddr, '--stage', 'prod', '--ordered-delivery', '--param', `AppServerUrl=http://${appAddr}`,
     '--param', `IntegrationSecret=${secret}`, '--credentials', 'AKIDDURABLE:durability-secret'];
   gw.spawn(serverBinary(), gargs, env, '[gateway] ');
   await gw.waitHTTP(`http://${gwAddr}/prod`, (c) => c === 426, serverBinary(), gargs);
