@@ -621,7 +621,7 @@ func (g *group) flushNow(by *Conn, except string) {
 
 // tryFlush is flush if nobody holds the VM now; false if it did nothing.
 func (g *group) tryFlush(by *Conn) bool {
-	return g.out.tryFlush(func() bool { return g.tryFlushNow(by) })
+	return g.out.tryFlush(func() bool { return g.tryFlushNow(by) }, func() { g.flushNow(nil, "") })
 }
 
 func (g *group) tryFlushNow(by *Conn) bool {

@@ -600,7 +600,7 @@ func (c *Conn) tryFlush(e *entry) bool {
 			c.pushed(e.id.Full, c.respond(e.id.Full, e.inst, data))
 		}
 		return true
-	})
+	}, func() { c.flushNow(e) })
 }
 
 // takeChanges takes a unicast VM's changes, storing its state first when

@@ -31,13 +31,17 @@ func (o *outbox) flush(fn func()) {
 
 // tryFlush runs fn now if nobody holds the outbox; fn reports whether it
 // did its work (false: it could not, try later). tryFlush reports whether
-// fn ran and did it.
-func (o *outbox) tryFlush(fn func() bool) bool {
+// fn ran and did it. Flushes asked for meanwhile are run after (with
+// pending), in a goroutine: the caller must not wait.
+func (o *outbox) tryFlush(fn func() bool, pending func()) bool {
 	if !o.mu.TryLock() {
 		return false
 	}
 	done := fn()
-	o.release(nil)
+	o.mu.Unlock()
+	if o.want.Load() {
+		go o.flush(pending)
+	}
 	return done
 }
 
