@@ -117,14 +117,25 @@ func (c *Conn) requestVM(x *Context, vmID string, init []vm.PathValue) error {
 	// A new VM's pending changes are covered by its full state. A shared
 	// multicast VM's are not: they still go to the other members, so they
 	// must not be dropped here.
-	var state []byte
-	if e.group != nil {
-		state, err = e.inst.FullState()
+	if g := e.group; g != nil {
+		// In one step of the VM's order: OnJoin, the pending changes (its
+		// own and what other members changed meanwhile) to the others,
+		// then the whole state to the joining connection.
+		g.out.hold(func() {
+			if err = g.inst.Join(c.baseCtx()); err != nil {
+				return
+			}
+			g.flushNow(c, c.info.ID)
+			var state []byte
+			if state, err = g.inst.FullState(); err == nil {
+				err = c.respond(vmID, g.inst, state)
+			}
+		}, func() { g.flushNow(nil, "") })
 	} else {
-		state, err = e.inst.InitialState()
-	}
-	if err == nil {
-		err = c.respond(vmID, e.inst, state)
+		var state []byte
+		if state, err = e.inst.InitialState(); err == nil {
+			err = c.respond(vmID, e.inst, state)
+		}
 	}
 	if err == nil && !c.addEntry(vmID, e) {
 		err = context.Canceled // the connection closed meanwhile
@@ -135,8 +146,6 @@ func (c *Conn) requestVM(x *Context, vmID string, init []vm.PathValue) error {
 	}
 	if e.group == nil {
 		e.inst.SetPusher(c)
-	} else if e.inst.HasChanges() {
-		e.group.flush(nil, "") // what another member changed meanwhile
 	}
 	return nil
 }

@@ -99,10 +99,23 @@ type Options struct {
 	// Observer, if set, is told of connections, messages and VMs as they
 	// come and go, for metrics (see [Observer]).
 	Observer Observer
+
+	// OnConnect, if set, is called when a connection is registered
+	// (Hub.Connect), and OnDisconnect once it is gone (after Close
+	// disposed its VMs): dotNetify's IDisconnectionMiddleware, for every
+	// transport. c tells the connection id and transport (c.Info()) and,
+	// for OnDisconnect, who it was (c.Principal(): the identity the
+	// middlewares last set, nil for an anonymous one). They run in the
+	// goroutine of Connect or Close; they must not block for long.
+	OnConnect    func(c *Conn)
+	OnDisconnect func(c *Conn)
 }
 
 // Hub holds the connections and their VMs. It is safe for concurrent use.
 type Hub struct {
+	onConnect    func(*Conn)
+	onDisconnect func(*Conn)
+
 	reg      *vm.Registry
 	log      *slog.Logger
 	dlog     *slog.Logger // debug logs: visible whatever log's level when debug is set
@@ -129,7 +142,9 @@ func New(reg *vm.Registry, opts Options) *Hub {
 	h := &Hub{
 		reg:      reg,
 		log:      opts.Logger,
-		debug:    opts.Debug,
+		onConnect:    opts.OnConnect,
+		onDisconnect: opts.OnDisconnect,
+		debug:        opts.Debug,
 		detailed: opts.DetailedErrors,
 		onGroup:  opts.OnGroup,
 		obs:      opts.Observer,
@@ -184,14 +199,18 @@ func (h *Hub) Connect(info *vm.Conn, s Sender) (*Conn, error) {
 	c := &Conn{h: h, info: info, sender: s, vms: map[string]*entry{}, lanes: map[string]*lane{}}
 	c.ctx, c.cancel = context.WithCancel(context.Background())
 	h.mu.Lock()
-	defer h.mu.Unlock()
 	if _, dup := h.conns[info.ID]; dup {
+		h.mu.Unlock()
 		c.cancel()
 		return nil, fmt.Errorf("hub: connection %q already exists", info.ID)
 	}
 	h.conns[info.ID] = c
+	h.mu.Unlock()
 	if h.obs != nil {
 		h.obs.ConnOpened(info.Transport)
+	}
+	if h.onConnect != nil {
+		h.onConnect(c)
 	}
 	return c, nil
 }
@@ -237,8 +256,9 @@ type Conn struct {
 	last      time.Time
 	throttled bool
 
-	hmu     sync.Mutex // guards headers
-	headers json.RawMessage
+	hmu       sync.Mutex // guards headers, principal
+	headers   json.RawMessage
+	principal Principal
 }
 
 type entry struct {
@@ -474,6 +494,17 @@ func (c *Conn) Close() {
 	if c.h.obs != nil {
 		c.h.obs.ConnClosed(c.info.Transport)
 	}
+	if c.h.onDisconnect != nil {
+		c.h.onDisconnect(c)
+	}
+}
+
+// Principal returns who the connection's calls last ran as (what the
+// middlewares set, e.g. the auth package's *auth.Principal), or nil.
+func (c *Conn) Principal() Principal {
+	c.hmu.Lock()
+	defer c.hmu.Unlock()
+	return c.principal
 }
 
 // getEntry returns the connection's VM with this id, or nil.

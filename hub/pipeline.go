@@ -138,9 +138,16 @@ func (c *Conn) newContext(ct CallType, vmID string, data json.RawMessage) *Conte
 	return &Context{CallType: ct, VMID: vmID, Data: data, Headers: c.getHeaders(), Conn: c, PipelineData: map[string]any{}}
 }
 
-// middlewares runs the middlewares around final.
+// middlewares runs the middlewares around final, and remembers the
+// identity they set for the connection (Conn.Principal).
 func (h *Hub) middlewares(x *Context, final func() error) error {
-	return h.guardPanic(x, func() error { return h.runMW(x, 0, final) })
+	err := h.guardPanic(x, func() error { return h.runMW(x, 0, final) })
+	if x.Conn != nil && x.Principal != nil && x.CallType != ResponseVM {
+		x.Conn.hmu.Lock()
+		x.Conn.principal = x.Principal
+		x.Conn.hmu.Unlock()
+	}
+	return err
 }
 
 func (h *Hub) runMW(x *Context, i int, final func() error) error {

@@ -236,3 +236,85 @@ func TestPanicLoggedNotSent(t *testing.T) {
 		}
 	}
 }
+
+// OnConnect and OnDisconnect see every connection with its id, transport
+// and (at disconnect) the identity its calls ran as.
+func TestConnectionLifecycleHooks(t *testing.T) {
+	reg := vm.NewRegistry()
+	mustReg(vm.RegisterType[Slow](reg, "Slow"))
+	type event struct{ what, id, transport, who string }
+	var mu sync.Mutex
+	var events []event
+	note := func(what string) func(c *hub.Conn) {
+		return func(c *hub.Conn) {
+			who := ""
+			if p := c.Principal(); p != nil {
+				who = p.Name()
+			}
+			mu.Lock()
+			events = append(events, event{what, c.ID(), c.Info().Transport, who})
+			mu.Unlock()
+		}
+	}
+	auth := func(x *hub.Context, next func() error) error {
+		if x.Header("Authorization") == "Bearer ann" {
+			x.Principal = named("ann")
+		}
+		return next()
+	}
+	h := hub.New(reg, hub.Options{OnConnect: note("connect"), OnDisconnect: note("disconnect"), Middlewares: []hub.Middleware{auth}})
+	c, err := h.Connect(&vm.Conn{ID: "c1", Transport: "ws"}, &recorder{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Receive([]byte(`{"callType":"request_vm","vmId":"Slow","vmArgs":"{\"$headers\":{\"Authorization\":\"Bearer ann\"}}"}`)); err != nil {
+		t.Fatal(err)
+	}
+	c.Close()
+	c.Close()
+	mu.Lock()
+	defer mu.Unlock()
+	want := []event{{"connect", "c1", "ws", ""}, {"disconnect", "c1", "ws", "ann"}}
+	if len(events) != 2 || events[0] != want[0] || events[1] != want[1] {
+		t.Fatalf("events %+v, want %+v", events, want)
+	}
+}
+
+type named string
+
+func (n named) Name() string        { return string(n) }
+func (n named) Authenticated() bool { return true }
+
+// Joiner is a multicast VM that keeps who is in it.
+type Joiner struct {
+	vm.Multicast
+	Members []string
+}
+
+func (j *Joiner) OnJoin(ctx context.Context) {
+	j.Members = append(j.Members, vm.ConnFromContext(ctx).ID)
+	j.Changed("Members")
+}
+
+// OnJoin runs for each member (the first too); the joiner's initial state
+// has it, and the others get the change.
+func TestOnJoin(t *testing.T) {
+	reg := vm.NewRegistry()
+	mustReg(vm.RegisterType[Joiner](reg, "Joiner"))
+	h := hub.New(reg, hub.Options{})
+	a := connect(t, h, "a")
+	a.request("Joiner", `{}`)
+	if f := a.rec.waitFor(t, "a's state", func(frame) bool { return true }); f.Raw != `{"Members":["a"]}` {
+		t.Fatalf("a's state %s", f.Raw)
+	}
+	b := connect(t, h, "b")
+	b.request("Joiner", `{}`)
+	if f := b.rec.waitFor(t, "b's state", func(frame) bool { return true }); f.Raw != `{"Members":["a","b"]}` {
+		t.Fatalf("b's state %s", f.Raw)
+	}
+	a.rec.waitFor(t, "b joined, at a", func(f frame) bool { return f.Raw == `{"Members":["a","b"]}` })
+	time.Sleep(20 * time.Millisecond)
+	if extra := b.rec.take(); len(extra) != 0 {
+		t.Fatalf("b got its own join again: %v", extra)
+	}
+}

@@ -329,8 +329,21 @@ type Disposer interface {
 // leaves it (disposes it or disconnects); ctx carries that connection. It
 // runs before the VM is disposed, if that connection was the last, and
 // what it marks changed goes to the members that remain.
+//
+// Porting from dotNetify: a MulticastVM's Dispose runs there once per
+// member that leaves; here [Disposer.Dispose] runs once, when the last
+// member has left, so per-member clean-up (removing the user from a chat
+// room) belongs in OnLeave.
 type Leaver interface {
 	OnLeave(ctx context.Context)
+}
+
+// Joiner is implemented by a multicast VM that must know when a connection
+// joins it (including the first, after OnCreated); ctx carries that
+// connection. What it marks changed goes to the other members; the joining
+// connection's initial state already has it.
+type Joiner interface {
+	OnJoin(ctx context.Context)
 }
 
 // Master is implemented by a VM whose id prefixes others ("Master.Child").

@@ -153,6 +153,14 @@ func (i *Instance) FullState() ([]byte, error) { return i.fullState(false) }
 // drops its pending changes (the state covers them): what a new VM sends.
 func (i *Instance) InitialState() ([]byte, error) { return i.fullState(true) }
 
+// Join runs the VM's OnJoin hook, if it has one, for the connection in ctx.
+func (i *Instance) Join(ctx context.Context) error {
+	if j, ok := i.v.(Joiner); ok {
+		return i.run(func() error { j.OnJoin(ctx); return nil })
+	}
+	return nil
+}
+
 // Leave runs the VM's OnLeave hook, if it has one, for the connection in ctx.
 func (i *Instance) Leave(ctx context.Context) {
 	if l, ok := i.v.(Leaver); ok {
