@@ -140,20 +140,20 @@ type Hub struct {
 // New returns a hub serving the VMs of reg.
 func New(reg *vm.Registry, opts Options) *Hub {
 	h := &Hub{
-		reg:      reg,
-		log:      opts.Logger,
+		reg:          reg,
+		log:          opts.Logger,
 		onConnect:    opts.OnConnect,
 		onDisconnect: opts.OnDisconnect,
 		debug:        opts.Debug,
-		detailed: opts.DetailedErrors,
-		onGroup:  opts.OnGroup,
-		obs:      opts.Observer,
-		mws:      append([]Middleware(nil), opts.Middlewares...),
-		filters:  append([]Filter(nil), opts.Filters...),
-		limits:   resolveLimits(opts),
-		conns:    map[string]*Conn{},
-		groups:   map[string][]*group{},
-		create:   map[string]*keyMutex{},
+		detailed:     opts.DetailedErrors,
+		onGroup:      opts.OnGroup,
+		obs:          opts.Observer,
+		mws:          append([]Middleware(nil), opts.Middlewares...),
+		filters:      append([]Filter(nil), opts.Filters...),
+		limits:       resolveLimits(opts),
+		conns:        map[string]*Conn{},
+		groups:       map[string][]*group{},
+		create:       map[string]*keyMutex{},
 	}
 	if h.log == nil {
 		h.log = slog.Default()
