@@ -29,12 +29,14 @@ type HelloWorldVM struct {
 	vm.Base
 	// Greetings is set by Submit.
 	Greetings string
-	// FirstName is the first name; dispatching it recomputes FullName.
+	// FirstName is the first name; FullName follows it.
 	FirstName string
-	// LastName is the last name; dispatching it recomputes FullName.
+	// LastName is the last name; FullName follows it.
 	LastName string
+	// ServerTime is the server's time, pushed every interval.
+	ServerTime time.Time
 
-	_ vm.Computed `vm:"FullName,ServerTime"`
+	_ vm.Computed `vm:"FullName"`
 	_ vm.Commands `vm:"Submit"`
 
 	interval time.Duration
@@ -46,23 +48,10 @@ func NewHelloWorldVM(interval time.Duration) *HelloWorldVM {
 	return &HelloWorldVM{Greetings: "Hello World!", FirstName: "Hello", LastName: "World", interval: interval}
 }
 
-// FullName is computed: "<FirstName> <LastName>".
+// FullName is computed: "<FirstName> <LastName>". It is derived: a
+// dispatched FirstName or LastName changes it, and the runtime sends it
+// without a Changed call.
 func (v *HelloWorldVM) FullName() string { return v.FirstName + " " + v.LastName }
-
-// ServerTime is computed: the server's current time.
-func (v *HelloWorldVM) ServerTime() time.Time { return time.Now() }
-
-// SetFirstName sets FirstName, which changes FullName.
-func (v *HelloWorldVM) SetFirstName(s string) {
-	v.FirstName = s
-	v.Changed("FullName")
-}
-
-// SetLastName sets LastName, which changes FullName.
-func (v *HelloWorldVM) SetLastName(s string) {
-	v.LastName = s
-	v.Changed("FullName")
-}
 
 // Submit greets the person: Greetings becomes "Hello <First> <Last>!".
 func (v *HelloWorldVM) Submit(p Person) {
@@ -72,6 +61,7 @@ func (v *HelloWorldVM) Submit(p Person) {
 
 // OnCreated starts the ServerTime timer; it stops when the VM is disposed.
 func (v *HelloWorldVM) OnCreated(context.Context) error {
-	v.Every(v.interval, func() { v.Changed("ServerTime") })
+	v.ServerTime = time.Now()
+	v.Every(v.interval, func() { v.ServerTime = time.Now(); v.Changed("ServerTime") })
 	return nil
 }

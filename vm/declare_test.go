@@ -247,3 +247,34 @@ func TestPanicBecomesPanicError(t *testing.T) {
 		t.Fatalf("got %#v", err)
 	}
 }
+
+type derived struct {
+	vm.Base
+	First, Last string
+	_           vm.Computed `vm:"Full"`
+}
+
+func (v *derived) Full() string { return v.First + " " + v.Last }
+
+// A computed property is sent when its value moves, with no Changed call;
+// one whose value did not move is not.
+func TestComputedPropertiesAreDerived(t *testing.T) {
+	v := &derived{First: "A", Last: "B"}
+	inst, err := vm.Wrap(context.Background(), vm.ParseID("derived"), v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := inst.InitialState(); err != nil {
+		t.Fatal(err)
+	}
+	_ = inst.Apply(context.Background(), []vm.PathValue{{Path: "First", Value: json.RawMessage(`"C"`)}})
+	ch, _ := inst.TakeChanges()
+	if got := string(vm.EncodeChanges(ch, nil)); got != `{"First":"C","Full":"C B"}` {
+		t.Fatalf("changes after First: %s", got)
+	}
+	v.Update(func() { v.Last = "B" }) // no visible change
+	ch, _ = inst.TakeChanges()
+	if len(ch) != 0 {
+		t.Fatalf("unchanged computed property sent: %s", vm.EncodeChanges(ch, nil))
+	}
+}

@@ -60,7 +60,9 @@
 //     suppression). Unknown paths are ignored, as in dotNetify (the hub's
 //     debug log names them).
 //   - Changes: [Base.Changed] marks properties whose current value goes out
-//     with the next reaction or [Base.PushUpdates]; [Base.AddList],
+//     with the next reaction or [Base.PushUpdates]; computed properties are
+//     re-evaluated then too and go out whenever their value moved, without
+//     a Changed call; [Base.AddList],
 //     [Base.UpdateList] and [Base.RemoveList] send list item operations.
 //   - Concurrency: the runtime holds the VM's lock while it runs commands,
 //     setters, hooks and serialization, so code there just assigns fields.

@@ -1,6 +1,7 @@
 package vm
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -20,6 +21,10 @@ type Instance struct {
 	ti   *typeInfo
 	conn *Conn // connection that created it
 	log  *slog.Logger
+	// sent holds, for each computed property, the JSON its client(s) last
+	// got: a computed property whose value moved goes out with the next
+	// changes without a Changed call. Guarded by the VM's lock.
+	sent map[string][]byte
 }
 
 func newInstance(id ID, v VM, conn *Conn) (*Instance, error) {
@@ -181,6 +186,15 @@ func (i *Instance) fullState(clear bool) ([]byte, error) {
 	return out, err
 }
 
+// noteSent records the JSON of a computed property a client got; the VM's
+// lock is held.
+func (i *Instance) noteSent(name string, raw []byte) {
+	if i.sent == nil {
+		i.sent = map[string][]byte{}
+	}
+	i.sent[name] = raw
+}
+
 // stateLocked serializes the whole state; the VM's lock is held.
 func (i *Instance) stateLocked() ([]byte, error) {
 	kvs := make([]kv, 0, len(i.ti.members)+1)
@@ -188,6 +202,14 @@ func (i *Instance) stateLocked() ([]byte, error) {
 		v, err := i.value(m)
 		if err != nil {
 			return nil, err
+		}
+		if m.kind == kindGetter {
+			raw, err := marshalValue(v)
+			if err != nil {
+				return nil, fmt.Errorf("vm: encoding the state of %s: property %s: %w", i.id.Full, m.name, err)
+			}
+			i.noteSent(m.name, raw)
+			v = json.RawMessage(raw)
 		}
 		kvs = append(kvs, kv{m.name, v})
 		if m.itemKey != "" {
@@ -282,7 +304,30 @@ func (i *Instance) takeChangesWith(withState bool, run func(func() error) error)
 			if err != nil {
 				return fmt.Errorf("vm: encoding %s.%s: %w", i.id.Type, n, err)
 			}
+			if m.kind == kindGetter {
+				i.noteSent(n, raw)
+			}
 			out = append(out, Change{n, raw})
+		}
+		// Computed properties are derived: each one whose value moved
+		// goes out too, whether or not the VM said it changed.
+		for _, m := range i.ti.getters {
+			if contains(names, m.name) {
+				continue
+			}
+			v, err := i.value(m)
+			if err != nil {
+				return err
+			}
+			raw, err := marshalValue(v)
+			if err != nil {
+				return fmt.Errorf("vm: encoding %s.%s: %w", i.id.Type, m.name, err)
+			}
+			if prev, ok := i.sent[m.name]; ok && bytes.Equal(prev, raw) {
+				continue
+			}
+			i.noteSent(m.name, raw)
+			out = append(out, Change{m.name, raw})
 		}
 		for _, op := range crud {
 			var v any = op.items

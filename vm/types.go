@@ -65,6 +65,7 @@ type typeInfo struct {
 	members   []*member
 	byName    map[string]*member
 	multicast bool
+	getters   []*member // the computed properties
 	// methods are the exported methods that are not the client's (not
 	// declared): a dispatch naming one is refused with an exception,
 	// rather than ignored like other unknown names.
@@ -239,9 +240,11 @@ func buildTypeInfo(pt reflect.Type) (*typeInfo, error) {
 		if err := checkJSON(mt.Out(0), name, map[reflect.Type]bool{}); err != nil {
 			return fail("computed property %s cannot be sent to the client: %v", name, err)
 		}
-		if err := ti.add(&member{name: name, kind: kindGetter, method: meth.Index, typ: mt.Out(0), setter: -1}); err != nil {
+		g := &member{name: name, kind: kindGetter, method: meth.Index, typ: mt.Out(0), setter: -1}
+		if err := ti.add(g); err != nil {
 			return fail("%v", err)
 		}
+		ti.getters = append(ti.getters, g)
 	}
 	for _, name := range commands {
 		meth, _, err := method(name, "command")
