@@ -73,11 +73,10 @@ func serve(args []string) error {
 // app is a running app server.
 type app struct {
 	*server.Server
-	addr   string
-	stop   context.CancelFunc
-	done   chan struct{} // closed when Serve returned
-	err    error         // Serve's result, after done
-	closed bool
+	addr string
+	stop context.CancelFunc
+	done chan struct{} // closed when Serve returned
+	err  error         // Serve's result, after done
 }
 
 // startApp starts the example app server on cfg.Addr: the example VMs,
