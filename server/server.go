@@ -26,7 +26,8 @@
 // With [Options.ConnectionURL], POST /api/dotnetify/vm and
 // /api/dotnetify/vm/disconnect serve an Amazon API Gateway WebSocket API's
 // integrations; with [Options.JWT] a key or key set, bearer tokens are
-// checked and [Authorize] view models enforced.
+// checked and view models marked Authorize enforced (see the auth
+// package).
 package server
 
 import (
@@ -145,7 +146,8 @@ type Options struct {
 	ShutdownDelay time.Duration
 
 	// JWT checks bearer tokens when it has a Key (HMAC) or a JWKSURL (an
-	// identity provider's keys); then [Authorize] view models are enforced.
+	// identity provider's keys); then view models marked Authorize are
+	// enforced (auth.AuthorizeFilter).
 	// Its Logger defaults to the server's.
 	JWT auth.Options
 	// TokenCheck, with a JWT Key, serves POST /token (form user, password):
@@ -156,9 +158,12 @@ type Options struct {
 	// Default 30 minutes.
 	TokenLifetime time.Duration
 
-	// Middlewares and Filters are added to the hub's, after the JWT ones.
+	// Middlewares see every call (see hub.Middleware), after the JWT
+	// middleware.
 	Middlewares []hub.Middleware
-	Filters     []hub.Filter
+	// Filters see every call with its VM (see hub.Filter), after the
+	// Authorize filter.
+	Filters []hub.Filter
 }
 
 // Server is an app server. Create it with [New]; serve it with
