@@ -150,10 +150,10 @@ type Options struct {
 	// enforced (auth.AuthorizeFilter).
 	// Its Logger defaults to the server's.
 	JWT auth.Options
-	// TokenCheck, with a JWT Key, serves POST /token (form user, password):
-	// it issues an HS256 token with the roles TokenCheck returns when it
-	// accepts the password.
-	TokenCheck func(user, password string) (roles []string, ok bool)
+	// TokenCheck, with a JWT Key, serves POST /token, an OAuth 2 password
+	// grant (see auth.JWT.TokenHandler): it issues an HS256 token with the
+	// roles TokenCheck returns when it accepts the password.
+	TokenCheck auth.CheckPassword
 	// TokenLifetime is the lifetime of the tokens POST /token issues.
 	// Default 30 minutes.
 	TokenLifetime time.Duration

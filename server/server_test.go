@@ -9,12 +9,14 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/gorilla/websocket"
 
+	"github.com/gonetify/gonetify/auth"
 	"github.com/gonetify/gonetify/vm"
 )
 
@@ -200,5 +202,46 @@ func TestBindFlags(t *testing.T) {
 	}
 	if err := ParseFlags(flag.NewFlagSet("x", flag.ContinueOnError), []string{"extra"}); err == nil {
 		t.Fatal("a positional argument is accepted")
+	}
+}
+
+// TestTokenEndpoint: with a JWT key and TokenCheck, POST /token issues
+// tokens for accepted passwords only; without TokenCheck there is none.
+func TestTokenEndpoint(t *testing.T) {
+	key := []byte("0123456789abcdef0123456789abcdef")
+	s, err := New(testRegistry(), Options{Logger: quiet(), JWT: auth.Options{Key: key, Issuer: "me"},
+		TokenCheck: func(user, password string) ([]string, bool) { return nil, password == "right" }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Shutdown(context.Background())
+	ts := httptest.NewServer(s.Handler())
+	defer ts.Close()
+	for password, want := range map[string]int{"right": 200, "wrong": 400} {
+		resp, err := http.PostForm(ts.URL+"/token", url.Values{"grant_type": {"password"}, "username": {"ann"}, "password": {password}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != want || (want == 200 && !strings.Contains(string(b), "access_token")) {
+			t.Errorf("password %s: %d %s", password, resp.StatusCode, b)
+		}
+	}
+
+	s2, err := New(testRegistry(), Options{Logger: quiet(), JWT: auth.Options{Key: key}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s2.Shutdown(context.Background())
+	ts2 := httptest.NewServer(s2.Handler())
+	defer ts2.Close()
+	resp, err := http.PostForm(ts2.URL+"/token", url.Values{"password": {"right"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode == 200 {
+		t.Error("POST /token served without TokenCheck")
 	}
 }
