@@ -45,9 +45,9 @@ func TestCLIErrors(t *testing.T) {
 		if code != 2 || strings.Count(out, "flag provided but not defined: -no-such-flag") != 1 || strings.Contains(out, "gonetify:") {
 			t.Errorf("%s --no-such-flag: exit %d, printed:\n%s", name, code, out)
 		}
-		out = captureStderr(t, func() { err = cmd([]string{"--log-format", "xml", "--addr", "127.0.0.1:0"}) })
-		if err == nil || !strings.Contains(err.Error(), "--log-format") || exitCode(err) != 1 {
-			t.Errorf("%s --log-format xml: %v", name, err)
+		out = captureStderr(t, func() { err = cmd([]string{"--log-format", "xml", "--addr", "127.0.0.1:0"}); code = exitCode(err) })
+		if err == nil || code != 1 || strings.Count(out, `--log-format "xml"`) != 1 {
+			t.Errorf("%s --log-format xml: %v (exit %d), printed:\n%s", name, err, code, out)
 		}
 	}
 }
