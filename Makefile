@@ -21,8 +21,8 @@ build:
 lint: $(BIN)/staticcheck
 	@echo "== gofmt"; out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 	  if [ -n "$$out" ]; then echo "gofmt needed on: $$out"; exit 1; fi
-	@echo "== go vet"; $(GO) vet ./...
-	@echo "== staticcheck"; $(BIN)/staticcheck ./...
+	@echo "== go vet"; $(GO) vet ./... ./_examples/*/
+	@echo "== staticcheck"; $(BIN)/staticcheck ./... ./_examples/*/
 
 $(BIN)/staticcheck:
 	GOBIN=$(BIN) $(GO) install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)

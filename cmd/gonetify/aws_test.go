@@ -1,6 +1,8 @@
 package main
 
 import (
+	"github.com/gonetify/gonetify/server"
+
 	"bytes"
 	"context"
 	"encoding/json"
@@ -61,12 +63,12 @@ func startAWSPath(t *testing.T, signKey string, connURL func(string) string) *aw
 	if err != nil {
 		t.Fatal(err)
 	}
-	a, err := startApp(context.Background(), appConfig{
-		addr: appAddr, readLimit: 128 << 10, sendQueue: 64, maxPushes: 100, logFormat: "text",
-		connectionURL: connURL(gs.ConnectionURL()), awsRegion: "us-east-1",
-		credentials: credentials.NewStaticCredentialsProvider("AKIDTEST", signKey, ""),
-		secret:      "test-integration-secret",
-	}, log)
+	a, err := startApp(context.Background(), appConfig{Options: server.Options{
+		Addr: appAddr, ReadLimit: 128 << 10, SendQueue: 64, MaxPushes: 100, LogFormat: "text",
+		ConnectionURL: connURL(gs.ConnectionURL()), AWSRegion: "us-east-1",
+		AWSCredentials:    credentials.NewStaticCredentialsProvider("AKIDTEST", signKey, ""),
+		IntegrationSecret: "test-integration-secret",
+	}}, log)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -206,7 +208,7 @@ func TestNoResurrectionThroughTheEmulator(t *testing.T) {
 	}
 	deadline := time.Now().Add(10 * time.Second)
 	for {
-		st := e.app.h.Stats()
+		st := e.app.Hub().Stats()
 		if st.Connections == 0 && len(e.gw.Gateway.ConnectionIDs()) == 0 {
 			break
 		}
@@ -217,7 +219,7 @@ func TestNoResurrectionThroughTheEmulator(t *testing.T) {
 	}
 	// And they stay gone once every late call has been answered.
 	time.Sleep(300 * time.Millisecond)
-	if st := e.app.h.Stats(); st.Connections != 0 || st.VMs != 0 {
+	if st := e.app.Hub().Stats(); st.Connections != 0 || st.VMs != 0 {
 		t.Fatalf("a late message resurrected a connection: %+v", st)
 	}
 }

@@ -81,7 +81,7 @@ func benchCmd(args []string) error {
 		return fmt.Errorf("bench needs a scenario: %s", strings.Join(loadgen.Scenarios, ", "))
 	}
 	cfg.Scenario = args[0]
-	if err := fs.Parse(args[1:]); err != nil {
+	if err := parseArgs(fs, args[1:]); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
@@ -105,7 +105,7 @@ func benchServerCmd(args []string) error {
 	fs.IntVar(&o.MaxPushes, "max-pushes", 1000, "gateway pushes in flight")
 	fs.IntVar(&o.MessagesPerSecond, "messages-per-second", -1, "per-connection message rate limit (negative: none)")
 	fs.StringVar(&o.Redis, "redis", "", "keep the state (VM snapshots; connections with --connection-url) in Redis at this `URL`, as serve --redis does")
-	if err := fs.Parse(args); err != nil {
+	if err := parseArgs(fs, args); err != nil {
 		return err
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -125,7 +125,7 @@ func benchBaselineCmd(args []string) error {
 	fs.Float64Var(&b.FanoutRate, "rate", 10, "ticks per second to BenchFanoutVM connections")
 	fs.IntVar(&b.SendQueue, "send-queue", 0, "frames queued per connection (0: 256)")
 	fs.StringVar(&b.Lib, "lib", baseline.Gorilla, "WebSocket library: "+strings.Join(baseline.Libs, ", "))
-	if err := fs.Parse(args); err != nil {
+	if err := parseArgs(fs, args); err != nil {
 		return err
 	}
 	o.Baseline = b

@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"flag"
 	"fmt"
 	"log/slog"
 	"os"
@@ -16,14 +15,32 @@ import (
 
 	"github.com/gonetify/gonetify/deploy/cloudformation"
 	"github.com/gonetify/gonetify/gateway"
+	"github.com/gonetify/gonetify/server"
 )
+
+const demoUsage = `Usage: gonetify demo [flags]
+
+Runs the README's demo on one machine: the example app server (as
+gonetify serve) and, in front of it, a local API Gateway WebSocket API
+emulated from deploy/cloudformation/gonetify.yaml, with fresh credentials
+and integration secret. Open the printed URL; the demo page connects
+through the emulator.
+
+Every flag can also be set as GONETIFY_<FLAG> (dashes as underscores); the
+command line wins.
+
+Example:
+  gonetify demo --addr 127.0.0.1:8080 --gateway-addr 127.0.0.1:8081
+
+Flags:
+`
 
 // demo runs the seed's topology on one machine: the app server, and in
 // front of it the API Gateway emulator configured from our CloudFormation
 // template, with fresh credentials and integration secret. The demo page
 // connects through the emulator.
 func demo(args []string) error {
-	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
+	fs := newFlagSet("demo", demoUsage)
 	var cfg appConfig
 	cfg.flags(fs)
 	gwAddr := fs.String("gateway-addr", "127.0.0.1:8081", "the API Gateway emulator's listen address `host:port`")
@@ -31,16 +48,19 @@ func demo(args []string) error {
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	log := newLogger(cfg.logFormat, cfg.debug)
+	log, err := server.NewLogger(cfg.LogFormat, cfg.Debug)
+	if err != nil {
+		return err
+	}
 	slog.SetDefault(log)
 
 	keyID, secretKey, integrationSecret := "AKIDGONETIFYDEMO", randomHex(20), randomHex(16)
-	cfg.connectionURL = "http://" + *gwAddr + "/" + *stage + "/@connections"
-	cfg.credentials = credentials.NewStaticCredentialsProvider(keyID, secretKey, "")
-	cfg.secret = integrationSecret
+	cfg.ConnectionURL = "http://" + *gwAddr + "/" + *stage + "/@connections"
+	cfg.AWSCredentials = credentials.NewStaticCredentialsProvider(keyID, secretKey, "")
+	cfg.IntegrationSecret = integrationSecret
 	cfg.demoHubURL = "ws://" + *gwAddr + "/" + *stage
-	if cfg.awsRegion == "" {
-		cfg.awsRegion = "us-east-1"
+	if cfg.AWSRegion == "" {
+		cfg.AWSRegion = "us-east-1"
 	}
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -53,7 +73,7 @@ func demo(args []string) error {
 		"AppServerUrl":      "http://" + app.addr,
 		"IntegrationSecret": integrationSecret,
 		"StageName":         *stage,
-		"AWS::Region":       cfg.awsRegion,
+		"AWS::Region":       cfg.AWSRegion,
 	})
 	if err != nil {
 		_ = app.shutdown()
@@ -78,6 +98,7 @@ func demo(args []string) error {
 
 	select {
 	case <-ctx.Done():
+	case <-app.done:
 	case err := <-gs.Done():
 		log.Error("gateway stopped", "err", err)
 	}

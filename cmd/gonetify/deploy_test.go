@@ -1,6 +1,8 @@
 package main
 
 import (
+	"github.com/gonetify/gonetify/server"
+
 	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
@@ -54,7 +56,7 @@ func TestServeTLS(t *testing.T) {
 	certFile, keyFile, pool := writeCert(t)
 	logs := &syncBuf{}
 	log := slog.New(slog.NewTextHandler(logs, nil))
-	a, err := startApp(context.Background(), appConfig{addr: "127.0.0.1:0", readLimit: 1 << 16, sendQueue: 8, logFormat: "text", tlsCert: certFile, tlsKey: keyFile}, log)
+	a, err := startApp(context.Background(), appConfig{Options: server.Options{Addr: "127.0.0.1:0", ReadLimit: 1 << 16, SendQueue: 8, LogFormat: "text", TLSCert: certFile, TLSKey: keyFile}}, log)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -70,11 +72,11 @@ func TestServeTLS(t *testing.T) {
 	}
 
 	for name, cfg := range map[string]appConfig{
-		"cert without key": {tlsCert: certFile},
-		"key without cert": {tlsKey: keyFile},
-		"not PEM":          {tlsCert: keyFile, tlsKey: certFile},
+		"cert without key": {Options: server.Options{TLSCert: certFile}},
+		"key without cert": {Options: server.Options{TLSKey: keyFile}},
+		"not PEM":          {Options: server.Options{TLSCert: keyFile, TLSKey: certFile}},
 	} {
-		cfg.addr, cfg.readLimit, cfg.sendQueue = "127.0.0.1:0", 1<<16, 8
+		cfg.Addr, cfg.ReadLimit, cfg.SendQueue = "127.0.0.1:0", 1<<16, 8
 		if _, err := startApp(context.Background(), cfg, log); err == nil || !strings.Contains(err.Error(), "--tls-") {
 			t.Errorf("%s: err = %v, want one naming the --tls- flags", name, err)
 		}
@@ -93,8 +95,8 @@ func TestServeStartupWarnings(t *testing.T) {
 	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", filepath.Join(t.TempDir(), "none"))
 	logs := &syncBuf{}
 	log := slog.New(slog.NewTextHandler(logs, nil))
-	a, err := startApp(context.Background(), appConfig{addr: "127.0.0.1:0", readLimit: 1 << 16, sendQueue: 8, maxPushes: 10, logFormat: "text",
-		connectionURL: "http://127.0.0.1:9/prod/@connections"}, log)
+	a, err := startApp(context.Background(), appConfig{Options: server.Options{Addr: "127.0.0.1:0", ReadLimit: 1 << 16, SendQueue: 8, MaxPushes: 10, LogFormat: "text",
+		ConnectionURL: "http://127.0.0.1:9/prod/@connections"}}, log)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -113,9 +115,9 @@ func TestServeStartupWarnings(t *testing.T) {
 
 	// With a secret and credentials: neither.
 	logs2 := &syncBuf{}
-	b, err := startApp(context.Background(), appConfig{addr: "127.0.0.1:0", readLimit: 1 << 16, sendQueue: 8, maxPushes: 10, logFormat: "text",
-		connectionURL: "http://127.0.0.1:9/prod/@connections", secret: "s3cret-s3cret-s3cret",
-		credentials: credentials.NewStaticCredentialsProvider("AKID", "x", "")}, slog.New(slog.NewTextHandler(logs2, nil)))
+	b, err := startApp(context.Background(), appConfig{Options: server.Options{Addr: "127.0.0.1:0", ReadLimit: 1 << 16, SendQueue: 8, MaxPushes: 10, LogFormat: "text",
+		ConnectionURL: "http://127.0.0.1:9/prod/@connections", IntegrationSecret: "s3cret-s3cret-s3cret",
+		AWSCredentials: credentials.NewStaticCredentialsProvider("AKID", "x", "")}}, slog.New(slog.NewTextHandler(logs2, nil)))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -7,7 +7,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"log/slog"
 	"net/http"
 	"os"
 	"os/signal"
@@ -20,6 +19,7 @@ import (
 
 	"github.com/gonetify/gonetify/deploy/cloudformation"
 	"github.com/gonetify/gonetify/gateway"
+	"github.com/gonetify/gonetify/server"
 )
 
 // multiFlag collects a repeatable flag's values.
@@ -78,19 +78,9 @@ Flags:
 		return err
 	}
 
-	level := slog.LevelInfo
-	if *debug {
-		level = slog.LevelDebug
-	}
-	hopts := &slog.HandlerOptions{Level: level}
-	var log *slog.Logger
-	switch *logFormat {
-	case "json":
-		log = slog.New(slog.NewJSONHandler(os.Stderr, hopts))
-	case "text":
-		log = slog.New(slog.NewTextHandler(os.Stderr, hopts))
-	default:
-		return fmt.Errorf("--log-format %q: use text or json", *logFormat)
+	log, err := server.NewLogger(*logFormat, *debug)
+	if err != nil {
+		return err
 	}
 
 	pm := map[string]string{}

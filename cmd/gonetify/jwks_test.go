@@ -85,7 +85,7 @@ func jwksConfig(t *testing.T, p *testIDP) appConfig {
 	if err := parseFlags(fs, []string{"--jwt-jwks-url", p.url, "--jwt-issuer", idpIssuer, "--jwt-audience", idpClient, "--jwt-roles-claim", "cognito:groups"}); err != nil {
 		t.Fatal(err)
 	}
-	cfg.addr, cfg.readLimit, cfg.sendQueue = "127.0.0.1:0", 128<<10, 64
+	cfg.Addr, cfg.ReadLimit, cfg.SendQueue = "127.0.0.1:0", 128<<10, 64
 	return cfg
 }
 
@@ -251,8 +251,8 @@ func TestServeJWKSThroughGateway(t *testing.T) {
 		t.Fatal(err)
 	}
 	cfg := jwksConfig(t, p)
-	cfg.addr, cfg.connectionURL, cfg.awsRegion, cfg.secret, cfg.maxPushes = appAddr, gs.ConnectionURL(), "us-east-1", "test-integration-secret", 100
-	cfg.credentials = credentials.NewStaticCredentialsProvider("AKIDTEST", "gwsecret", "")
+	cfg.Addr, cfg.ConnectionURL, cfg.AWSRegion, cfg.IntegrationSecret, cfg.MaxPushes = appAddr, gs.ConnectionURL(), "us-east-1", "test-integration-secret", 100
+	cfg.AWSCredentials = credentials.NewStaticCredentialsProvider("AKIDTEST", "gwsecret", "")
 	a, err := startApp(context.Background(), cfg, log)
 	if err != nil {
 		t.Fatal(err)

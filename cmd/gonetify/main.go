@@ -7,10 +7,12 @@
 package main
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 	"os"
-	"strings"
+
+	"github.com/gonetify/gonetify/server"
 )
 
 // version is set at build time with -ldflags "-X main.version=…".
@@ -48,6 +50,10 @@ func main() {
 	case "bench-baseline":
 		err = benchBaselineCmd(os.Args[2:])
 	case "version", "--version", "-v":
+		if len(os.Args) > 2 {
+			fmt.Fprintf(os.Stderr, "gonetify: version takes no arguments (got %q)\n", os.Args[2])
+			os.Exit(2)
+		}
 		fmt.Println("gonetify", version)
 	case "help", "-h", "--help":
 		fmt.Print(usage)
@@ -55,33 +61,56 @@ func main() {
 		fmt.Fprintf(os.Stderr, "gonetify: unknown command %q\n\n%s", os.Args[1], usage)
 		os.Exit(2)
 	}
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "gonetify:", err)
-		os.Exit(1)
-	}
+	os.Exit(exitCode(err))
 }
 
-// parseFlags parses args after filling unset flags from GONETIFY_* variables.
-func parseFlags(fs *flag.FlagSet, args []string) error {
+// exitCode reports err (unless the flag package already did) and returns
+// the process's exit status: 0 for none or -h, 2 for a bad command line,
+// 1 otherwise.
+func exitCode(err error) int {
+	var perr parseError
+	switch {
+	case err == nil, errors.Is(err, flag.ErrHelp):
+		return 0
+	case errors.As(err, &perr):
+		return 2 // the flag package printed it, with the usage
+	}
+	fmt.Fprintln(os.Stderr, "gonetify:", err)
+	return 1
+}
+
+// parseError is a command-line error the flag package has printed.
+type parseError struct{ error }
+
+func (e parseError) Unwrap() error { return e.error }
+
+// newFlagSet returns a flag set whose usage is header then the flags.
+func newFlagSet(name, header string) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.Usage = func() {
+		fmt.Fprint(fs.Output(), header)
+		fs.PrintDefaults()
+	}
+	return fs
+}
+
+// parseArgs parses args with fs; an error the flag package printed is a
+// parseError (flag.ErrHelp for -h).
+func parseArgs(fs *flag.FlagSet, args []string) error {
 	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return parseError{err}
+	}
+	return nil
+}
+
+// parseFlags parses args, then fills unset flags from GONETIFY_*
+// variables (see server.ParseFlags).
+func parseFlags(fs *flag.FlagSet, args []string) error {
+	if err := parseArgs(fs, args); err != nil {
 		return err
 	}
-	set := map[string]bool{}
-	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
-	var err error
-	fs.VisitAll(func(f *flag.Flag) {
-		if set[f.Name] || err != nil {
-			return
-		}
-		env := "GONETIFY_" + strings.ToUpper(strings.ReplaceAll(f.Name, "-", "_"))
-		if v, ok := os.LookupEnv(env); ok {
-			if e := fs.Set(f.Name, v); e != nil {
-				err = fmt.Errorf("%s=%q: %v", env, v, e)
-			}
-		}
-	})
-	if err == nil && fs.NArg() > 0 {
-		err = fmt.Errorf("unexpected argument %q (flags go before nothing else; see -h)", fs.Arg(0))
-	}
-	return err
+	return server.ParseFlags(fs, fs.Args())
 }

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"github.com/gonetify/gonetify/server"
+
 	"context"
 	"encoding/json"
 	"flag"
@@ -214,7 +216,7 @@ func freeAddr(t *testing.T) string {
 // TestHealthAndReadiness: /healthz answers 200 while the process serves,
 // /readyz turns 503 when the server drains.
 func TestHealthAndReadiness(t *testing.T) {
-	a, err := startApp(context.Background(), appConfig{addr: "127.0.0.1:0", readLimit: 128 << 10, sendQueue: 64}, testLogger())
+	a, err := startApp(context.Background(), appConfig{Options: server.Options{Addr: "127.0.0.1:0", ReadLimit: 128 << 10, SendQueue: 64, ShutdownDelay: 300 * time.Millisecond}}, testLogger())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -227,14 +229,18 @@ func TestHealthAndReadiness(t *testing.T) {
 	}
 	c := dialHub(t, a.addr)
 	done := make(chan error, 1)
-	a.draining.Store(true) // what shutdown does first
-	if c := get(t, base+"/readyz"); c != 503 {
-		t.Fatalf("/readyz while draining: %d", c)
+	go func() { done <- a.shutdown() }()
+	// Draining (for the 300ms shutdown delay): not ready, still alive.
+	deadline := time.Now().Add(2 * time.Second)
+	for get(t, base+"/readyz") != 503 {
+		if time.Now().After(deadline) {
+			t.Fatal("/readyz never turned 503")
+		}
+		time.Sleep(5 * time.Millisecond)
 	}
 	if c := get(t, base+"/healthz"); c != 200 {
 		t.Fatalf("/healthz while draining: %d", c)
 	}
-	go func() { done <- a.shutdown() }()
 	// The client is told the server is going away, and may come back.
 	_ = c.c.SetReadDeadline(time.Now().Add(5 * time.Second))
 	_, _, err = c.c.ReadMessage()
@@ -249,7 +255,7 @@ func TestHealthAndReadiness(t *testing.T) {
 // TestShutdownDelay: with --shutdown-delay, /readyz answers 503 while the
 // clients stay connected for that long, then they are told to go away.
 func TestShutdownDelay(t *testing.T) {
-	a, err := startApp(context.Background(), appConfig{addr: "127.0.0.1:0", readLimit: 128 << 10, sendQueue: 64, shutdownDelay: 400 * time.Millisecond}, testLogger())
+	a, err := startApp(context.Background(), appConfig{Options: server.Options{Addr: "127.0.0.1:0", ReadLimit: 128 << 10, SendQueue: 64, ShutdownDelay: 400 * time.Millisecond}}, testLogger())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -298,7 +304,7 @@ func TestReadinessFollowsRedis(t *testing.T) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	a, err := startApp(context.Background(), appConfig{addr: "127.0.0.1:0", readLimit: 128 << 10, sendQueue: 64, redisURL: "redis://127.0.0.1:" + port + "/0"}, testLogger())
+	a, err := startApp(context.Background(), appConfig{Options: server.Options{Addr: "127.0.0.1:0", ReadLimit: 128 << 10, SendQueue: 64, RedisURL: "redis://127.0.0.1:" + port + "/0"}}, testLogger())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -368,7 +374,7 @@ func TestServeFlagsFromEnvironment(t *testing.T) {
 			t.Errorf("--%s = %q, want %q (from GONETIFY_%s)", f.Name, got, want[f.Name], strings.ToUpper(strings.ReplaceAll(f.Name, "-", "_")))
 		}
 	})
-	if cfg.readLimit != 4242 || cfg.logFormat != "from-env-log-format" || !cfg.debug {
+	if cfg.ReadLimit != 4242 || cfg.LogFormat != "from-env-log-format" || !cfg.Debug {
 		t.Errorf("config %+v", cfg)
 	}
 
