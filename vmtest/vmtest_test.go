@@ -1,7 +1,10 @@
 package vmtest_test
 
 import (
+	"context"
+	"runtime"
 	"testing"
+	"time"
 
 	"github.com/gonetify/gonetify/examples"
 	"github.com/gonetify/gonetify/vm"
@@ -44,5 +47,45 @@ func TestExceptions(t *testing.T) {
 	h.Dispatch(map[string]any{"OnCreated": nil})
 	if ex := h.Exceptions(); len(ex) != 1 || ex[0].Type != "InvalidOperationException" {
 		t.Fatalf("undeclared method: %+v", ex)
+	}
+}
+
+// StreamVM shows a value fed from a channel.
+type StreamVM struct {
+	vm.Base
+	Price float64
+	feed  chan float64
+}
+
+func (v *StreamVM) OnCreated(context.Context) error {
+	vm.SubscribeChan(v, v.feed, func(p float64) { v.Price = p; v.Changed("Price") })
+	return nil
+}
+
+// A channel-fed property streams to the client and stops on $destroy,
+// leaving no goroutine behind.
+func TestChannelFedProperty(t *testing.T) {
+	feed := make(chan float64)
+	reg := vm.NewRegistry()
+	vm.MustRegister(reg, "StreamVM", func(context.Context, vm.ID) (*StreamVM, error) { return &StreamVM{feed: feed}, nil })
+	c := vmtest.New(t, reg).Client()
+	before := runtime.NumGoroutine()
+	s := c.Request("StreamVM", nil)
+	for _, p := range []float64{1.5, 2.5, 3.5} {
+		feed <- p
+		s.WaitFor(func(st map[string]any) bool { return st["Price"] == p }, time.Second)
+	}
+	s.Destroy()
+	select {
+	case feed <- 9:
+		t.Fatal("the subscription still reads the channel after $destroy")
+	case <-time.After(100 * time.Millisecond):
+	}
+	deadline := time.Now().Add(2 * time.Second)
+	for runtime.NumGoroutine() > before && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if n := runtime.NumGoroutine(); n > before {
+		t.Fatalf("goroutines: %d after $destroy, %d before the request", n, before)
 	}
 }
