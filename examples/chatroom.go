@@ -127,6 +127,16 @@ func (v *ChatRoomVM) SendMessage(ctx context.Context, chat ChatMessage) error {
 	return nil
 }
 
+// PostSystemMessage posts a message from the server itself (an
+// announcement) to everyone in the room. It is not a declared command, so
+// no client can call it: the server calls it with a server-side dispatch
+// (hub.Hub.Dispatch; `gonetify serve` offers POST /api/chatroom/system-message).
+func (v *ChatRoomVM) PostSystemMessage(text string) {
+	msg := ChatMessage{Id: len(v.Messages) + 1, UserId: "system", UserName: "System", Date: time.Now().UTC(), Text: text}
+	v.Messages = append(v.Messages, msg)
+	v.AddList("Messages", msg)
+}
+
 // updateUserName renames the user of connID when name is not empty and
 // returns the user's name (connID if there is no such user).
 func (v *ChatRoomVM) updateUserName(connID, name string) string {

@@ -182,6 +182,7 @@ type Server struct {
 	jwt     *auth.JWT         // nil without JWT
 	mux     *http.ServeMux
 	tls     *tls.Config
+	node    *cluster.Node // nil unless Cluster
 
 	ctx    context.Context // lives until Shutdown ends
 	cancel context.CancelFunc
@@ -350,6 +351,7 @@ func (s *Server) setup() error {
 		// Direct WebSocket mode: the servers share multicast VMs through a
 		// Redis pub/sub backplane.
 		node := cluster.New(s.redis.Client(), cluster.Options{Logger: log})
+		s.node = node
 		s.wss.EnableCluster(node, store.NewResilient(ctx, m.Store(s.redis), log))
 		node.Start(ctx, s.wss)
 	}
@@ -394,6 +396,7 @@ func (s *Server) setupGateway(ctx context.Context, m *metrics.Metrics) error {
 	}
 	s.gw = gw
 	if node != nil {
+		s.node = node
 		node.Start(ctx, gw)
 	}
 	go func() {
@@ -567,4 +570,27 @@ func (s *Server) shutdown(ctx context.Context) error {
 	}
 	s.log.Info("stopped")
 	return err
+}
+
+// Dispatch applies values to the VMs target selects, as a client's
+// $dispatch would, and pushes what changed to their clients: from an HTTP
+// handler, a queue consumer or a cron job (see hub.Hub.Dispatch). With
+// Cluster, every server applies it to the VMs it holds, so it reaches them
+// wherever their clients are connected. It returns how many VM instances
+// this server reached.
+func (s *Server) Dispatch(ctx context.Context, target hub.Target, values map[string]any) (int, error) {
+	n, err := s.hub.Dispatch(ctx, target, values)
+	if s.node != nil {
+		ev, perr := hub.EncodeDispatch(target, values)
+		if perr == nil {
+			perr = s.node.Publish(ctx, ev)
+		}
+		if perr != nil {
+			s.log.Warn("cluster: dispatch not published to the other servers", "err", perr)
+			if err == nil {
+				err = perr
+			}
+		}
+	}
+	return n, err
 }

@@ -385,8 +385,32 @@ type PathValue struct {
 // rules: set a property, call a command or setter, address list items by key
 // with "$key"). Unknown paths are ignored. ctx is passed to commands.
 func (i *Instance) Apply(ctx context.Context, updates []PathValue) error {
+	return i.apply(ctx, updates, false)
+}
+
+// ApplyServer is [Instance.Apply] for the server's own code (a push from
+// an HTTP handler or a job, never a client's message): a name may also
+// call an exported method that is not declared as a command, if it has a
+// command's signature — server-only commands, such as posting a chat
+// room's system message, that no client can call.
+func (i *Instance) ApplyServer(ctx context.Context, updates []PathValue) error {
+	return i.apply(ctx, updates, true)
+}
+
+func (i *Instance) apply(ctx context.Context, updates []PathValue, server bool) error {
 	return i.run(func() error {
 		for _, u := range updates {
+			if server && !strings.Contains(u.Path, ".") && i.ti.byName[u.Path] == nil && i.ti.methods[u.Path] && !hooks[u.Path] {
+				meth := i.rv.MethodByName(u.Path)
+				arg, withCtx, retErr, ok := funcShape(meth.Type(), 0)
+				if !ok {
+					return fmt.Errorf("vm: %s.%s has type %s, not a command's: func([context.Context], [Arg]) [error]", i.id.Type, u.Path, meth.Type())
+				}
+				if err := i.call(ctx, meth, arg, withCtx, retErr, u.Path, u.Value); err != nil {
+					return err
+				}
+				continue
+			}
 			if err := i.applyOne(ctx, u.Path, u.Value); err != nil {
 				return err
 			}

@@ -2,17 +2,23 @@ package main
 
 import (
 	"context"
+	"crypto/subtle"
+	"encoding/json"
 	"flag"
 	"fmt"
 	"log/slog"
 	"net"
+	"net/http"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 
 	"github.com/gonetify/gonetify/examples"
+	"github.com/gonetify/gonetify/hub"
 	"github.com/gonetify/gonetify/internal/demoweb"
 	"github.com/gonetify/gonetify/server"
+	"github.com/gonetify/gonetify/transport/apigw"
 	"github.com/gonetify/gonetify/vm"
 )
 
@@ -95,6 +101,7 @@ func startApp(ctx context.Context, cfg appConfig, log *slog.Logger) (*app, error
 		return nil, err
 	}
 	s.Handle("GET /", demoweb.Handler(cfg.demoHubURL))
+	s.Handle("POST /api/chatroom/system-message", systemMessage(s, opts.IntegrationSecret, log))
 	ln, err := net.Listen("tcp", opts.Addr)
 	if err != nil {
 		_ = s.Shutdown(context.Background())
@@ -115,4 +122,37 @@ func (a *app) shutdown() error {
 	a.stop()
 	<-a.done
 	return a.err
+}
+
+// systemMessage is POST /api/chatroom/system-message {"text": "…"}: the
+// example of a push from outside a VM. Every ChatRoomVM, on every server
+// of a cluster, gets the message from "System". It answers the number of
+// rooms this server reached. With an integration secret the caller must
+// send it (header X-Gonetify-Secret); without one, only this machine may
+// call.
+func systemMessage(s *server.Server, secret string, log *slog.Logger) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if secret != "" {
+			if subtle.ConstantTimeCompare([]byte(r.Header.Get(apigw.SecretHeader)), []byte(secret)) != 1 {
+				http.Error(w, "missing or wrong "+apigw.SecretHeader+" header", http.StatusUnauthorized)
+				return
+			}
+		} else if host, _, err := net.SplitHostPort(r.RemoteAddr); err != nil || !net.ParseIP(host).IsLoopback() {
+			http.Error(w, "system messages are accepted from this machine only (or set --integration-secret and send it in "+apigw.SecretHeader+")", http.StatusForbidden)
+			return
+		}
+		var body struct {
+			Text string `json:"text"`
+		}
+		if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, 16<<10)).Decode(&body); err != nil || strings.TrimSpace(body.Text) == "" {
+			http.Error(w, `body must be JSON {"text": "…"} with a non-empty text`, http.StatusBadRequest)
+			return
+		}
+		n, err := s.Dispatch(r.Context(), hub.Target{VMType: "ChatRoomVM"}, map[string]any{"PostSystemMessage": body.Text})
+		if err != nil {
+			log.Warn("system message: dispatch failed", "err", err)
+		}
+		w.Header().Set("Content-Type", "application/json")
+		_ = json.NewEncoder(w).Encode(map[string]int{"rooms": n})
+	})
 }

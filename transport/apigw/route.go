@@ -122,6 +122,9 @@ func (s *Server) TakeOver(ctx context.Context, key string) {
 
 // Event handles another server's event: a connection that left.
 func (s *Server) Event(ctx context.Context, ev string) {
+	if s.h.HandleEvent(ctx, ev) { // a server-side dispatch
+		return
+	}
 	if id, ok := strings.CutPrefix(ev, "disconnect "); ok {
 		s.buryLocal(id)
 		if c := s.h.Conn(id); c != nil {

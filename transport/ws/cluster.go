@@ -192,6 +192,9 @@ func (s *Server) TakeOver(ctx context.Context, key string) {
 // Event handles another server's event: a frame for one of this server's
 // connections, or a connection that left.
 func (s *Server) Event(ctx context.Context, ev string) {
+	if s.h.HandleEvent(ctx, ev) { // a server-side dispatch
+		return
+	}
 	if rest, ok := strings.CutPrefix(ev, "frame "); ok {
 		id, frame, _ := strings.Cut(rest, " ")
 		if !strings.HasPrefix(id, s.idPrefix()) {

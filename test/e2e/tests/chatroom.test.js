@@ -167,3 +167,27 @@ env.test('a client that disconnects is removed from the others\' Users', async (
   B.h.dispatch({ SendMessage: { Text: text, Date: new Date(), UserName: '' } });
   await B.h.waitState((s) => s.Messages.some((m) => m.Text === text), 'B keeps working');
 });
+
+env.test('a system message posted over HTTP (a push from outside the VM) reaches every member once', async (t) => {
+  if (env.server.external) return t.skip('E2E_HUB_URL: no server of ours to post to');
+  const a = await join(t, 'A');
+  const b = await join(t, 'B');
+  const text = `system notice ${++seq}`;
+  const res = await fetch(`${env.server.httpBase}/api/chatroom/system-message`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', 'X-Gonetify-Secret': 'e2e-integration-secret-0123' },
+    body: JSON.stringify({ text }),
+  });
+  assert.equal(res.status, 200, await res.clone().text());
+  assert.ok((await res.json()).rooms >= 1);
+  for (const m of [a, b]) {
+    await m.h.waitState((s) => s.Messages.some((x) => x.Text === text), `${m.c.name} has the system message`);
+    const got = m.h.state.Messages.filter((x) => x.Text === text);
+    assert.equal(got.length, 1);
+    assert.equal(got[0].UserName, 'System');
+  }
+  // A client cannot post one: the method is not a declared command.
+  a.h.dispatch({ PostSystemMessage: 'spoofed' });
+  await a.c.waitFor(() => a.h.exceptions.length > 0, 'an exception for PostSystemMessage', 3000, ID);
+  assert.ok(!a.h.state.Messages.some((x) => x.Text === 'spoofed'));
+});

@@ -71,14 +71,30 @@ test.after(async () => {
 });
 
 /** Every Messages_add a client received, by message Id. */
-function adds(c) {
+function adds(c, system = false) {
   const out = [];
   for (const f of c.received('ChatRoomVM')) {
     if (!f.data) continue;
     const a = f.data.Messages_add;
     if (a) out.push(...(Array.isArray(a) ? a : [a]));
   }
-  return out;
+  return out.filter((m) => (m.UserId === 'system') === system);
+}
+
+/** POST a system message to one app server's HTTP endpoint. */
+function postSystemMessage(addr, text) {
+  return new Promise((resolve, reject) => {
+    const [host, port] = addr.split(':');
+    const body = JSON.stringify({ text });
+    const req = http.request({ host, port, method: 'POST', path: '/api/chatroom/system-message',
+      headers: { 'Content-Type': 'application/json', 'X-Gonetify-Secret': secret } }, (res) => {
+      let out = '';
+      res.on('data', (d) => (out += d));
+      res.on('end', () => (res.statusCode === 200 ? resolve(JSON.parse(out)) : reject(new Error(`system message: ${res.statusCode} ${out}`))));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
 }
 
 test('two servers, no stickiness: one room, every message once and in order, also after the owner dies', { skip, timeout: 90000 }, async (t) => {
@@ -115,9 +131,22 @@ test('two servers, no stickiness: one room, every message once and in order, als
     await check(5, 10000);
     assert.ok(Object.keys(served).length === 2, `both servers took integration calls: ${JSON.stringify(served)}`);
 
-    // Kill the server that owns the room, mid-conversation.
+    // A push from outside the VM (an HTTP call), made on the server that
+    // does not hold the room: it reaches every member once, through the owner.
     const owner = apps.find((a) => /now owns a shared view model.*ChatRoomVM/.test(a.server.log()));
     assert.ok(owner, 'one server owns ChatRoomVM');
+    const other = apps.find((a) => a !== owner);
+    const reached = await postSystemMessage(other.addr, 'maintenance at noon');
+    t.diagnostic(`system message posted to the server not owning the room (it reached ${reached.rooms} rooms itself)`);
+    for (const { c } of clients) {
+      await waitFor(() => adds(c, true).length >= 1, { timeout: 5000, what: `${c.name} got the system message` });
+    }
+    await sleep(200);
+    for (const { c } of clients) {
+      assert.deepEqual(adds(c, true).map((m) => `${m.UserName}: ${m.Text}`), ['System: maintenance at noon'], `${c.name}: the system message once`);
+    }
+
+    // Kill the server that owns the room, mid-conversation.
     owner.server.procs[0].kill('SIGKILL');
     const killedAt = Date.now();
     apps.splice(apps.indexOf(owner), 1);
