@@ -578,6 +578,54 @@ func (h *Hub) leave(g *group, connID string) bool {
 // Push implements vm.Pusher for a multicast VM: PushUpdates broadcasts.
 func (g *group) Push(*vm.Instance) { g.flush(nil, "") }
 
+// SendTo implements vm.Pusher: a multicast VM sends to an audience; each
+// connection gets it under the vmId it uses for this VM type.
+func (g *group) SendTo(inst *vm.Instance, to vm.Audience, data []byte) {
+	var groups []*group
+	if len(to.Groups) > 0 {
+		g.h.mu.Lock()
+		groups = append(groups, g.h.groups[g.key]...)
+		g.h.mu.Unlock()
+	}
+	ids := g.h.audience(to, groups)
+	vmIDs := map[string]string{}
+	for _, x := range groups {
+		x.mu.Lock()
+		for id, m := range x.members {
+			vmIDs[id] = m.vmID
+		}
+		x.mu.Unlock()
+	}
+	g.mu.Lock()
+	for id, m := range g.members {
+		vmIDs[id] = m.vmID
+	}
+	g.mu.Unlock()
+	for _, id := range ids {
+		vmID := vmIDs[id]
+		if vmID == "" {
+			vmID = inst.ID().Full
+		}
+		g.h.sendTo(inst, []string{id}, vmID, data)
+	}
+}
+
+// Members implements vm.Pusher: who shares the VM, sorted by connection id.
+func (g *group) Members(*vm.Instance) []vm.Member {
+	g.mu.Lock()
+	ms := make([]*member, 0, len(g.members))
+	for _, m := range g.members {
+		ms = append(ms, m)
+	}
+	g.mu.Unlock()
+	out := make([]vm.Member, len(ms))
+	for i, m := range ms {
+		out[i] = memberOf(m.c)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].ConnID < out[j].ConnID })
+	return out
+}
+
 // Send implements vm.Pusher: a multicast VM sends to chosen connections.
 func (g *group) Send(_ *vm.Instance, connIDs []string, data []byte) {
 	g.mu.Lock()

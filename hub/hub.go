@@ -11,6 +11,7 @@ package hub
 import (
 	"context"
 	"crypto/rand"
+	"slices"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -558,6 +559,71 @@ func (c *Conn) Push(inst *vm.Instance) {
 // connections.
 func (c *Conn) Send(inst *vm.Instance, connIDs []string, data []byte) {
 	c.h.sendTo(inst, connIDs, inst.ID().Full, data)
+}
+
+// SendTo implements vm.Pusher: a VM on this connection sends data to an
+// audience of connections and users (it has no group).
+func (c *Conn) SendTo(inst *vm.Instance, to vm.Audience, data []byte) {
+	for _, id := range c.h.audience(to, nil) {
+		c.h.sendTo(inst, []string{id}, inst.ID().Full, data)
+	}
+}
+
+// Members implements vm.Pusher: a VM of one connection has that one.
+func (c *Conn) Members(*vm.Instance) []vm.Member { return []vm.Member{memberOf(c)} }
+
+func memberOf(c *Conn) vm.Member {
+	m := vm.Member{ConnID: c.info.ID}
+	if p := c.Principal(); p != nil {
+		m.User, m.Principal = p.Name(), p
+	}
+	return m
+}
+
+// audience resolves an audience to connection ids of this hub: by id, by
+// user, and the members of the groups named (among groups, the instances
+// of one multicast VM type), less the exceptions.
+func (h *Hub) audience(to vm.Audience, groups []*group) []string {
+	seen := map[string]bool{}
+	var out []string
+	add := func(id string) {
+		if !seen[id] && !slices.Contains(to.Except, id) {
+			seen[id] = true
+			out = append(out, id)
+		}
+	}
+	for _, id := range to.ConnIDs {
+		add(id)
+	}
+	if len(to.UserIDs) > 0 {
+		h.mu.Lock()
+		conns := make([]*Conn, 0, len(h.conns))
+		for _, c := range h.conns {
+			conns = append(conns, c)
+		}
+		h.mu.Unlock()
+		for _, c := range conns {
+			if p := c.Principal(); p != nil && slices.Contains(to.UserIDs, p.Name()) {
+				add(c.info.ID)
+			}
+		}
+	}
+	for _, g := range groups {
+		if !slices.Contains(to.Groups, g.name) {
+			continue
+		}
+		g.mu.Lock()
+		ids := make([]string, 0, len(g.members))
+		for id := range g.members {
+			ids = append(ids, id)
+		}
+		g.mu.Unlock()
+		sort.Strings(ids)
+		for _, id := range ids {
+			add(id)
+		}
+	}
+	return out
 }
 
 // flush sends the pending changes of one VM of the connection.

@@ -318,3 +318,79 @@ func TestOnJoin(t *testing.T) {
 		t.Fatalf("b got its own join again: %v", extra)
 	}
 }
+
+// Lobby is a multicast VM split by group ($vmArg "Room"), whose commands
+// address members the ways dotNetify's SendEventArgs do.
+type Lobby struct {
+	vm.Multicast
+	Room string
+	_    vm.Commands `vm:"ToUser,ToGroups,Who"`
+}
+
+func (l *Lobby) GroupName(ctx context.Context) string {
+	return hub.FromContext(ctx).Header("Room")
+}
+
+func (l *Lobby) ToUser(ctx context.Context, user string) error {
+	return l.SendTo(vm.Audience{UserIDs: []string{user}}, "Note", "for "+user)
+}
+
+func (l *Lobby) ToGroups(ctx context.Context, groups []string) error {
+	return l.SendTo(vm.Audience{Groups: groups, Except: []string{vm.ConnFromContext(ctx).ID}}, "Note", "to groups")
+}
+
+func (l *Lobby) Who(ctx context.Context) error {
+	var who []string
+	for _, m := range l.Members() {
+		who = append(who, m.ConnID+"="+m.User)
+	}
+	return l.SendTo(vm.Audience{ConnIDs: []string{vm.ConnFromContext(ctx).ID}}, "Who", strings.Join(who, ","))
+}
+
+// A multicast VM sends to users, to groups less some connections, and
+// lists its members with their identities.
+func TestAudienceAndPresence(t *testing.T) {
+	reg := vm.NewRegistry()
+	mustReg(vm.RegisterType[Lobby](reg, "Lobby"))
+	who := func(x *hub.Context, next func() error) error {
+		if u := x.Header("User"); u != "" {
+			x.Principal = named(u)
+		}
+		return next()
+	}
+	h := hub.New(reg, hub.Options{Middlewares: []hub.Middleware{who}})
+	join := func(id, user, room string) *client {
+		c := connect(t, h, id)
+		c.request("Lobby", `{"$headers":{"User":"`+user+`","Room":"`+room+`"}}`)
+		c.rec.waitFor(t, id+"'s state", func(frame) bool { return true })
+		return c
+	}
+	a := join("a", "ann", "red")
+	b := join("b", "bob", "red")
+	c := join("c", "ann", "blue") // ann again, in another group
+	d := join("d", "dan", "blue")
+
+	b.update("Lobby", `{"ToUser":"ann"}`)
+	for _, x := range []*client{a, c} {
+		x.rec.waitFor(t, "ann's note at "+x.c.ID(), func(f frame) bool { return f.Data["Note"] == "for ann" })
+	}
+	a.update("Lobby", `{"ToGroups":["red","blue"]}`)
+	for _, x := range []*client{b, c, d} {
+		x.rec.waitFor(t, "the group note at "+x.c.ID(), func(f frame) bool { return f.Data["Note"] == "to groups" })
+	}
+	time.Sleep(30 * time.Millisecond)
+	for _, f := range append(b.rec.take(), d.rec.take()...) {
+		if f.Data["Note"] == "for ann" {
+			t.Fatalf("ann's note reached another user: %s", f.Raw)
+		}
+	}
+	for _, f := range a.rec.take() {
+		if f.Data["Note"] == "to groups" {
+			t.Fatalf("the sender, excepted, got the group note: %s", f.Raw)
+		}
+	}
+	d.update("Lobby", `{"Who":null}`)
+	if f := d.rec.waitFor(t, "presence", func(f frame) bool { return f.Data["Who"] != nil }); f.Data["Who"] != "c=ann,d=dan" {
+		t.Fatalf("members of blue: %v", f.Data["Who"])
+	}
+}

@@ -26,6 +26,37 @@ type Pusher interface {
 	// Send delivers data (a JSON object of property values) from inst to
 	// the given connections only.
 	Send(inst *Instance, connIDs []string, data []byte)
+	// SendTo delivers data from inst to an audience.
+	SendTo(inst *Instance, to Audience, data []byte)
+	// Members lists who shares inst (a multicast VM), on every server.
+	Members(inst *Instance) []Member
+}
+
+// Audience selects who a multicast VM's [Multicast.SendTo] reaches
+// (dotNetify's SendEventArgs). The connections of ConnIDs, UserIDs and
+// Groups add up; Except removes some.
+type Audience struct {
+	// ConnIDs are connections by id.
+	ConnIDs []string
+	// UserIDs are users: every connection whose identity (the auth
+	// middleware's principal) has one of these names.
+	UserIDs []string
+	// Groups are group names (see [GroupNamer]) of the same VM type:
+	// every member of those instances.
+	Groups []string
+	// Except are connections left out.
+	Except []string
+}
+
+// Member is a connection sharing a multicast VM: its presence.
+type Member struct {
+	// ConnID is the connection id.
+	ConnID string
+	// User is the name of its identity ("" for an anonymous one).
+	User string
+	// Principal is its identity as the auth middleware set it (for the
+	// auth package an *auth.Principal, with the token's claims), or nil.
+	Principal any
 }
 
 // Base gives a view model its change tracking and push methods. Embed it by
@@ -264,6 +295,37 @@ type Multicast struct {
 }
 
 func (m *Multicast) isMulticast() {}
+
+// SendTo sends {prop: value} from this VM to an audience: connections,
+// users and groups, less some connections (dotNetify's Send with
+// SendEventArgs).
+func (m *Multicast) SendTo(to Audience, prop string, value any) error {
+	data, err := marshalObject([]kv{{prop, value}})
+	if err != nil {
+		return err
+	}
+	m.cmu.Lock()
+	p, inst := m.pusher, m.inst
+	m.cmu.Unlock()
+	if p != nil {
+		p.SendTo(inst, to, data)
+	}
+	return nil
+}
+
+// Members lists the connections sharing this VM (on every server of a
+// cluster: the one holding it serves them all), with their identities:
+// who is in the room. Call it from the VM's own code (a command, a hook,
+// Update).
+func (m *Multicast) Members() []Member {
+	m.cmu.Lock()
+	p, inst := m.pusher, m.inst
+	m.cmu.Unlock()
+	if p == nil {
+		return nil
+	}
+	return p.Members(inst)
+}
 
 // Send sends {prop: value} from this VM to the given connections only.
 func (m *Multicast) Send(connIDs []string, prop string, value any) error {

@@ -199,7 +199,9 @@ func (p *recPusher) Push(*vm.Instance) {
 	default:
 	}
 }
-func (p *recPusher) Send(*vm.Instance, []string, []byte) {}
+func (p *recPusher) Send(*vm.Instance, []string, []byte)      {}
+func (p *recPusher) SendTo(*vm.Instance, vm.Audience, []byte) {}
+func (p *recPusher) Members(*vm.Instance) []vm.Member         { return nil }
 
 // A PushUpdates from another goroutine while the runtime holds the VM's
 // lock (outside a cycle, as a multicast broadcast's TakeChanges does) is
