@@ -5,7 +5,7 @@ STATICCHECK_VERSION := v0.8.2
 ADDR      ?= 127.0.0.1:8080
 VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 
-.PHONY: demo test build lint unit e2e clean web web-check browser
+.PHONY: demo test build bench-baselines lint unit e2e clean web web-check browser
 
 ## demo: build and run the example app behind a local API Gateway emulator (open http://$(ADDR)/)
 demo: build
@@ -17,6 +17,11 @@ test:
 
 build:
 	$(GO) build -ldflags "-X main.version=$(VERSION)" -o $(BIN)/gonetify ./cmd/gonetify
+
+## bench-baselines: bin/gonetify-baselines, the gobwas/nbio/coder baselines of `gonetify bench --baseline-lib`
+## (a module of its own, internal/bench/baselines, so the main go.mod does not require those libraries)
+bench-baselines:
+	cd internal/bench/baselines && $(GO) build -o $(BIN)/gonetify-baselines .
 
 lint: $(BIN)/staticcheck
 	@echo "== gofmt"; out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
