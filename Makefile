@@ -2,6 +2,7 @@
 GO        ?= go
 BIN       := $(CURDIR)/bin
 STATICCHECK_VERSION := v0.8.2
+GOLANGCI_LINT_VERSION := v2.15.0
 ADDR      ?= 127.0.0.1:8080
 VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 
@@ -23,14 +24,19 @@ build:
 bench-baselines:
 	cd internal/bench/baselines && $(GO) build -o $(BIN)/gonetify-baselines .
 
-lint: $(BIN)/staticcheck
+## lint: gofmt, go vet, staticcheck and golangci-lint (.golangci.yml) on the main module and internal/bench/baselines
+lint: $(BIN)/staticcheck $(BIN)/golangci-lint
 	@echo "== gofmt"; out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 	  if [ -n "$$out" ]; then echo "gofmt needed on: $$out"; exit 1; fi
-	@echo "== go vet"; $(GO) vet ./...
-	@echo "== staticcheck"; $(BIN)/staticcheck ./...
+	@echo "== go vet"; $(GO) vet ./... && cd internal/bench/baselines && $(GO) vet ./...
+	@echo "== staticcheck"; $(BIN)/staticcheck ./... && cd internal/bench/baselines && $(BIN)/staticcheck ./...
+	@echo "== golangci-lint"; $(BIN)/golangci-lint run ./... && cd internal/bench/baselines && $(BIN)/golangci-lint run ./...
 
 $(BIN)/staticcheck:
 	GOBIN=$(BIN) $(GO) install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)
+
+$(BIN)/golangci-lint:
+	GOBIN=$(BIN) $(GO) install github.com/golangci/golangci-lint/v2/cmd/golangci-lint@$(GOLANGCI_LINT_VERSION)
 
 unit:
 	$(GO) test -race -count=1 ./...

@@ -422,7 +422,7 @@ func (g *Gateway) serveWebSocket(w http.ResponseWriter, r *http.Request) {
 	}
 	g.conns[c.id] = c
 	g.mu.Unlock()
-	fw := &frameLimitWriter{ResponseWriter: w, max: uint64(g.opts.MaxFrameBytes)}
+	fw := &frameLimitWriter{ResponseWriter: w, max: uint64(g.opts.MaxFrameBytes)} //nolint:gosec // New makes MaxFrameBytes positive
 	ws, err := g.upgrader.Upgrade(fw, r, respHeader)
 	if err != nil {
 		g.mu.Lock()

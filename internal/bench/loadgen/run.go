@@ -614,7 +614,7 @@ feed:
 				r.haveHeap = false
 			}
 		}
-		r.count = uint64(r.connected)
+		r.count = uint64(r.connected) //nolint:gosec // a count, never negative
 	} else {
 		// Roundtrip clients run from their first state on; only the
 		// round trips ending in the window count.
