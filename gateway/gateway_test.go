@@ -22,6 +22,8 @@ import (
 	"github.com/aws/smithy-go"
 	"github.com/gorilla/websocket"
 
+	"github.com/gonetify/gonetify/internal/wsout"
+
 	"github.com/gonetify/gonetify/deploy/cloudformation"
 )
 
@@ -499,7 +501,8 @@ func TestLimits(t *testing.T) {
 }
 
 func TestSendQueueFull(t *testing.T) {
-	c := &conn{out: make(chan []byte, 1), done: make(chan struct{})}
+	c := &conn{done: make(chan struct{})}
+	c.out = wsout.New(1, c.done)
 	if err := c.enqueue([]byte("a")); err != nil {
 		t.Fatal(err)
 	}

@@ -36,6 +36,7 @@ import (
 
 	"github.com/gonetify/gonetify/hub"
 	"github.com/gonetify/gonetify/internal/origin"
+	"github.com/gonetify/gonetify/internal/wsout"
 )
 
 // Transport is one of SignalR's transports.
@@ -322,10 +323,10 @@ func (s *Server) newConn(r *http.Request, version int) (*conn, error) {
 		s:       s,
 		id:      newID(),
 		remote:  r.RemoteAddr,
-		out:     make(chan []byte, s.opts.SendQueue),
 		done:    make(chan struct{}),
 		created: time.Now(),
 	}
+	c.out = wsout.New(s.opts.SendQueue, c.done)
 	c.token = c.id // negotiate version 0: the client sends the connectionId
 	if version >= 1 {
 		c.token = newID()
