@@ -36,6 +36,7 @@ import (
 	"time"
 
 	"github.com/gorilla/websocket"
+	"golang.org/x/time/rate"
 
 	"github.com/gonetify/gonetify/internal/wsout"
 )
@@ -932,29 +933,15 @@ func (s *frameScanner) feed(b []byte) bool {
 // ---------------------------------------------------------------------------
 // Connection-rate limiting (token bucket).
 
+// bucket limits new connections: a burst of max(rate, 1), refilled at
+// rate per second, on the gateway's clock (Options.Now).
 type bucket struct {
-	mu     sync.Mutex
-	rate   float64
-	burst  float64
-	tokens float64
-	last   time.Time
-	now    func() time.Time
+	lim *rate.Limiter
+	now func() time.Time
 }
 
-func newBucket(rate float64, now func() time.Time) *bucket {
-	return &bucket{rate: rate, burst: max(rate, 1), tokens: max(rate, 1), last: now(), now: now}
+func newBucket(r float64, now func() time.Time) *bucket {
+	return &bucket{lim: rate.NewLimiter(rate.Limit(r), int(max(r, 1))), now: now}
 }
 
-func (b *bucket) allow() bool {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	now := b.now()
-	b.tokens += now.Sub(b.last).Seconds() * b.rate
-	b.last = now
-	b.tokens = min(b.tokens, b.burst)
-	if b.tokens < 1 {
-		return false
-	}
-	b.tokens--
-	return true
-}
+func (b *bucket) allow() bool { return b.lim.AllowN(b.now(), 1) }
