@@ -22,7 +22,6 @@ package signalr
 import (
 	"context"
 	"crypto/rand"
-	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"log/slog"
@@ -409,8 +408,6 @@ func (s *Server) offers(t Transport) bool {
 	return false
 }
 
-func newID() string {
-	var b [16]byte
-	_, _ = rand.Read(b[:])
-	return base64.RawURLEncoding.EncodeToString(b[:])
-}
+// newID returns a random id: 26 base32 characters, 128 bits from
+// crypto/rand.
+func newID() string { return rand.Text() }

@@ -20,7 +20,6 @@ package webapi
 import (
 	"bytes"
 	"crypto/rand"
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"io"
@@ -342,8 +341,6 @@ func writeJSON(w http.ResponseWriter, b []byte) {
 	_, _ = w.Write(b) //nolint:gosec // JSON served as application/json, not HTML
 }
 
-func newID() string {
-	var b [12]byte
-	_, _ = rand.Read(b[:])
-	return base64.RawURLEncoding.EncodeToString(b[:])
-}
+// newID returns a random id: 26 base32 characters, 128 bits from
+// crypto/rand.
+func newID() string { return rand.Text() }

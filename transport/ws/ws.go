@@ -11,7 +11,6 @@ package ws
 import (
 	"context"
 	"crypto/rand"
-	"encoding/base64"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -334,8 +333,6 @@ func truncate(s string, n int) string {
 	return s[:n]
 }
 
-func newID() string {
-	var b [12]byte
-	_, _ = rand.Read(b[:])
-	return base64.RawURLEncoding.EncodeToString(b[:])
-}
+// newID returns a random id: 26 base32 characters, 128 bits from
+// crypto/rand.
+func newID() string { return rand.Text() }
