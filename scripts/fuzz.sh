@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Runs every fuzz target for a bounded time each: scripts/fuzz.sh [duration]
 # (default 10s, any `go test -fuzztime` value). The targets are found in the
-# code (`go test -list '^Fuzz' ./...`), so a new one is fuzzed without editing this script. New crashers are
-# written to the package's testdata/fuzz/<Target>/ directory: commit them,
-# they become regression seeds that `go test ./...` runs.
+# code (`go test -list '^Fuzz' ./...`), so a new one is fuzzed without
+# editing this script. New crashers are written to the package's
+# testdata/fuzz/<Target>/ directory: commit them, they become regression
+# seeds that `go test ./...` runs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 time="${1:-10s}"
