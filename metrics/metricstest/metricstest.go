@@ -1,6 +1,5 @@
 // Package metricstest reads the Prometheus text exposition format (with
-// github.com/prometheus/common/expfmt), for
-// tests that scrape /metrics.
+// github.com/prometheus/common/expfmt), for tests that scrape /metrics.
 package metricstest
 
 import (
