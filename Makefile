@@ -2,10 +2,11 @@
 GO        ?= go
 BIN       := $(CURDIR)/bin
 STATICCHECK_VERSION := v0.8.2
+GOLANGCI_LINT_VERSION := v2.15.0
 ADDR      ?= 127.0.0.1:8080
 VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 
-.PHONY: demo test build lint unit e2e clean web web-check browser
+.PHONY: demo test build bench-baselines lint unit e2e clean web web-check browser
 
 ## demo: build and run the example app behind a local API Gateway emulator (open http://$(ADDR)/)
 demo: build
@@ -18,14 +19,24 @@ test:
 build:
 	$(GO) build -ldflags "-X main.version=$(VERSION)" -o $(BIN)/gonetify ./cmd/gonetify
 
-lint: $(BIN)/staticcheck
+## bench-baselines: bin/gonetify-baselines, the gobwas/nbio/coder baselines of `gonetify bench --baseline-lib`
+## (a module of its own, internal/bench/baselines, so the main go.mod does not require those libraries)
+bench-baselines:
+	cd internal/bench/baselines && $(GO) build -o $(BIN)/gonetify-baselines .
+
+## lint: gofmt, go vet, staticcheck and golangci-lint (.golangci.yml) on the main module and internal/bench/baselines
+lint: $(BIN)/staticcheck $(BIN)/golangci-lint
 	@echo "== gofmt"; out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 	  if [ -n "$$out" ]; then echo "gofmt needed on: $$out"; exit 1; fi
-	@echo "== go vet"; $(GO) vet ./... ./_examples/*/
-	@echo "== staticcheck"; $(BIN)/staticcheck ./... ./_examples/*/
+	@echo "== go vet"; $(GO) vet ./... ./_examples/*/ && cd internal/bench/baselines && $(GO) vet ./...
+	@echo "== staticcheck"; $(BIN)/staticcheck ./... ./_examples/*/ && cd internal/bench/baselines && $(BIN)/staticcheck ./...
+	@echo "== golangci-lint"; $(BIN)/golangci-lint run ./... ./_examples/*/ && cd internal/bench/baselines && $(BIN)/golangci-lint run ./...
 
 $(BIN)/staticcheck:
 	GOBIN=$(BIN) $(GO) install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)
+
+$(BIN)/golangci-lint:
+	GOBIN=$(BIN) $(GO) install github.com/golangci/golangci-lint/v2/cmd/golangci-lint@$(GOLANGCI_LINT_VERSION)
 
 unit:
 	$(GO) test -race -count=1 ./...

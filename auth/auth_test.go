@@ -366,11 +366,19 @@ func TestTokenHandler(t *testing.T) {
 			t.Fatalf("%v: %d %v", f, code, m)
 		}
 	}
-	res, _ := http.Post(srv.URL, "application/x-www-form-urlencoded", bytes.NewReader(bytes.Repeat([]byte("a"), 64<<10)))
+	res, err := http.Post(srv.URL, "application/x-www-form-urlencoded", bytes.NewReader(bytes.Repeat([]byte("a"), 64<<10)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
 	if res.StatusCode != 400 {
 		t.Fatalf("big body: %d", res.StatusCode)
 	}
-	res, _ = http.Get(srv.URL)
+	res, err = http.Get(srv.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
 	if res.StatusCode != 405 {
 		t.Fatalf("GET: %d", res.StatusCode)
 	}

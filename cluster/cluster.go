@@ -19,7 +19,6 @@ package cluster
 import (
 	"context"
 	"crypto/rand"
-	"encoding/hex"
 	"log/slog"
 	"strings"
 	"sync"
@@ -77,9 +76,7 @@ func New(rdb redis.UniversalClient, opts Options) *Node {
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
 	}
-	b := make([]byte, 8)
-	_, _ = rand.Read(b)
-	id := hex.EncodeToString(b)
+	id := rand.Text()
 	return &Node{rdb: rdb, prefix: opts.Prefix, ttl: opts.LeaseTTL, log: opts.Logger.With("node", id), id: id, owned: map[string]context.CancelFunc{}, seen: map[string]bool{}}
 }
 

@@ -77,7 +77,7 @@ func TestConnectForwardsHeaders(t *testing.T) {
 		t.Errorf("mapped X-Gonetify-Client-Ip = %q", got)
 	}
 	// Messages carry no handshake headers.
-	ws.WriteMessage(websocket.TextMessage, []byte(`{}`))
+	send(t, ws, websocket.TextMessage, []byte(`{}`))
 	if m := be.next(t); m.Header.Get("Sec-WebSocket-Key") != "" || m.Header.Get("X-Amzn-Trace-Id") != "" {
 		t.Errorf("message call carries handshake headers: %v", m.Header)
 	}
@@ -134,8 +134,8 @@ func TestDelivery(t *testing.T) {
 		g := newTestGateway(t, be.URL, Options{})
 		ws := dial(t, g)
 		be.next(t) // $connect
-		ws.WriteMessage(websocket.TextMessage, []byte(`{"m":"slow"}`))
-		ws.WriteMessage(websocket.TextMessage, []byte(`{"m":"slow"}`))
+		send(t, ws, websocket.TextMessage, []byte(`{"m":"slow"}`))
+		send(t, ws, websocket.TextMessage, []byte(`{"m":"slow"}`))
 		be.next(t)
 		be.next(t) // both started: overlapping
 		if be.maxSeen.Load() != 2 {
@@ -152,8 +152,8 @@ func TestDelivery(t *testing.T) {
 		g := newTestGateway(t, be.URL, Options{OrderedDelivery: true})
 		ws := dial(t, g)
 		be.next(t)
-		ws.WriteMessage(websocket.TextMessage, []byte(`{"m":"slow"}`))
-		ws.WriteMessage(websocket.TextMessage, []byte(`{"m":"slow"}`))
+		send(t, ws, websocket.TextMessage, []byte(`{"m":"slow"}`))
+		send(t, ws, websocket.TextMessage, []byte(`{"m":"slow"}`))
 		be.next(t) // first started
 		ws.Close()
 		select {
@@ -249,7 +249,7 @@ func TestResponseTemplatesAndRouteParameters(t *testing.T) {
 		raw, _ := io.ReadAll(r.Body)
 		calls <- call{r.URL.Path, string(raw), r.Header.Get("X-Token"), r.URL.Query().Get("room")}
 		w.WriteHeader(int(status.Load()))
-		io.WriteString(w, `{"value":{"n":1}}`)
+		_, _ = io.WriteString(w, `{"value":{"n":1}}`)
 	}))
 	defer be.Close()
 	api, err := LoadTemplate([]byte(responseTemplateYAML), map[string]string{"AppServerUrl": be.URL})
@@ -283,7 +283,7 @@ func TestResponseTemplatesAndRouteParameters(t *testing.T) {
 		t.Fatalf("$context.domainName must carry no port: %s", c.raw)
 	}
 
-	ws.WriteMessage(websocket.TextMessage, []byte(`{"x":1}`))
+	send(t, ws, websocket.TextMessage, []byte(`{"x":1}`))
 	c = <-calls
 	var sent map[string]any
 	if err := json.Unmarshal([]byte(c.raw), &sent); err != nil {
@@ -296,13 +296,13 @@ func TestResponseTemplatesAndRouteParameters(t *testing.T) {
 		t.Fatalf("200 through the response template = %q", got)
 	}
 	status.Store(201)
-	ws.WriteMessage(websocket.TextMessage, []byte(`{"x":2}`))
+	send(t, ws, websocket.TextMessage, []byte(`{"x":2}`))
 	<-calls
 	if got := readText(t, ws); got != "created" {
 		t.Fatalf("201 selects its template: %q", got)
 	}
 	status.Store(500)
-	ws.WriteMessage(websocket.TextMessage, []byte(`{"x":3}`))
+	send(t, ws, websocket.TextMessage, []byte(`{"x":3}`))
 	<-calls
 	if got := readText(t, ws); got != `{"value":{"n":1}}` {
 		t.Fatalf("500 goes to $default, without templates: passthrough %q", got)

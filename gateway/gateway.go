@@ -36,6 +36,9 @@ import (
 	"time"
 
 	"github.com/gorilla/websocket"
+	"golang.org/x/time/rate"
+
+	"github.com/gonetify/gonetify/internal/wsout"
 )
 
 // AWS limits, the defaults of Options.
@@ -337,7 +340,7 @@ type conn struct {
 	mu           sync.Mutex // guards ws, fc, pendingClose, lastActive, idle
 	pendingClose *closeRequest
 	lastActive   time.Time
-	out          chan []byte
+	out          *wsout.Queue
 	done         chan struct{}
 	closeOnce    sync.Once
 	idle         *time.Timer
@@ -375,9 +378,9 @@ func (g *Gateway) serveWebSocket(w http.ResponseWriter, r *http.Request) {
 		sourceIP:    remoteIP(r),
 		userAgent:   r.UserAgent(),
 		domain:      hostOnly(r.Host),
-		out:         make(chan []byte, g.opts.SendQueue),
 		done:        make(chan struct{}),
 	}
+	c.out = wsout.New(g.opts.SendQueue, c.done)
 	log := g.log.With("connectionId", c.id)
 
 	// $connect runs while the upgrade is pending; @connections calls for
@@ -422,7 +425,7 @@ func (g *Gateway) serveWebSocket(w http.ResponseWriter, r *http.Request) {
 	}
 	g.conns[c.id] = c
 	g.mu.Unlock()
-	fw := &frameLimitWriter{ResponseWriter: w, max: uint64(g.opts.MaxFrameBytes)}
+	fw := &frameLimitWriter{ResponseWriter: w, max: uint64(g.opts.MaxFrameBytes)} //nolint:gosec // New makes MaxFrameBytes positive
 	ws, err := g.upgrader.Upgrade(fw, r, respHeader)
 	if err != nil {
 		g.mu.Lock()
@@ -570,13 +573,13 @@ func (c *conn) handleMessage(log *slog.Logger, data []byte) {
 	key, ok := SelectRoute(g.api, data)
 	if !ok {
 		log.Warn("no route matches the message and there is no $default route")
-		c.enqueue(errorFrame("Forbidden", c.id, requestID))
+		c.reply(log, errorFrame("Forbidden", c.id, requestID))
 		return
 	}
 	route := g.api.Routes[key]
 	if route.Integration == nil {
 		log.Warn("route has no integration", "route", key)
-		c.enqueue(errorFrame("Internal server error", c.id, requestID))
+		c.reply(log, errorFrame("Internal server error", c.id, requestID))
 		return
 	}
 	ctxVars := c.contextVars("MESSAGE", key, requestID, g.opts.NewID())
@@ -585,11 +588,11 @@ func (c *conn) handleMessage(log *slog.Logger, data []byte) {
 		log.Error("integration call failed", "route", key, "uri", route.Integration.URI, "err", err)
 		switch {
 		case g.opts.UnreachableAs404:
-			c.enqueue([]byte("404"))
+			c.reply(log, []byte("404"))
 		case errors.Is(err, errIntegrationTimeout):
-			c.enqueue(errorFrame("Endpoint request timed out", c.id, requestID))
+			c.reply(log, errorFrame("Endpoint request timed out", c.id, requestID))
 		default:
-			c.enqueue(errorFrame("Internal server error", c.id, requestID))
+			c.reply(log, errorFrame("Internal server error", c.id, requestID))
 		}
 		return
 	}
@@ -600,13 +603,13 @@ func (c *conn) handleMessage(log *slog.Logger, data []byte) {
 	ir := route.Integration.Response(res.status)
 	if ir == nil {
 		log.Error("no integration response matches the backend status; add an IntegrationResponse with key $default", "status", res.status)
-		c.enqueue(errorFrame("Internal server error", c.id, requestID))
+		c.reply(log, errorFrame("Internal server error", c.id, requestID))
 		return
 	}
 	if res.status == http.StatusNotFound {
 		log.Error("integration answered 404: check the IntegrationUri (AppServerUrl)", "uri", route.Integration.URI)
 		if g.opts.UnreachableAs404 {
-			c.enqueue([]byte("404"))
+			c.reply(log, []byte("404"))
 			return
 		}
 	}
@@ -614,17 +617,17 @@ func (c *conn) handleMessage(log *slog.Logger, data []byte) {
 	body, err := ir.Render(res, data, ctxVars, g.stageVariables())
 	if err != nil {
 		log.Error("integration response template failed", "route", key, "err", err)
-		c.enqueue(errorFrame("Internal server error", c.id, requestID))
+		c.reply(log, errorFrame("Internal server error", c.id, requestID))
 		return
 	}
 	res.body = body
 	switch {
 	case int64(len(res.body)) > g.opts.MaxMessageBytes:
 		log.Error("integration response larger than the message limit; not relayed", "bytes", len(res.body))
-		c.enqueue(errorFrame("Internal server error", c.id, requestID))
+		c.reply(log, errorFrame("Internal server error", c.id, requestID))
 	case len(res.body) > 0:
 		// Choice: nothing is sent for an empty body.
-		c.enqueue(res.body)
+		c.reply(log, res.body)
 	}
 }
 
@@ -677,40 +680,36 @@ func (c *conn) contextVars(event, routeKey, requestID, messageID string) map[str
 	return m
 }
 
-var errConnGone = errors.New("connection is gone")
-var errQueueFull = errors.New("send queue is full")
+var (
+	errConnGone  = wsout.ErrClosed
+	errQueueFull = wsout.ErrFull
+)
 
-// enqueue queues a text frame; frames leave in order.
-func (c *conn) enqueue(b []byte) error {
-	select {
-	case <-c.done:
-		return errConnGone
-	default:
-	}
-	select {
-	case c.out <- b:
-		return nil
-	case <-c.done:
-		return errConnGone
-	default:
-		return errQueueFull
+// enqueue queues a text frame; frames leave in order. It fails with
+// errConnGone or errQueueFull.
+func (c *conn) enqueue(b []byte) error { return c.out.Push(b) }
+
+// reply queues the answer to a client's message; one that cannot be queued
+// (the connection is gone, or its queue is full) is logged and dropped, as
+// API Gateway drops what it cannot deliver.
+func (c *conn) reply(log *slog.Logger, b []byte) {
+	if err := c.enqueue(b); err != nil {
+		log.Warn("reply to the client dropped", "err", err, "bytes", len(b))
 	}
 }
 
 func (c *conn) writer() {
-	for {
-		select {
-		case <-c.done:
-			return
-		case b := <-c.out:
-			if err := c.writeText(b); err != nil {
-				c.g.log.Debug("write failed; closing", "connectionId", c.id, "err", err)
-				c.closeWith(websocket.CloseGoingAway, "Going away")
-				return
-			}
-			// A message to the client counts as activity, as on AWS.
-			c.active()
+	err := c.out.Run(wsout.Writer{Write: func(b []byte) error {
+		if err := c.writeText(b); err != nil {
+			return err
 		}
+		// A message to the client counts as activity, as on AWS.
+		c.active()
+		return nil
+	}})
+	if err != nil {
+		c.g.log.Debug("write failed; closing", "connectionId", c.id, "err", err)
+		c.closeWith(websocket.CloseGoingAway, "Going away")
 	}
 }
 
@@ -934,29 +933,15 @@ func (s *frameScanner) feed(b []byte) bool {
 // ---------------------------------------------------------------------------
 // Connection-rate limiting (token bucket).
 
+// bucket limits new connections: a burst of max(rate, 1), refilled at
+// rate per second, on the gateway's clock (Options.Now).
 type bucket struct {
-	mu     sync.Mutex
-	rate   float64
-	burst  float64
-	tokens float64
-	last   time.Time
-	now    func() time.Time
+	lim *rate.Limiter
+	now func() time.Time
 }
 
-func newBucket(rate float64, now func() time.Time) *bucket {
-	return &bucket{rate: rate, burst: max(rate, 1), tokens: max(rate, 1), last: now(), now: now}
+func newBucket(r float64, now func() time.Time) *bucket {
+	return &bucket{lim: rate.NewLimiter(rate.Limit(r), int(max(r, 1))), now: now}
 }
 
-func (b *bucket) allow() bool {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	now := b.now()
-	b.tokens += now.Sub(b.last).Seconds() * b.rate
-	b.last = now
-	b.tokens = min(b.tokens, b.burst)
-	if b.tokens < 1 {
-		return false
-	}
-	b.tokens--
-	return true
-}
+func (b *bucket) allow() bool { return b.lim.AllowN(b.now(), 1) }

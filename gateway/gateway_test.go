@@ -22,6 +22,8 @@ import (
 	"github.com/aws/smithy-go"
 	"github.com/gorilla/websocket"
 
+	"github.com/gonetify/gonetify/internal/wsout"
+
 	"github.com/gonetify/gonetify/deploy/cloudformation"
 )
 
@@ -61,7 +63,7 @@ func newBackend(t *testing.T) *backend {
 			return
 		}
 		w.WriteHeader(status)
-		io.WriteString(w, body)
+		_, _ = io.WriteString(w, body)
 	}))
 	t.Cleanup(b.Close)
 	return b
@@ -370,7 +372,7 @@ func TestMessageErrors(t *testing.T) {
 
 	// Backend breaks the connection: AWS's error frame.
 	be.setReply(func(backendCall) (int, string) { return -1, "" })
-	ws.WriteMessage(websocket.TextMessage, []byte(`{"x":1}`))
+	send(t, ws, websocket.TextMessage, []byte(`{"x":1}`))
 	be.next(t)
 	frame := readText(t, ws)
 	m := regexp.MustCompile(`^\{"message": "Internal server error", "connectionId":"([^"]+)", "requestId":"([^"]+)"\}$`).FindStringSubmatch(frame)
@@ -381,7 +383,7 @@ func TestMessageErrors(t *testing.T) {
 	// Backend answers 404 (wrong IntegrationUri): like any status, its body
 	// is relayed; AWS never sends a bare "404" frame.
 	be.setReply(func(backendCall) (int, string) { return 404, "404 page not found\n" })
-	ws.WriteMessage(websocket.TextMessage, []byte(`{"x":2}`))
+	send(t, ws, websocket.TextMessage, []byte(`{"x":2}`))
 	be.next(t)
 	if got := readText(t, ws); got != "404 page not found\n" {
 		t.Fatalf("404 body frame = %q", got)
@@ -389,7 +391,7 @@ func TestMessageErrors(t *testing.T) {
 
 	// Backend 500 with a body: relayed (catch-all integration response).
 	be.setReply(func(backendCall) (int, string) { return 500, `{"error":"boom"}` })
-	ws.WriteMessage(websocket.TextMessage, []byte(`not json`))
+	send(t, ws, websocket.TextMessage, []byte(`not json`))
 	call := be.next(t)
 	if call.Raw != `{"connectionId":"`+id+`","payload":not json}` {
 		t.Fatalf("non-JSON message rendered as %q", call.Raw)
@@ -405,14 +407,14 @@ func TestUnreachableAs404(t *testing.T) {
 	ws := dial(t, g)
 	be.next(t)
 	be.setReply(func(backendCall) (int, string) { return -1, "" })
-	ws.WriteMessage(websocket.TextMessage, []byte(`{}`))
+	send(t, ws, websocket.TextMessage, []byte(`{}`))
 	be.next(t)
 	if got := readText(t, ws); got != "404" {
 		t.Fatalf("frame = %q, want 404", got)
 	}
 	// A backend 404 too, under the flag.
 	be.setReply(func(backendCall) (int, string) { return 404, "not found" })
-	ws.WriteMessage(websocket.TextMessage, []byte(`{}`))
+	send(t, ws, websocket.TextMessage, []byte(`{}`))
 	be.next(t)
 	if got := readText(t, ws); got != "404" {
 		t.Fatalf("frame = %q, want 404", got)
@@ -425,7 +427,7 @@ func TestLimits(t *testing.T) {
 		g := newTestGateway(t, be.URL, Options{MaxMessageBytes: 1024})
 		ws := dial(t, g)
 		be.next(t)
-		ws.WriteMessage(websocket.TextMessage, bytes.Repeat([]byte("a"), 1025))
+		send(t, ws, websocket.TextMessage, bytes.Repeat([]byte("a"), 1025))
 		if ce := readClose(t, ws); ce.Code != websocket.CloseMessageTooBig {
 			t.Fatalf("close %d, want 1009", ce.Code)
 		}
@@ -435,7 +437,7 @@ func TestLimits(t *testing.T) {
 		g := newTestGateway(t, be.URL, Options{MaxFrameBytes: 1 << 20})
 		ws := dial(t, g)
 		be.next(t)
-		ws.WriteMessage(websocket.TextMessage, bytes.Repeat([]byte("a"), 128<<10+1))
+		send(t, ws, websocket.TextMessage, bytes.Repeat([]byte("a"), 128<<10+1))
 		if ce := readClose(t, ws); ce.Code != websocket.CloseMessageTooBig {
 			t.Fatalf("close %d, want 1009", ce.Code)
 		}
@@ -445,7 +447,7 @@ func TestLimits(t *testing.T) {
 		g := newTestGateway(t, be.URL, Options{MaxFrameBytes: 512})
 		ws := dial(t, g)
 		be.next(t)
-		ws.WriteMessage(websocket.TextMessage, bytes.Repeat([]byte("a"), 600))
+		send(t, ws, websocket.TextMessage, bytes.Repeat([]byte("a"), 600))
 		ce := readClose(t, ws)
 		if ce.Code != websocket.CloseMessageTooBig || !strings.Contains(ce.Text, "Frame") {
 			t.Fatalf("close %d %q, want 1009 for the frame", ce.Code, ce.Text)
@@ -462,7 +464,7 @@ func TestLimits(t *testing.T) {
 		defer ws.Close()
 		be.next(t)
 		payload := `"` + strings.Repeat("b", 2000) + `"`
-		ws.WriteMessage(websocket.TextMessage, []byte(payload))
+		send(t, ws, websocket.TextMessage, []byte(payload))
 		if c := be.next(t); !strings.HasSuffix(c.Raw, `"payload":`+payload+`}`) {
 			t.Fatalf("fragmented message arrived as %d bytes", len(c.Raw))
 		}
@@ -471,7 +473,7 @@ func TestLimits(t *testing.T) {
 		g := newTestGateway(t, be.URL, Options{})
 		ws := dial(t, g)
 		be.next(t)
-		ws.WriteMessage(websocket.BinaryMessage, []byte{1, 2})
+		send(t, ws, websocket.BinaryMessage, []byte{1, 2})
 		if ce := readClose(t, ws); ce.Code != websocket.CloseUnsupportedData {
 			t.Fatalf("close %d, want 1003", ce.Code)
 		}
@@ -499,7 +501,8 @@ func TestLimits(t *testing.T) {
 }
 
 func TestSendQueueFull(t *testing.T) {
-	c := &conn{out: make(chan []byte, 1), done: make(chan struct{})}
+	c := &conn{done: make(chan struct{})}
+	c.out = wsout.New(1, c.done)
 	if err := c.enqueue([]byte("a")); err != nil {
 		t.Fatal(err)
 	}
@@ -585,9 +588,18 @@ func TestConnectIgnoresStatus(t *testing.T) {
 	g := newTestGateway(t, be.URL, Options{ConnectIgnoresStatus: true, UnreachableAs404: true})
 	ws := dial(t, g)
 	be.next(t)
-	ws.WriteMessage(websocket.TextMessage, []byte(`{"callType":"request_vm","vmId":"A","vmArgs":"{}"}`))
+	send(t, ws, websocket.TextMessage, []byte(`{"callType":"request_vm","vmId":"A","vmArgs":"{}"}`))
 	be.next(t)
 	if got := readText(t, ws); got != "404" {
 		t.Fatalf("frame = %q, want 404", got)
+	}
+}
+
+// send writes one message from the test's client; a failed write fails the
+// test.
+func send(t *testing.T, ws *websocket.Conn, typ int, data []byte) {
+	t.Helper()
+	if err := ws.WriteMessage(typ, data); err != nil {
+		t.Fatalf("write to the gateway: %v", err)
 	}
 }

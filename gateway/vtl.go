@@ -733,7 +733,7 @@ func (p *parser) unary() (expr, error) {
 		return &unExpr{op: "!", x: x}, nil
 	}
 	p.skipSpace()
-	if p.pos < len(p.src) && p.src[p.pos] == '-' && p.pos+1 < len(p.src) && !(p.src[p.pos+1] >= '0' && p.src[p.pos+1] <= '9') {
+	if p.pos < len(p.src) && p.src[p.pos] == '-' && p.pos+1 < len(p.src) && (p.src[p.pos+1] < '0' || p.src[p.pos+1] > '9') {
 		p.pos++
 		x, err := p.unary()
 		if err != nil {
@@ -2042,8 +2042,8 @@ func JSONPath(doc []byte, path string) (v any, found bool, err error) {
 	for p != "" {
 		var key string
 		idx := -1
-		switch {
-		case p[0] == '.':
+		switch p[0] {
+		case '.':
 			p = p[1:]
 			end := strings.IndexAny(p, ".[")
 			if end < 0 {
@@ -2053,7 +2053,7 @@ func JSONPath(doc []byte, path string) (v any, found bool, err error) {
 			if key == "" {
 				return nil, false, fmt.Errorf("JSONPath %q: empty name", path)
 			}
-		case p[0] == '[':
+		case '[':
 			end := strings.IndexByte(p, ']')
 			if end < 0 {
 				return nil, false, fmt.Errorf("JSONPath %q: missing ]", path)

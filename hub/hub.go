@@ -11,16 +11,18 @@ package hub
 import (
 	"context"
 	"crypto/rand"
-	"slices"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"golang.org/x/time/rate"
 
 	"github.com/gonetify/gonetify/vm"
 )
@@ -252,9 +254,9 @@ type Conn struct {
 	// no longer holds with Dispose_VM; answering that with an exception
 	// would bounce between them.)
 	disposed map[string]bool
-	// the message rate limiter's bucket
-	tokens    float64
-	last      time.Time
+	// the message rate limiter (made at the first message) and whether
+	// the client was told it is over the limit
+	limiter   *rate.Limiter
 	throttled bool
 
 	hmu       sync.Mutex // guards headers, principal

@@ -2,7 +2,8 @@ package hub
 
 import (
 	"fmt"
-	"time"
+
+	"golang.org/x/time/rate"
 
 	"github.com/gonetify/gonetify/vm"
 )
@@ -91,7 +92,8 @@ func tooDeep(b []byte, max int) bool {
 	return false
 }
 
-// allow takes a token from the connection's bucket (c.mu held). Over the
+// allow takes a token from the connection's bucket (c.mu held): a burst of
+// MessageBurst, refilled at MessagesPerSecond. Over the
 // limit it returns an exception the first time, then drops silently until
 // a message is allowed again.
 func (c *Conn) allow(vmID string) (ok bool, err error) {
@@ -99,15 +101,10 @@ func (c *Conn) allow(vmID string) (ok bool, err error) {
 	if l.rate == 0 {
 		return true, nil
 	}
-	now := time.Now()
-	if c.last.IsZero() {
-		c.tokens = l.burst
-	} else {
-		c.tokens = min(l.burst, c.tokens+now.Sub(c.last).Seconds()*l.rate)
+	if c.limiter == nil {
+		c.limiter = rate.NewLimiter(rate.Limit(l.rate), int(l.burst))
 	}
-	c.last = now
-	if c.tokens >= 1 {
-		c.tokens--
+	if c.limiter.Allow() {
 		c.throttled = false
 		return true, nil
 	}

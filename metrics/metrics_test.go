@@ -68,7 +68,7 @@ func TestStoreDecoratorConformance(t *testing.T) {
 
 func TestSnapshotsDecorator(t *testing.T) {
 	m := metrics.New(metrics.Options{})
-	var s hub.SnapshotStore = m.Snapshots(&store.Snapshots{})
+	s := m.Snapshots(&store.Snapshots{})
 	ctx := context.Background()
 	_ = s.SaveSnapshots(ctx, map[string][]byte{"k": []byte(`{}`)})
 	if b, _ := s.LoadSnapshot(ctx, "k"); string(b) != `{}` {

@@ -9,10 +9,18 @@
 #   scripts/bench-libs.sh "fanout --clients 5000 --rate 30 --duration 10s"
 set -eu
 cd "$(dirname "$0")/.."
+# gorilla's baseline is in gonetify; gobwas, nbio and coder are in
+# gonetify-baselines (the nested module internal/bench/baselines), which
+# takes the same bench-baseline flags.
 if [ -z "${GONETIFY:-}" ]; then
-	go build -tags benchlibs -o bin/gonetify-benchlibs ./cmd/gonetify
-	GONETIFY=bin/gonetify-benchlibs
+	go build -o bin/gonetify ./cmd/gonetify
+	GONETIFY=bin/gonetify
 fi
+if [ -z "${GONETIFY_BASELINES:-}" ]; then
+	GONETIFY_BASELINES=$PWD/bin/gonetify-baselines
+	(cd internal/bench/baselines && go build -o "$GONETIFY_BASELINES" .)
+fi
+BASELINES=$GONETIFY_BASELINES
 LIBS=${LIBS:-"gorilla gobwas nbio coder"}
 RUNS=${RUNS:-2}
 if [ $# -eq 0 ]; then
@@ -30,7 +38,9 @@ for load in "$@"; do
 		for lib in $LIBS; do
 			rm -f "$tmp/out" # no stale listen line from the previous run
 			: >"$tmp/out"
-			"$GONETIFY" bench-baseline --lib "$lib" --rate "${rate:-10}" >>"$tmp/out" 2>"$tmp/err" &
+			exe=$BASELINES
+			[ "$lib" = gorilla ] && exe=$GONETIFY
+			"$exe" bench-baseline --lib "$lib" --rate "${rate:-10}" >>"$tmp/out" 2>"$tmp/err" &
 			pid=$!
 			addr=
 			for _ in $(seq 100); do

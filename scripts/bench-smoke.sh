@@ -51,6 +51,17 @@ if [ -n "${GONETIFY_TEST_REDIS:-}" ]; then
 else
 	echo "--- GONETIFY_TEST_REDIS is not set: gonetify bench --redis not exercised"
 fi
+# --baseline-lib: the baselines on gobwas, nbio and coder, from the
+# gonetify-baselines binary (the nested module internal/bench/baselines),
+# built here next to $GONETIFY unless GONETIFY_BASELINES names one.
+if [ -z "${GONETIFY_BASELINES:-}" ]; then
+	GONETIFY_BASELINES=$(cd "$(dirname "$GONETIFY")" && pwd)/gonetify-baselines
+	(cd internal/bench/baselines && go build -o "$GONETIFY_BASELINES" .)
+fi
+export GONETIFY_BASELINES
+for lib in gobwas nbio coder; do
+	check roundtrip --clients 20 --duration 1s --warmup 300ms --baseline-lib $lib
+done
 # --json prints one JSON object instead.
 "$GONETIFY" bench roundtrip --clients 10 --duration 1s --warmup 0s --json >"$out" 2>/dev/null
 grep -q '^{"scenario":"roundtrip",.*"roundtrips_per_s":' "$out" || { echo "FAIL: --json"; cat "$out"; fail=1; }

@@ -33,7 +33,7 @@ redis-cli -p "$REDIS_PORT" ping >/dev/null || { echo "redis-server did not start
 export GONETIFY_TEST_REDIS="redis://127.0.0.1:$REDIS_PORT/0"
 echo "redis-server on $GONETIFY_TEST_REDIS"
 
-step "lint: gofmt, go vet, staticcheck"
+step "lint: gofmt, go vet, staticcheck, golangci-lint"
 make --no-print-directory lint
 
 step "lint: cfn-lint on every CloudFormation template we ship"

@@ -53,7 +53,7 @@ func TestZeroOptionsRoutes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer s.Shutdown(context.Background())
+	defer func() { _ = s.Shutdown(context.Background()) }()
 	if s.opts.Addr != DefaultAddr || s.opts.ReadLimit != DefaultReadLimit || s.opts.MaxConnsPerSource != DefaultMaxConnsPerSource {
 		t.Errorf("defaults: %+v", s.opts)
 	}
@@ -136,7 +136,8 @@ func TestServeTimeoutsAndShutdown(t *testing.T) {
 	if err := <-done; err != nil {
 		t.Fatal(err)
 	}
-	if _, err := http.Get(base + "/healthz"); err == nil {
+	if resp, err := http.Get(base + "/healthz"); err == nil {
+		_ = resp.Body.Close()
 		t.Fatal("still serving after shutdown")
 	}
 }
@@ -214,7 +215,7 @@ func TestTokenEndpoint(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer s.Shutdown(context.Background())
+	defer func() { _ = s.Shutdown(context.Background()) }()
 	ts := httptest.NewServer(s.Handler())
 	defer ts.Close()
 	for password, want := range map[string]int{"right": 200, "wrong": 400} {
@@ -233,7 +234,7 @@ func TestTokenEndpoint(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer s2.Shutdown(context.Background())
+	defer func() { _ = s2.Shutdown(context.Background()) }()
 	ts2 := httptest.NewServer(s2.Handler())
 	defer ts2.Close()
 	resp, err := http.PostForm(ts2.URL+"/token", url.Values{"password": {"right"}})

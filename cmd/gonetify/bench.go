@@ -4,8 +4,11 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"io"
 	"os"
+	"os/exec"
 	"os/signal"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -45,7 +48,9 @@ CPU time per round trip).
 --baseline runs the same load against a bare gorilla/websocket server sending the
 same pre-serialized frames (for gateway: against gonetify's direct WebSocket) and
 adds baseline_per_s= and ratio= (ours / baseline). --baseline-lib builds that
-bare server on gobwas/ws, lesismal/nbio (epoll) or coder/websocket instead.
+bare server on gobwas/ws, lesismal/nbio (epoll) or coder/websocket instead: those
+are in a separate binary, gonetify-baselines, looked for next to this one (make
+bench-baselines builds it), on PATH, or at $GONETIFY_BASELINES.
 
 Flags:
 `
@@ -63,7 +68,7 @@ func benchCmd(args []string) error {
 	fs.StringVar(&cfg.Mode, "mode", "fanout", "gateway: the load to send through the gateway, fanout or roundtrip")
 	fs.BoolVar(&cfg.Baseline, "baseline", false, "also measure the raw WebSocket baseline and print the ratio")
 	fs.StringVar(&cfg.BaselineLib, "baseline-lib", "", "the WebSocket library of the raw baseline (implies --baseline): "+
-		strings.Join(baseline.Libs, ", ")+" (default gorilla)")
+		strings.Join(baseline.AllLibs, ", ")+" (default gorilla; the others need the gonetify-baselines binary)")
 	fs.BoolVar(&cfg.JSON, "json", false, "print the summary as a JSON object")
 	fs.StringVar(&cfg.Server, "server", "", "target a running `gonetify bench-server` at `host:port` instead of starting one")
 	fs.IntVar(&cfg.ServerPID, "server-pid", 0, "with --server: its process id, to report its CPU and memory")
@@ -114,22 +119,46 @@ func benchServerCmd(args []string) error {
 }
 
 // benchBaselineCmd runs the hidden `gonetify bench-baseline`: the raw
-// WebSocket server `gonetify bench --baseline` compares with (gorilla/websocket,
-// or the library --lib names).
+// WebSocket server `gonetify bench --baseline` compares with
+// (gorilla/websocket). For --lib gobwas, nbio or coder it runs the
+// gonetify-baselines binary (internal/bench/baselines, a module of its own)
+// with the same arguments.
 func benchBaselineCmd(args []string) error {
 	fs := flag.NewFlagSet("bench-baseline", flag.ContinueOnError)
-	var o benchserver.BaselineOptions
-	var b baseline.Options
-	fs.StringVar(&o.Addr, "addr", "127.0.0.1:0", "listen address")
-	fs.DurationVar(&b.PushInterval, "interval", time.Second, "push period of BenchPushVM connections")
-	fs.Float64Var(&b.FanoutRate, "rate", 10, "ticks per second to BenchFanoutVM connections")
-	fs.IntVar(&b.SendQueue, "send-queue", 0, "frames queued per connection (0: 256)")
-	fs.StringVar(&b.Lib, "lib", baseline.Gorilla, "WebSocket library: "+strings.Join(baseline.Libs, ", "))
-	if err := parseArgs(fs, args); err != nil {
+	fs.SetOutput(io.Discard)
+	lib := fs.String("lib", "", "")
+	fs.String("addr", "", "")
+	fs.String("interval", "", "")
+	fs.String("rate", "", "")
+	fs.String("send-queue", "", "")
+	_ = fs.Parse(args) // errors are reported by the command that runs
+	if *lib == "" || slices.Contains(baseline.Libs, *lib) {
+		return benchserver.BaselineCommand("bench-baseline", args)
+	}
+	self, err := os.Executable()
+	if err != nil {
 		return err
 	}
-	o.Baseline = b
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	return benchserver.RunBaseline(ctx, o)
+	exe, err := benchserver.BaselineExe(self, *lib)
+	if err != nil {
+		return err
+	}
+	cmd := exec.Command(exe, args...) //nolint:gosec // gonetify-baselines, given this command's own arguments
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
+	if err := cmd.Start(); err != nil {
+		return fmt.Errorf("starting %s: %w", exe, err)
+	}
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
+	defer signal.Stop(sig)
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	for {
+		select {
+		case s := <-sig:
+			_ = cmd.Process.Signal(s)
+		case err := <-done:
+			return err
+		}
+	}
 }

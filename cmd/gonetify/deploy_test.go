@@ -60,7 +60,7 @@ func TestServeTLS(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer a.shutdown()
+	defer func() { _ = a.shutdown() }()
 	cl := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}}
 	resp, err := cl.Get("https://" + a.addr + "/healthz")
 	if err != nil {
@@ -100,7 +100,7 @@ func TestServeStartupWarnings(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer a.shutdown()
+	defer func() { _ = a.shutdown() }()
 	deadline := time.Now().Add(10 * time.Second)
 	for !strings.Contains(logs.String(), "create-access-key") && time.Now().Before(deadline) {
 		time.Sleep(20 * time.Millisecond)
@@ -121,7 +121,7 @@ func TestServeStartupWarnings(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer b.shutdown()
+	defer func() { _ = b.shutdown() }()
 	time.Sleep(100 * time.Millisecond)
 	if l := logs2.String(); strings.Contains(l, "accept calls from anyone") || strings.Contains(l, "no AWS credentials") {
 		t.Errorf("warnings with a secret and credentials:\n%s", l)

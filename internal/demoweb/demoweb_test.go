@@ -8,13 +8,23 @@ import (
 	"testing"
 )
 
-func get(t *testing.T, h http.Handler, path string) (*http.Response, string) {
+// reply is what a test reads of a response.
+type reply struct {
+	StatusCode int
+	Header     http.Header
+}
+
+func get(t *testing.T, h http.Handler, path string) (reply, string) {
 	t.Helper()
 	rec := httptest.NewRecorder()
 	h.ServeHTTP(rec, httptest.NewRequest("GET", path, nil))
 	res := rec.Result()
-	body, _ := io.ReadAll(res.Body)
-	return res, string(body)
+	defer res.Body.Close()
+	body, err := io.ReadAll(res.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return reply{res.StatusCode, res.Header}, string(body)
 }
 
 func TestIndexAndAssets(t *testing.T) {

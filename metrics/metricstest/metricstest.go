@@ -1,15 +1,19 @@
-// Package metricstest reads the Prometheus text exposition format, for
-// tests that scrape /metrics.
+// Package metricstest reads the Prometheus text exposition format (with
+// github.com/prometheus/common/expfmt), for tests that scrape /metrics.
 package metricstest
 
 import (
-	"bufio"
 	"fmt"
 	"io"
+	"math"
 	"net/http"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/prometheus/common/expfmt"
+	"github.com/prometheus/common/model"
 )
 
 // Samples are the samples of one scrape by series: the metric name, then
@@ -30,8 +34,8 @@ func (s Samples) Sum(name string, labels ...string) (sum float64, found bool) {
 		}
 		ok := true
 		for i := 0; i+1 < len(labels); i += 2 {
-			if !strings.Contains("{"+ls, "{"+labels[i]+"="+strconv.Quote(labels[i+1])) &&
-				!strings.Contains(ls, ","+labels[i]+"="+strconv.Quote(labels[i+1])) {
+			if !strings.Contains("{"+ls, "{"+labels[i]+"="+quote(labels[i+1])) &&
+				!strings.Contains(ls, ","+labels[i]+"="+quote(labels[i+1])) {
 				ok = false
 				break
 			}
@@ -43,80 +47,75 @@ func (s Samples) Sum(name string, labels ...string) (sum float64, found bool) {
 	return sum, found
 }
 
-// Parse reads a scrape in the text format.
+// Parse reads a scrape in the text format (with the Prometheus parser,
+// github.com/prometheus/common/expfmt). Histograms and summaries become the
+// series the text shows: name_bucket{le=…}, name{quantile=…}, name_sum and
+// name_count.
 func Parse(r io.Reader) (Samples, error) {
-	out := Samples{}
-	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 64<<10), 1<<20)
-	for sc.Scan() {
-		line := strings.TrimSpace(sc.Text())
-		if line == "" || line[0] == '#' {
-			continue
-		}
-		series, value, err := splitSample(line)
-		if err != nil {
-			return nil, fmt.Errorf("metricstest: %q: %w", line, err)
-		}
-		out[series] = value
+	p := expfmt.NewTextParser(model.UTF8Validation)
+	families, err := p.TextToMetricFamilies(r)
+	if err != nil {
+		return nil, fmt.Errorf("metricstest: %w", err)
 	}
-	return out, sc.Err()
+	out := Samples{}
+	for name, mf := range families {
+		for _, m := range mf.GetMetric() {
+			labels := make([]string, 0, len(m.GetLabel())+1)
+			for _, l := range m.GetLabel() {
+				labels = append(labels, l.GetName()+"="+quote(l.GetValue()))
+			}
+			add := func(name string, v float64, extra ...string) {
+				ls := append(slices.Clip(labels), extra...)
+				if len(ls) == 0 {
+					out[name] = v
+					return
+				}
+				sort.Strings(ls)
+				out[name+"{"+strings.Join(ls, ",")+"}"] = v
+			}
+			switch {
+			case m.Counter != nil:
+				add(name, m.Counter.GetValue())
+			case m.Gauge != nil:
+				add(name, m.Gauge.GetValue())
+			case m.Untyped != nil:
+				add(name, m.Untyped.GetValue())
+			case m.Histogram != nil:
+				h := m.Histogram
+				for _, b := range h.GetBucket() {
+					add(name+"_bucket", float64(b.GetCumulativeCount()), "le="+quote(formatFloat(b.GetUpperBound())))
+				}
+				add(name+"_sum", h.GetSampleSum())
+				add(name+"_count", float64(h.GetSampleCount()))
+			case m.Summary != nil:
+				sm := m.Summary
+				for _, q := range sm.GetQuantile() {
+					add(name, q.GetValue(), "quantile="+quote(formatFloat(q.GetQuantile())))
+				}
+				add(name+"_sum", sm.GetSampleSum())
+				add(name+"_count", float64(sm.GetSampleCount()))
+			}
+		}
+	}
+	return out, nil
 }
 
-// splitSample splits `name{labels} value [timestamp]`, normalizing the
-// label order.
-func splitSample(line string) (string, float64, error) {
-	name, rest := line, ""
-	var labels []string
-	if i := strings.IndexByte(line, '{'); i >= 0 {
-		name = line[:i]
-		j := i + 1
-		for j < len(line) && line[j] != '}' {
-			eq := strings.IndexByte(line[j:], '=')
-			if eq < 0 || j+eq+1 >= len(line) || line[j+eq+1] != '"' {
-				return "", 0, fmt.Errorf("bad labels")
-			}
-			k := line[j : j+eq]
-			v := j + eq + 2 // after the opening quote
-			for v < len(line) && line[v] != '"' {
-				if line[v] == '\\' {
-					v++
-				}
-				v++
-			}
-			if v >= len(line) {
-				return "", 0, fmt.Errorf("unterminated label value")
-			}
-			labels = append(labels, k+"="+line[j+eq+1:v+1])
-			j = v + 1
-			if j < len(line) && line[j] == ',' {
-				j++
-			}
-		}
-		if j >= len(line) {
-			return "", 0, fmt.Errorf("unterminated labels")
-		}
-		rest = line[j+1:]
-	} else if i := strings.IndexByte(line, ' '); i >= 0 {
-		name, rest = line[:i], line[i:]
+// quote writes a label value as the text format does.
+func quote(v string) string {
+	return `"` + strings.NewReplacer(`\`, `\\`, `"`, `\"`, "\n", `\n`).Replace(v) + `"`
+}
+
+// formatFloat writes a bucket bound or quantile as the text format does.
+func formatFloat(f float64) string {
+	if math.IsInf(f, +1) {
+		return "+Inf"
 	}
-	fields := strings.Fields(rest)
-	if len(fields) == 0 {
-		return "", 0, fmt.Errorf("no value")
-	}
-	v, err := strconv.ParseFloat(fields[0], 64)
-	if err != nil {
-		return "", 0, err
-	}
-	if len(labels) == 0 {
-		return name, v, nil
-	}
-	sort.Strings(labels)
-	return name + "{" + strings.Join(labels, ",") + "}", v, nil
+	return strconv.FormatFloat(f, 'g', -1, 64)
 }
 
 // Scrape GETs url (a /metrics endpoint) and parses it.
 func Scrape(url string) (Samples, error) {
-	resp, err := http.Get(url)
+	resp, err := http.Get(url) //nolint:gosec // the test's own /metrics endpoint
 	if err != nil {
 		return nil, err
 	}

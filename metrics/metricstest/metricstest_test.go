@@ -12,11 +12,17 @@ x_total{b="2",a="one, \"quoted\" {}"} 3
 up 1
 h_bucket{le="+Inf"} 4 1700000000000
 g{a="1"} -2.5e-3
+# TYPE lat histogram
+lat_bucket{op="x",le="0.5"} 1
+lat_bucket{op="x",le="+Inf"} 2
+lat_sum{op="x"} 1.25
+lat_count{op="x"} 2
 `))
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := Samples{`x_total{a="one, \"quoted\" {}",b="2"}`: 3, "up": 1, `h_bucket{le="+Inf"}`: 4, `g{a="1"}`: -0.0025}
+	want := Samples{`x_total{a="one, \"quoted\" {}",b="2"}`: 3, "up": 1, `h_bucket{le="+Inf"}`: 4, `g{a="1"}`: -0.0025,
+		`lat_bucket{le="0.5",op="x"}`: 1, `lat_bucket{le="+Inf",op="x"}`: 2, `lat_sum{op="x"}`: 1.25, `lat_count{op="x"}`: 2}
 	if len(s) != len(want) {
 		t.Fatalf("%v", s)
 	}

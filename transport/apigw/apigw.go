@@ -39,7 +39,7 @@ import (
 
 // SecretHeader carries the integration secret from the gateway (see the
 // CloudFormation template's IntegrationSecret parameter).
-const SecretHeader = "X-Gonetify-Secret"
+const SecretHeader = "X-Gonetify-Secret" //nolint:gosec // a header name, not a credential
 
 // Options configure a [Server].
 type Options struct {

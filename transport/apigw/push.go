@@ -191,7 +191,7 @@ func (s *Server) hint(code int, err error) string {
 // backoff is exponential with full jitter: up to 50ms, 100ms, 200ms, … 3.2s.
 func backoff(attempt int) time.Duration {
 	max := 50 * time.Millisecond << min(attempt, 6)
-	return time.Duration(rand.Int64N(int64(max))) + time.Millisecond
+	return time.Duration(rand.Int64N(int64(max))) + time.Millisecond //nolint:gosec // retry jitter needs no unpredictability
 }
 
 // Drain waits until every queued push has been posted (or given up), for

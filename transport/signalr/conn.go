@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/gonetify/gonetify/hub"
+	"github.com/gonetify/gonetify/internal/wsout"
 	"github.com/gonetify/gonetify/vm"
 )
 
@@ -24,7 +25,7 @@ type conn struct {
 	token   string // connectionToken: the ?id= of the transport requests
 	remote  string
 	created time.Time
-	out     chan []byte   // records for the client
+	out     *wsout.Queue  // records for the client
 	done    chan struct{} // closed when the connection ends
 
 	closeOnce sync.Once
@@ -123,11 +124,11 @@ func (c *conn) enqueue(rec []byte) error {
 	if c.isDone() {
 		return nil // closing: dropped
 	}
-	select {
-	case c.out <- rec:
-		return nil
+	switch err := c.out.Push(rec); err {
+	case nil, wsout.ErrClosed:
+		return nil // closing: dropped
 	default:
-		c.s.opts.Logger.Warn("signalr send queue full: closing a client that reads too slowly", "conn", c.id, "queue", cap(c.out))
+		c.s.opts.Logger.Warn("signalr send queue full: closing a client that reads too slowly", "conn", c.id, "queue", c.out.Cap())
 		c.terminate("Send queue full: the client reads too slowly.", true)
 		return errQueueFull
 	}
@@ -138,20 +139,19 @@ func (c *conn) enqueue(rec []byte) error {
 func (c *conn) batch(first []byte) []byte {
 	var buf []byte
 	for {
-		select {
-		case rec := <-c.out:
-			if buf == nil {
-				buf = make([]byte, 0, max(len(first)+len(rec), 4096))
-				buf = append(buf, first...)
-			}
-			buf = append(buf, rec...)
-			if len(buf) >= 64<<10 {
-				return buf
-			}
-		default:
+		rec, ok := c.out.TryPop()
+		if !ok {
 			if buf == nil {
 				return first
 			}
+			return buf
+		}
+		if buf == nil {
+			buf = make([]byte, 0, max(len(first)+len(rec), 4096))
+			buf = append(buf, first...)
+		}
+		buf = append(buf, rec...)
+		if len(buf) >= 64<<10 {
 			return buf
 		}
 	}
@@ -160,14 +160,8 @@ func (c *conn) batch(first []byte) []byte {
 // drain returns every queued record.
 func (c *conn) drain() []byte {
 	var buf []byte
-	for {
-		select {
-		case rec := <-c.out:
-			buf = append(buf, rec...)
-		default:
-			return buf
-		}
-	}
+	_ = c.out.Flush(func(rec []byte) error { buf = append(buf, rec...); return nil })
+	return buf
 }
 
 // receive processes bytes from the client: records ended by 0x1E (after

@@ -60,7 +60,7 @@ var binaryPing = []byte{0x02, 0x91, typePing}
 
 // appendFrame appends payload to dst, preceded by its varint length.
 func appendFrame(dst, payload []byte) []byte {
-	n := uint32(len(payload))
+	n := uint32(len(payload)) //nolint:gosec // a frame is far below 4 GiB (the read limit)
 	for n >= 0x80 {
 		dst = append(dst, byte(n)|0x80)
 		n >>= 7
@@ -78,11 +78,7 @@ var errFrameLength = errors.New("a message length prefix is malformed (more than
 // the prefix is complete (to refuse an oversized message early).
 func nextFrame(buf []byte) (payload []byte, n, size int, err error) {
 	var length uint64
-	for i := 0; i < 5; i++ {
-		if i >= len(buf) {
-			return nil, 0, -1, nil // prefix incomplete
-		}
-		b := buf[i]
+	for i, b := range buf[:min(len(buf), 5)] {
 		length |= uint64(b&0x7f) << (7 * i)
 		if b&0x80 == 0 {
 			if length > math.MaxInt32 {
@@ -94,6 +90,9 @@ func nextFrame(buf []byte) (payload []byte, n, size int, err error) {
 			}
 			return buf[i+1 : end], end, int(length), nil
 		}
+	}
+	if len(buf) < 5 {
+		return nil, 0, -1, nil // prefix incomplete
 	}
 	return nil, 0, 0, errFrameLength
 }

@@ -80,7 +80,7 @@ func (r *mpReader) next(t *testing.T) []any {
 func (r *mpReader) nextNonPing(t *testing.T) []any {
 	t.Helper()
 	for {
-		if m := r.next(t); !(len(m) == 1 && asInt(m[0]) == 6) {
+		if m := r.next(t); len(m) != 1 || asInt(m[0]) != 6 {
 			return m
 		}
 	}

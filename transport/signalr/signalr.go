@@ -22,7 +22,6 @@ package signalr
 import (
 	"context"
 	"crypto/rand"
-	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"log/slog"
@@ -36,6 +35,7 @@ import (
 
 	"github.com/gonetify/gonetify/hub"
 	"github.com/gonetify/gonetify/internal/origin"
+	"github.com/gonetify/gonetify/internal/wsout"
 )
 
 // Transport is one of SignalR's transports.
@@ -322,10 +322,10 @@ func (s *Server) newConn(r *http.Request, version int) (*conn, error) {
 		s:       s,
 		id:      newID(),
 		remote:  r.RemoteAddr,
-		out:     make(chan []byte, s.opts.SendQueue),
 		done:    make(chan struct{}),
 		created: time.Now(),
 	}
+	c.out = wsout.New(s.opts.SendQueue, c.done)
 	c.token = c.id // negotiate version 0: the client sends the connectionId
 	if version >= 1 {
 		c.token = newID()
@@ -408,8 +408,6 @@ func (s *Server) offers(t Transport) bool {
 	return false
 }
 
-func newID() string {
-	var b [16]byte
-	_, _ = rand.Read(b[:])
-	return base64.RawURLEncoding.EncodeToString(b[:])
-}
+// newID returns a random id: 26 base32 characters, 128 bits from
+// crypto/rand.
+func newID() string { return rand.Text() }

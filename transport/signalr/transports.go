@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/gorilla/websocket"
+
+	"github.com/gonetify/gonetify/internal/wsout"
 )
 
 // startTransport checks that t is offered and may start on c; it answers
@@ -88,38 +90,32 @@ func (s *Server) serveWebSocket(c *conn, w http.ResponseWriter, r *http.Request)
 // connection gets binary messages.
 func (s *Server) wsWriter(c *conn, sock *websocket.Conn) {
 	o := s.opts
-	ping := time.NewTicker(o.PingInterval)
-	defer ping.Stop()
 	answered := false
-	write := func(b []byte) bool {
+	write := func(b []byte) error {
 		_ = sock.SetWriteDeadline(time.Now().Add(o.WriteTimeout))
-		if err := sock.WriteMessage(c.frameType(), b); err != nil {
-			c.terminate("", false)
-			return false
-		}
-		return true
+		return sock.WriteMessage(c.frameType(), b)
 	}
-	for {
-		select {
-		case rec := <-c.out:
-			answered = true
-			if !write(c.batch(rec)) {
-				return
+	err := c.out.Run(wsout.Writer{
+		Write: func(rec []byte) error { answered = true; return write(c.batch(rec)) },
+		Ping: func() error {
+			if !answered {
+				return nil
 			}
-		case <-ping.C:
-			if answered && !write(c.pingMessage()) {
-				return
-			}
-		case <-c.done:
-			if rest := append(c.drain(), c.closeRec...); len(rest) > 0 && !write(rest) {
-				return
-			}
-			_ = sock.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(websocket.CloseNormalClosure, ""), time.Now().Add(o.WriteTimeout))
-			// Unblock the reader if the peer does not answer the close.
-			_ = sock.SetReadDeadline(time.Now().Add(time.Second))
-			return
-		}
+			return write(c.pingMessage())
+		},
+		PingInterval: o.PingInterval,
+	})
+	if err != nil {
+		c.terminate("", false)
+		return
 	}
+	if rest := append(c.drain(), c.closeRec...); len(rest) > 0 && write(rest) != nil {
+		c.terminate("", false)
+		return
+	}
+	_ = sock.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(websocket.CloseNormalClosure, ""), time.Now().Add(o.WriteTimeout))
+	// Unblock the reader if the peer does not answer the close.
+	_ = sock.SetReadDeadline(time.Now().Add(time.Second))
 }
 
 // serveSSE runs the Server-Sent Events transport: the response streams
@@ -145,39 +141,25 @@ func (s *Server) serveSSE(c *conn, w http.ResponseWriter, r *http.Request) {
 		c.terminate("", false)
 		return
 	}
-	write := func(b []byte) bool {
+	write := func(b []byte) error {
 		_ = rc.SetWriteDeadline(time.Now().Add(o.WriteTimeout))
 		if _, err := w.Write(sseEvent(b)); err != nil {
-			c.terminate("", false)
-			return false
+			return err
 		}
-		if err := rc.Flush(); err != nil {
-			c.terminate("", false)
-			return false
-		}
-		return true
+		return rc.Flush()
 	}
-	ping := time.NewTicker(o.PingInterval)
-	defer ping.Stop()
-	for {
-		select {
-		case rec := <-c.out:
-			if !write(c.batch(rec)) {
-				return
-			}
-		case <-ping.C:
-			if !write(pingRecord) {
-				return
-			}
-		case <-r.Context().Done():
-			c.terminate("", false) // the client went away
-			return
-		case <-c.done:
-			if rest := append(c.drain(), c.closeRec...); len(rest) > 0 {
-				write(rest)
-			}
-			return
-		}
+	err := c.out.Run(wsout.Writer{
+		Write:        func(rec []byte) error { return write(c.batch(rec)) },
+		Ping:         func() error { return write(pingRecord) },
+		PingInterval: o.PingInterval,
+		Stop:         r.Context().Done(), // the client went away
+	})
+	if err != nil {
+		c.terminate("", false)
+		return
+	}
+	if rest := append(c.drain(), c.closeRec...); len(rest) > 0 && write(rest) != nil {
+		c.terminate("", false)
 	}
 }
 
@@ -238,7 +220,7 @@ func (s *Server) servePoll(c *conn, w http.ResponseWriter, r *http.Request) {
 	timer := time.NewTimer(o.PollTimeout)
 	defer timer.Stop()
 	select {
-	case rec := <-c.out:
+	case rec := <-c.out.C():
 		c.pollContentType(w)
 		_, _ = w.Write(c.batch(rec))
 	case <-c.done:

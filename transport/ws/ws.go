@@ -11,7 +11,6 @@ package ws
 import (
 	"context"
 	"crypto/rand"
-	"encoding/base64"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -25,6 +24,7 @@ import (
 
 	"github.com/gonetify/gonetify/hub"
 	"github.com/gonetify/gonetify/internal/origin"
+	"github.com/gonetify/gonetify/internal/wsout"
 	"github.com/gonetify/gonetify/vm"
 )
 
@@ -140,12 +140,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.opts.Logger.Warn("websocket upgrade refused", "remote", r.RemoteAddr, "err", err)
 		return // the upgrader has answered
 	}
-	c := &conn{
-		s:    s,
-		sock: sock,
-		q:    make(chan []byte, s.opts.SendQueue),
-		done: make(chan struct{}),
-	}
+	c := &conn{s: s, sock: sock, done: make(chan struct{})}
+	c.q = wsout.New(s.opts.SendQueue, c.done)
 	info := &vm.Conn{ID: s.idPrefix() + newID(), RemoteAddr: r.RemoteAddr, Header: r.Header.Clone(), Query: r.URL.Query(), Transport: "ws"}
 	hc, err := s.h.Connect(info, c)
 	if err != nil {
@@ -213,7 +209,7 @@ type conn struct {
 	s    *Server
 	sock *websocket.Conn
 	hc   *hub.Conn
-	q    chan []byte
+	q    *wsout.Queue
 
 	once      sync.Once
 	done      chan struct{} // closed when the connection ends
@@ -224,16 +220,11 @@ type conn struct {
 
 // Send implements hub.Sender: it queues a frame without blocking.
 func (c *conn) Send(frame []byte) error {
-	select {
-	case <-c.done:
+	switch err := c.q.Push(frame); err {
+	case nil, wsout.ErrClosed:
 		return nil // closing: frames for it are dropped
 	default:
-	}
-	select {
-	case c.q <- frame:
-		return nil
-	default:
-		c.s.opts.Logger.Warn("send queue full: closing a client that reads too slowly", "conn", c.hc.ID(), "queue", cap(c.q))
+		c.s.opts.Logger.Warn("send queue full: closing a client that reads too slowly", "conn", c.hc.ID(), "queue", c.q.Cap())
 		c.closeWith(websocket.ClosePolicyViolation, "send queue full: client reads too slowly")
 		// Its socket is not being drained, so don't wait for the writer.
 		go func() {
@@ -302,51 +293,32 @@ func (c *conn) readLoop() {
 
 func (c *conn) writeLoop() {
 	o := c.s.opts
-	ping := time.NewTicker(o.PingInterval)
-	defer ping.Stop()
-	write := func(f []byte) bool {
+	write := func(f []byte) error {
 		_ = c.sock.SetWriteDeadline(time.Now().Add(o.WriteTimeout))
-		if err := c.sock.WriteMessage(websocket.TextMessage, f); err != nil {
-			c.shutdown()
-			return false
-		}
-		return true
+		return c.sock.WriteMessage(websocket.TextMessage, f)
 	}
-	for {
-		select {
-		case f := <-c.q:
-			if !write(f) {
-				return
-			}
-		case <-ping.C:
-			if err := c.sock.WriteControl(websocket.PingMessage, nil, time.Now().Add(o.WriteTimeout)); err != nil {
-				c.shutdown()
-				return
-			}
-		case <-c.done:
-			c.mu.Lock()
-			code, text := c.closeCode, c.closeText
-			c.mu.Unlock()
-			if code == 0 {
-				return // the peer went away
-			}
-			// Flush what is queued, then say goodbye.
-			for flushing := true; flushing; {
-				select {
-				case f := <-c.q:
-					if !write(f) {
-						return
-					}
-				default:
-					flushing = false
-				}
-			}
-			_ = c.sock.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(code, text), time.Now().Add(o.WriteTimeout))
-			// Unblock the reader if the peer does not answer the close.
-			_ = c.sock.SetReadDeadline(time.Now().Add(time.Second))
-			return
-		}
+	err := c.q.Run(wsout.Writer{
+		Write:        write,
+		Ping:         func() error { return c.sock.WriteControl(websocket.PingMessage, nil, time.Now().Add(o.WriteTimeout)) },
+		PingInterval: o.PingInterval,
+	})
+	if err != nil {
+		c.shutdown()
+		return
 	}
+	c.mu.Lock()
+	code, text := c.closeCode, c.closeText
+	c.mu.Unlock()
+	if code == 0 {
+		return // the peer went away
+	}
+	// Flush what is queued, then say goodbye.
+	if err := c.q.Flush(write); err != nil {
+		return
+	}
+	_ = c.sock.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(code, text), time.Now().Add(o.WriteTimeout))
+	// Unblock the reader if the peer does not answer the close.
+	_ = c.sock.SetReadDeadline(time.Now().Add(time.Second))
 }
 
 // truncate shortens s to at most n bytes without cutting a UTF-8
@@ -361,8 +333,6 @@ func truncate(s string, n int) string {
 	return s[:n]
 }
 
-func newID() string {
-	var b [12]byte
-	_, _ = rand.Read(b[:])
-	return base64.RawURLEncoding.EncodeToString(b[:])
-}
+// newID returns a random id: 26 base32 characters, 128 bits from
+// crypto/rand.
+func newID() string { return rand.Text() }

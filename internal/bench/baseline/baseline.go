@@ -8,7 +8,11 @@
 // (same buffer sizes, a reader goroutine and a writer goroutine with a
 // bounded queue per connection, closed when the queue is full).
 // [Options.Lib] selects another WebSocket library for the same server, so
-// that the library transport/ws uses can be chosen by measurement:
+// that the library transport/ws uses can be chosen by measurement. Only
+// gorilla is in this package (and in the gonetify binary); the others live
+// in the nested module internal/bench/baselines, which builds the separate
+// gonetify-baselines binary and adds them with [Register], so that the main
+// module's go.mod does not require them:
 //
 //   - "gobwas": github.com/gobwas/ws, its low-level frame API on the
 //     connection hijacked from net/http; the same reader and writer
@@ -45,21 +49,39 @@ const (
 	Coder   = "coder"
 )
 
-// Libs lists the libraries this build of the baseline can use, the default
-// first. gobwas, nbio and coder are in builds with -tags benchlibs only,
-// so the gonetify binary does not link them (nbio brings an old fork of
-// crypto/tls).
+// AllLibs lists every library a baseline can be built on, in this binary
+// or in gonetify-baselines.
+var AllLibs = []string{Gorilla, Gobwas, NBIO, Coder}
+
+// Libs lists the libraries this binary's baseline can use, the default
+// first: gorilla, plus those registered with [Register] (in the
+// gonetify-baselines binary of internal/bench/baselines).
 var Libs = []string{Gorilla}
 
 // libs maps a library name to the set-up of a Server on it.
-var libs = map[string]func(*Server){Gorilla: (*Server).initGorilla}
+var libs = map[string]func(*Server) Lib{Gorilla: (*Server).initGorilla}
 
-// addLib makes a library available (from the files built with benchlibs).
-//
-//lint:ignore U1000 used by the files built with -tags benchlibs
-func addLib(name string, init func(*Server)) {
-	libs[name] = init
-	Libs = append(Libs, name)
+// Lib is how a [Server] runs on one WebSocket library.
+type Lib struct {
+	// Serve upgrades and serves one connection: it calls [Server.Opened]
+	// and [Server.Closed], [Server.Handle] for every client message, and
+	// [Server.Leave] when the connection ends.
+	Serve http.HandlerFunc
+	// NewHTTP, if set, serves the handler with the library's own engine
+	// instead of net/http (nbio's upgrade needs nbhttp).
+	NewHTTP func(http.Handler) HTTPServer
+	// InlineSend says [Peer.Send] writes to the socket rather than to a
+	// queue, so a broadcast is spread over GOMAXPROCS goroutines.
+	InlineSend bool
+}
+
+// Register makes a library available under name: setup returns how a
+// Server runs on it. Call it from an init function, before [New].
+func Register(name string, setup func(*Server) Lib) {
+	if _, dup := libs[name]; !dup {
+		Libs = append(Libs, name)
+	}
+	libs[name] = setup
 }
 
 // Options configure a [Server].
@@ -78,12 +100,19 @@ type Options struct {
 	Lib string
 }
 
-// peer is one connection as the protocol logic sees it.
-type peer interface {
-	// send queues (or writes) a frame; a connection that cannot keep up
+// Peer is one connection as the protocol logic sees it.
+type Peer interface {
+	// Send queues (or writes) a frame; a connection that cannot keep up
 	// is closed.
-	send(f []byte)
+	Send(f []byte)
 }
+
+// ReadLimit is the largest client message a baseline accepts, as
+// transport/ws.
+const ReadLimit = 128 << 10
+
+// WriteTimeout bounds the write of one frame.
+const WriteTimeout = 10 * time.Second
 
 // Server is an http.Handler serving the baseline WebSocket endpoint.
 type Server struct {
@@ -105,7 +134,7 @@ type Server struct {
 	newHTTP func(http.Handler) HTTPServer
 
 	mu     sync.RWMutex
-	fanout map[peer]struct{}
+	fanout map[Peer]struct{}
 	stop   chan struct{}
 	once   sync.Once
 }
@@ -127,14 +156,15 @@ func New(opts Options) (*Server, error) {
 	s := &Server{
 		opts:    opts,
 		initial: map[string][]byte{},
-		fanout:  map[peer]struct{}{},
+		fanout:  map[Peer]struct{}{},
 		stop:    make(chan struct{}),
 	}
-	init, ok := libs[opts.Lib]
+	setup, ok := libs[opts.Lib]
 	if !ok {
-		return nil, fmt.Errorf("WebSocket library %q is not in this build: use one of %v (gobwas, nbio and coder need a build with -tags benchlibs: scripts/bench-libs.sh does that)", opts.Lib, Libs)
+		return nil, fmt.Errorf("WebSocket library %q is not in this binary: use one of %v (gobwas, nbio and coder are in the gonetify-baselines binary: make bench-baselines builds it)", opts.Lib, Libs)
 	}
-	init(s)
+	lib := setup(s)
+	s.serve, s.newHTTP, s.inlineSend = lib.Serve, lib.NewHTTP, lib.InlineSend
 	for _, name := range []string{benchvm.Unicast, benchvm.Push, benchvm.Multicast} {
 		state, err := benchvm.InitialState(name)
 		if err != nil {
@@ -149,6 +179,16 @@ func New(opts Options) (*Server, error) {
 
 // Lib returns the WebSocket library the server is built on.
 func (s *Server) Lib() string { return s.opts.Lib }
+
+// SendQueue returns the per-connection queue length (for nbio: the bound
+// on its write buffer is SendQueue × 256 bytes).
+func (s *Server) SendQueue() int { return s.opts.SendQueue }
+
+// Opened counts a new connection.
+func (s *Server) Opened() { s.conns.Add(1) }
+
+// Closed counts a connection's end.
+func (s *Server) Closed() { s.conns.Add(-1) }
 
 // HTTPServer is what serves a [Server]'s endpoints on a listener:
 // *http.Server, or nbio's engine for the nbio library.
@@ -182,24 +222,18 @@ var (
 	callReq    = []byte(`"request_vm"`)
 )
 
-// readLimit is the largest client message accepted, as transport/ws.
-const readLimit = 128 << 10
-
-// writeTimeout bounds the write of one frame.
-const writeTimeout = 10 * time.Second
-
-// handle answers one client message; done ends p's push loop.
-func (s *Server) handle(p peer, frame []byte, done <-chan struct{}) {
+// Handle answers one client message; done ends p's push loop.
+func (s *Server) Handle(p Peer, frame []byte, done <-chan struct{}) {
 	switch {
 	case bytes.Contains(frame, callUpdate):
-		p.send(s.pong)
+		p.Send(s.pong)
 	case bytes.Contains(frame, callReq):
 		id := vmID(frame)
 		f := s.initial[id]
 		if f == nil {
 			f = s.initial[benchvm.Unicast]
 		}
-		p.send(f)
+		p.Send(f)
 		switch id {
 		case benchvm.Push:
 			go s.pushLoop(p, done)
@@ -211,8 +245,8 @@ func (s *Server) handle(p peer, frame []byte, done <-chan struct{}) {
 	}
 }
 
-// leave removes p from the fan-out set.
-func (s *Server) leave(p peer) {
+// Leave removes p from the fan-out set.
+func (s *Server) Leave(p Peer) {
 	s.mu.Lock()
 	delete(s.fanout, p)
 	s.mu.Unlock()
@@ -232,7 +266,7 @@ func vmID(frame []byte) string {
 }
 
 // pushLoop sends p a fresh tick every PushInterval until done.
-func (s *Server) pushLoop(p peer, done <-chan struct{}) {
+func (s *Server) pushLoop(p Peer, done <-chan struct{}) {
 	t := time.NewTicker(s.opts.PushInterval)
 	defer t.Stop()
 	var seq int64
@@ -242,7 +276,7 @@ func (s *Server) pushLoop(p peer, done <-chan struct{}) {
 			return
 		case <-t.C:
 			seq++
-			p.send(hub.Frame(benchvm.Push, benchvm.AppendTick(make([]byte, 0, 96), time.Now().UnixNano(), seq)))
+			p.Send(hub.Frame(benchvm.Push, benchvm.AppendTick(make([]byte, 0, 96), time.Now().UnixNano(), seq)))
 		}
 	}
 }
@@ -253,7 +287,7 @@ func (s *Server) broadcastLoop() {
 	t := time.NewTicker(time.Duration(float64(time.Second) / s.opts.FanoutRate))
 	defer t.Stop()
 	var seq int64
-	var members []peer
+	var members []Peer
 	for {
 		select {
 		case <-s.stop:
@@ -270,7 +304,7 @@ func (s *Server) broadcastLoop() {
 			if !s.inlineSend {
 				s.mu.RLock()
 				for c := range s.fanout {
-					c.send(f)
+					c.Send(f)
 				}
 				s.mu.RUnlock()
 				continue
@@ -288,10 +322,10 @@ func (s *Server) broadcastLoop() {
 			for i := 0; i < parts; i++ {
 				lo, hi := len(members)*i/parts, len(members)*(i+1)/parts
 				wg.Add(1)
-				go func(part []peer) {
+				go func(part []Peer) {
 					defer wg.Done()
 					for _, c := range part {
-						c.send(f)
+						c.Send(f)
 					}
 				}(members[lo:hi])
 			}

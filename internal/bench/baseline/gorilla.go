@@ -15,14 +15,14 @@ type gorillaLib struct {
 	upgrader websocket.Upgrader
 }
 
-func (s *Server) initGorilla() {
+func (s *Server) initGorilla() Lib {
 	s.gorilla.upgrader = websocket.Upgrader{
 		ReadBufferSize:  1024,
 		WriteBufferSize: 1024,
 		WriteBufferPool: &sync.Pool{},
 		CheckOrigin:     func(*http.Request) bool { return true },
 	}
-	s.serve = s.serveGorilla
+	return Lib{Serve: s.serveGorilla}
 }
 
 type conn struct {
@@ -35,8 +35,8 @@ type conn struct {
 
 func (c *conn) end() { c.once.Do(func() { close(c.done) }) }
 
-// send queues a frame; a full queue closes the connection, as transport/ws.
-func (c *conn) send(f []byte) {
+// Send queues a frame; a full queue closes the connection, as transport/ws.
+func (c *conn) Send(f []byte) {
 	select {
 	case c.q <- f:
 	case <-c.done:
@@ -51,26 +51,26 @@ func (s *Server) serveGorilla(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		return
 	}
-	s.conns.Add(1)
-	defer s.conns.Add(-1)
+	s.Opened()
+	defer s.Closed()
 	c := &conn{s: s, sock: sock, q: make(chan []byte, s.opts.SendQueue), done: make(chan struct{})}
 	writerDone := make(chan struct{})
 	go func() { defer close(writerDone); c.writeLoop() }()
 	c.readLoop()
 	c.end()
-	s.leave(c)
+	s.Leave(c)
 	<-writerDone
 	_ = sock.Close()
 }
 
 func (c *conn) readLoop() {
-	c.sock.SetReadLimit(readLimit)
+	c.sock.SetReadLimit(ReadLimit)
 	for {
 		_, frame, err := c.sock.ReadMessage()
 		if err != nil {
 			return
 		}
-		c.s.handle(c, frame, c.done)
+		c.s.Handle(c, frame, c.done)
 	}
 }
 
@@ -78,7 +78,7 @@ func (c *conn) writeLoop() {
 	for {
 		select {
 		case f := <-c.q:
-			_ = c.sock.SetWriteDeadline(time.Now().Add(writeTimeout))
+			_ = c.sock.SetWriteDeadline(time.Now().Add(WriteTimeout))
 			if err := c.sock.WriteMessage(websocket.TextMessage, f); err != nil {
 				c.end()
 				return

@@ -14,6 +14,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -21,8 +22,13 @@ import (
 	"net/http"
 	"net/http/pprof"
 	"os"
+	"os/exec"
+	"os/signal"
+	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/gonetify/gonetify/hub"
@@ -133,6 +139,63 @@ type BaselineOptions struct {
 	Addr     string
 	Baseline baseline.Options
 	Stdout   io.Writer
+}
+
+// BaselinesBinary is the binary serving the baselines the gonetify binary
+// does not link (gobwas, nbio, coder): the nested module
+// internal/bench/baselines, built by `make bench-baselines`.
+const BaselinesBinary = "gonetify-baselines"
+
+// BaselineExe returns the executable serving the baseline on lib, given the
+// running gonetify binary exe: exe itself for the libraries it links
+// (gorilla), else gonetify-baselines from $GONETIFY_BASELINES, next to exe,
+// or on PATH; when there is none the error says how to build it.
+func BaselineExe(exe, lib string) (string, error) {
+	if lib == "" || slices.Contains(baseline.Libs, lib) {
+		return exe, nil
+	}
+	if !slices.Contains(baseline.AllLibs, lib) {
+		return "", fmt.Errorf("no baseline on WebSocket library %q: use one of %s", lib, strings.Join(baseline.AllLibs, ", "))
+	}
+	if p := os.Getenv("GONETIFY_BASELINES"); p != "" {
+		return p, nil
+	}
+	var tried []string
+	if exe != "" {
+		p := filepath.Join(filepath.Dir(exe), BaselinesBinary)
+		if _, err := os.Stat(p); err == nil {
+			return p, nil
+		}
+		tried = append(tried, p)
+	}
+	if p, err := exec.LookPath(BaselinesBinary); err == nil {
+		return p, nil
+	}
+	tried = append(tried, "$PATH")
+	return "", fmt.Errorf("the %s baseline is in the %s binary, not found (looked at %s, and $GONETIFY_BASELINES is not set): "+
+		"build it with `make bench-baselines` (or `cd internal/bench/baselines && go build -o ../../../bin/%s .`)",
+		lib, BaselinesBinary, strings.Join(tried, ", "), BaselinesBinary)
+}
+
+// BaselineCommand parses the flags of `gonetify bench-baseline` (name is
+// the command, for usage) and serves the baseline until SIGINT or SIGTERM.
+func BaselineCommand(name string, args []string) error {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	var o BaselineOptions
+	fs.StringVar(&o.Addr, "addr", "127.0.0.1:0", "listen address")
+	fs.DurationVar(&o.Baseline.PushInterval, "interval", time.Second, "push period of BenchPushVM connections")
+	fs.Float64Var(&o.Baseline.FanoutRate, "rate", 10, "ticks per second to BenchFanoutVM connections")
+	fs.IntVar(&o.Baseline.SendQueue, "send-queue", 0, "frames queued per connection (0: 256)")
+	fs.StringVar(&o.Baseline.Lib, "lib", baseline.Gorilla, "WebSocket library: "+strings.Join(baseline.Libs, ", "))
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	return RunBaseline(ctx, o)
 }
 
 // RunBaseline serves the raw WebSocket baseline (gorilla/websocket, or the

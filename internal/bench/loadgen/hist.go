@@ -19,7 +19,7 @@ func bucketOf(v uint64) int {
 		return int(v)
 	}
 	shift := bits.Len64(v) - 8
-	i := 256 + (shift-1)*128 + int(v>>shift) - 128
+	i := 256 + (shift-1)*128 + int(v>>shift) - 128 //nolint:gosec // v>>shift has 8 bits
 	if i >= 256+48*128 {
 		i = 256 + 48*128 - 1
 	}

@@ -30,7 +30,7 @@ type child struct {
 // startChild runs exe with args. When waitListen is set it waits for the
 // child's benchserver.ListenLine and records the address.
 func startChild(name, exe string, args, env []string, stderr io.Writer, waitListen bool) (*child, error) {
-	cmd := exec.Command(exe, args...)
+	cmd := exec.Command(exe, args...) //nolint:gosec // gonetify itself or gonetify-baselines, with our arguments
 	cmd.Env = append(os.Environ(), env...)
 	out, err := cmd.StdoutPipe()
 	if err != nil {
@@ -177,7 +177,7 @@ func fetchStats(addr string, gc bool) (benchserver.Stats, error) {
 	if gc {
 		url += "?gc=1"
 	}
-	resp, err := http.Get(url)
+	resp, err := http.Get(url) //nolint:gosec // the bench server this process started or was pointed at
 	if err != nil {
 		return s, err
 	}
@@ -206,7 +206,7 @@ func cpuProfile(ctx context.Context, addr string, d time.Duration, file string) 
 	if resp.StatusCode != http.StatusOK {
 		return fmt.Errorf("cpu profile: %s", resp.Status)
 	}
-	f, err := os.Create(file)
+	f, err := os.Create(file) //nolint:gosec // the --cpuprofile file the user named
 	if err != nil {
 		return err
 	}

@@ -22,6 +22,7 @@ import (
 	"time"
 
 	"github.com/gonetify/gonetify/internal/bench/baseline"
+	"github.com/gonetify/gonetify/internal/bench/benchserver"
 	"github.com/gonetify/gonetify/internal/bench/benchvm"
 )
 
@@ -120,8 +121,8 @@ func (c *Config) defaults() error {
 		if c.Scenario == "gateway" {
 			return errors.New("--baseline-lib: the gateway scenario's baseline is gonetify's direct WebSocket")
 		}
-		if !slices.Contains(baseline.Libs, c.BaselineLib) {
-			return fmt.Errorf("--baseline-lib %q: use one of %s", c.BaselineLib, strings.Join(baseline.Libs, ", "))
+		if !slices.Contains(baseline.AllLibs, c.BaselineLib) {
+			return fmt.Errorf("--baseline-lib %q: use one of %s", c.BaselineLib, strings.Join(baseline.AllLibs, ", "))
 		}
 		c.Baseline = true
 	}
@@ -137,6 +138,11 @@ func (c *Config) defaults() error {
 			return err
 		}
 		c.Exe = exe
+	}
+	if c.BaselineLib != "" {
+		if _, err := benchserver.BaselineExe(c.Exe, c.BaselineLib); err != nil {
+			return fmt.Errorf("--baseline-lib %s: %w", c.BaselineLib, err)
+		}
 	}
 	for _, s := range Scenarios {
 		if s == c.Scenario {
@@ -363,7 +369,11 @@ func startBaseline(cfg Config) (*target, error) {
 		args = append(args, "--lib", cfg.BaselineLib)
 		label += "-" + cfg.BaselineLib
 	}
-	c, err := startChild(label, cfg.Exe, args, nil, cfg.Stderr, true)
+	exe, err := benchserver.BaselineExe(cfg.Exe, cfg.BaselineLib)
+	if err != nil {
+		return nil, fmt.Errorf("--baseline-lib %s: %w", cfg.BaselineLib, err)
+	}
+	c, err := startChild(label, exe, args, nil, cfg.Stderr, true)
 	if err != nil {
 		return nil, err
 	}
@@ -604,7 +614,7 @@ feed:
 				r.haveHeap = false
 			}
 		}
-		r.count = uint64(r.connected)
+		r.count = uint64(r.connected) //nolint:gosec // a count, never negative
 	} else {
 		// Roundtrip clients run from their first state on; only the
 		// round trips ending in the window count.

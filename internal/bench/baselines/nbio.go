@@ -1,6 +1,4 @@
-//go:build benchlibs
-
-package baseline
+package main
 
 import (
 	"context"
@@ -8,6 +6,8 @@ import (
 	"net"
 	"net/http"
 	"sync"
+
+	"github.com/gonetify/gonetify/internal/bench/baseline"
 
 	"github.com/lesismal/nbio/logging"
 	"github.com/lesismal/nbio/nbhttp"
@@ -25,37 +25,41 @@ func (c *nbioConn) end() { c.once.Do(func() { close(c.done) }) }
 
 // send writes the frame; nbio keeps what the socket does not take and
 // closes the connection past MaxWriteBufferSize. A write error closes it.
-func (c *nbioConn) send(f []byte) {
+func (c *nbioConn) Send(f []byte) {
 	if err := c.c.WriteMessage(nbws.TextMessage, f); err != nil {
 		_ = c.c.Close()
 	}
 }
 
-func (s *Server) initNBIO() {
+// initNBIO sets s up on nbio: no goroutine per connection, frames written
+// from the sender's goroutine.
+func initNBIO(s *baseline.Server) baseline.Lib {
 	logging.SetLevel(logging.LevelError)
-	s.inlineSend = true
 	u := nbws.NewUpgrader()
 	u.CheckOrigin = func(*http.Request) bool { return true }
-	u.MessageLengthLimit = readLimit
+	u.MessageLengthLimit = baseline.ReadLimit
 	u.KeepaliveTime = 0 // no read deadline, as the other baselines
 	u.OnOpen(func(c *nbws.Conn) {
-		s.conns.Add(1)
+		s.Opened()
 		c.SetSession(&nbioConn{c: c, done: make(chan struct{})})
 	})
 	u.OnMessage(func(c *nbws.Conn, _ nbws.MessageType, data []byte) {
 		if p, ok := c.Session().(*nbioConn); ok {
-			s.handle(p, data, p.done)
+			s.Handle(p, data, p.done)
 		}
 	})
 	u.OnClose(func(c *nbws.Conn, _ error) {
 		if p, ok := c.Session().(*nbioConn); ok {
-			s.conns.Add(-1)
+			s.Closed()
 			p.end()
-			s.leave(p)
+			s.Leave(p)
 		}
 	})
-	s.newHTTP = func(h http.Handler) HTTPServer { return s.newNBIOServer(h) }
-	s.serve = func(w http.ResponseWriter, r *http.Request) { _, _ = u.Upgrade(w, r, nil) }
+	return baseline.Lib{
+		Serve:      func(w http.ResponseWriter, r *http.Request) { _, _ = u.Upgrade(w, r, nil) },
+		NewHTTP:    func(h http.Handler) baseline.HTTPServer { return newNBIOServer(s, h) },
+		InlineSend: true,
+	}
 }
 
 // nbioServer serves a handler with nbhttp's engine on a given listener.
@@ -67,8 +71,8 @@ type nbioServer struct {
 	done   chan struct{}
 }
 
-func (s *Server) newNBIOServer(h http.Handler) *nbioServer {
-	return &nbioServer{h: h, bufMax: s.opts.SendQueue * 256, done: make(chan struct{})}
+func newNBIOServer(s *baseline.Server, h http.Handler) *nbioServer {
+	return &nbioServer{h: h, bufMax: s.SendQueue() * 256, done: make(chan struct{})}
 }
 
 // Serve runs the engine on ln until Shutdown.
@@ -79,7 +83,7 @@ func (n *nbioServer) Serve(ln net.Listener) error {
 		Listen:             func(string, string) (net.Listener, error) { return ln, nil },
 		Handler:            n.h,
 		MaxWriteBufferSize: n.bufMax,
-		WriteTimeout:       writeTimeout,
+		WriteTimeout:       baseline.WriteTimeout,
 	})
 	if err := e.Start(); err != nil {
 		return err
@@ -107,4 +111,4 @@ func (n *nbioServer) Shutdown(ctx context.Context) error {
 	return err
 }
 
-func init() { addLib(NBIO, (*Server).initNBIO) }
+func init() { baseline.Register(baseline.NBIO, initNBIO) }

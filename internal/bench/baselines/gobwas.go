@@ -1,6 +1,4 @@
-//go:build benchlibs
-
-package baseline
+package main
 
 import (
 	"bufio"
@@ -11,6 +9,8 @@ import (
 	"time"
 
 	"github.com/gobwas/ws"
+
+	"github.com/gonetify/gonetify/internal/bench/baseline"
 )
 
 // gobwasConn is a connection of the gobwas/ws baseline: the connection
@@ -28,7 +28,7 @@ type gobwasConn struct {
 
 func (c *gobwasConn) end() { c.once.Do(func() { close(c.done) }) }
 
-func (c *gobwasConn) send(f []byte) {
+func (c *gobwasConn) Send(f []byte) {
 	select {
 	case c.q <- f:
 	case <-c.done:
@@ -38,32 +38,33 @@ func (c *gobwasConn) send(f []byte) {
 	}
 }
 
-func (s *Server) serveGobwas(w http.ResponseWriter, r *http.Request) {
+// serveGobwas serves one connection of s on gobwas/ws.
+func serveGobwas(s *baseline.Server, w http.ResponseWriter, r *http.Request) {
 	nc, rw, _, err := ws.UpgradeHTTP(r, w)
 	if err != nil {
 		return
 	}
-	s.conns.Add(1)
-	defer s.conns.Add(-1)
+	s.Opened()
+	defer s.Closed()
 	br := rw.Reader
 	if br.Buffered() == 0 {
 		br = bufio.NewReaderSize(nc, 1024)
 	}
-	c := &gobwasConn{nc: nc, q: make(chan []byte, s.opts.SendQueue), ctl: make(chan []byte, 1), done: make(chan struct{})}
+	c := &gobwasConn{nc: nc, q: make(chan []byte, s.SendQueue()), ctl: make(chan []byte, 1), done: make(chan struct{})}
 	writerDone := make(chan struct{})
 	go func() { defer close(writerDone); c.writeLoop() }()
 	c.readLoop(s, br)
 	c.end()
-	s.leave(c)
+	s.Leave(c)
 	<-writerDone
 	_ = nc.Close()
 }
 
-func (c *gobwasConn) readLoop(s *Server, br *bufio.Reader) {
+func (c *gobwasConn) readLoop(s *baseline.Server, br *bufio.Reader) {
 	var msg, ctl []byte
 	for {
 		h, err := ws.ReadHeader(br)
-		if err != nil || !h.Masked || h.Length > readLimit || int64(len(msg))+h.Length > readLimit {
+		if err != nil || !h.Masked || h.Length > baseline.ReadLimit || int64(len(msg))+h.Length > baseline.ReadLimit {
 			return
 		}
 		n := int(h.Length)
@@ -98,7 +99,7 @@ func (c *gobwasConn) readLoop(s *Server, br *bufio.Reader) {
 		if !h.Fin {
 			continue
 		}
-		s.handle(c, msg, c.done)
+		s.Handle(c, msg, c.done)
 		msg = msg[:0]
 	}
 }
@@ -110,14 +111,14 @@ func (c *gobwasConn) writeLoop() {
 		case f := <-c.q:
 			hw := headerWriter{b: hdr[:0]}
 			_ = ws.WriteHeader(&hw, ws.Header{Fin: true, OpCode: ws.OpText, Length: int64(len(f))})
-			_ = c.nc.SetWriteDeadline(time.Now().Add(writeTimeout))
+			_ = c.nc.SetWriteDeadline(time.Now().Add(baseline.WriteTimeout))
 			bufs := net.Buffers{hw.b, f}
 			if _, err := bufs.WriteTo(c.nc); err != nil {
 				c.end()
 				return
 			}
 		case f := <-c.ctl:
-			_ = c.nc.SetWriteDeadline(time.Now().Add(writeTimeout))
+			_ = c.nc.SetWriteDeadline(time.Now().Add(baseline.WriteTimeout))
 			if _, err := c.nc.Write(f); err != nil {
 				c.end()
 				return
@@ -133,4 +134,8 @@ type headerWriter struct{ b []byte }
 
 func (w *headerWriter) Write(p []byte) (int, error) { w.b = append(w.b, p...); return len(p), nil }
 
-func init() { addLib(Gobwas, func(s *Server) { s.serve = s.serveGobwas }) }
+func init() {
+	baseline.Register(baseline.Gobwas, func(s *baseline.Server) baseline.Lib {
+		return baseline.Lib{Serve: func(w http.ResponseWriter, r *http.Request) { serveGobwas(s, w, r) }}
+	})
+}

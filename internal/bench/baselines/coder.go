@@ -1,12 +1,12 @@
-//go:build benchlibs
-
-package baseline
+package main
 
 import (
 	"bytes"
 	"context"
 	"net/http"
 	"sync"
+
+	"github.com/gonetify/gonetify/internal/bench/baseline"
 
 	"github.com/coder/websocket"
 )
@@ -23,7 +23,7 @@ type coderConn struct {
 
 func (c *coderConn) end() { c.once.Do(func() { close(c.done) }) }
 
-func (c *coderConn) send(f []byte) {
+func (c *coderConn) Send(f []byte) {
 	select {
 	case c.q <- f:
 	case <-c.done:
@@ -33,7 +33,8 @@ func (c *coderConn) send(f []byte) {
 	}
 }
 
-func (s *Server) serveCoder(w http.ResponseWriter, r *http.Request) {
+// serveCoder serves one connection of s on coder/websocket.
+func serveCoder(s *baseline.Server, w http.ResponseWriter, r *http.Request) {
 	sock, err := websocket.Accept(w, r, &websocket.AcceptOptions{
 		InsecureSkipVerify: true,
 		CompressionMode:    websocket.CompressionDisabled,
@@ -41,20 +42,20 @@ func (s *Server) serveCoder(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		return
 	}
-	s.conns.Add(1)
-	defer s.conns.Add(-1)
-	sock.SetReadLimit(readLimit)
-	c := &coderConn{sock: sock, q: make(chan []byte, s.opts.SendQueue), done: make(chan struct{})}
+	s.Opened()
+	defer s.Closed()
+	sock.SetReadLimit(baseline.ReadLimit)
+	c := &coderConn{sock: sock, q: make(chan []byte, s.SendQueue()), done: make(chan struct{})}
 	writerDone := make(chan struct{})
 	go func() { defer close(writerDone); c.writeLoop() }()
 	c.readLoop(s)
 	c.end()
-	s.leave(c)
+	s.Leave(c)
 	<-writerDone
 	_ = sock.CloseNow()
 }
 
-func (c *coderConn) readLoop(s *Server) {
+func (c *coderConn) readLoop(s *baseline.Server) {
 	var buf bytes.Buffer
 	ctx := context.Background()
 	for {
@@ -66,7 +67,7 @@ func (c *coderConn) readLoop(s *Server) {
 		if _, err := buf.ReadFrom(r); err != nil {
 			return
 		}
-		s.handle(c, buf.Bytes(), c.done)
+		s.Handle(c, buf.Bytes(), c.done)
 	}
 }
 
@@ -74,7 +75,7 @@ func (c *coderConn) writeLoop() {
 	for {
 		select {
 		case f := <-c.q:
-			ctx, cancel := context.WithTimeout(context.Background(), writeTimeout)
+			ctx, cancel := context.WithTimeout(context.Background(), baseline.WriteTimeout)
 			err := c.sock.Write(ctx, websocket.MessageText, f)
 			cancel()
 			if err != nil {
@@ -87,4 +88,8 @@ func (c *coderConn) writeLoop() {
 	}
 }
 
-func init() { addLib(Coder, func(s *Server) { s.serve = s.serveCoder }) }
+func init() {
+	baseline.Register(baseline.Coder, func(s *baseline.Server) baseline.Lib {
+		return baseline.Lib{Serve: func(w http.ResponseWriter, r *http.Request) { serveCoder(s, w, r) }}
+	})
+}
