@@ -1,56 +1,34 @@
 package examples
 
 import (
-	"context"
-	"fmt"
-	"time"
-
 	"github.com/gonetify/gonetify/vm"
 )
 
-// Person is the argument of HelloWorldVM's Submit command.
-type Person struct {
-	// FirstName is the person's first name.
-	FirstName string
-	// LastName is the person's last name.
-	LastName string
-}
-
-// HelloWorldVM is dotNetify's HelloWorld example. It merges the variants
-// of the original: the DevApp HelloWorldVM (FirstName, LastName and the
-// computed FullName), the docs' ServerUpdate (Greetings and the Submit
-// command) and RealTimePush (ServerTime, pushed on a timer).
+// HelloWorldVM is dotNetify's HelloWorld example (DevApp.ViewModels/
+// Examples/HelloWorld.cs): FirstName, LastName and the computed FullName,
+// nothing else. The demo's greeting and server clock are separate VMs
+// ([GreetingVM], [ServerTimeVM]).
 //
 // Initial state:
 //
-//	{"Greetings":"Hello World!","FirstName":"Hello","LastName":"World",
-//	 "FullName":"Hello World","ServerTime":"<now>","Submit":null}
+//	{"FirstName":"Hello","LastName":"World","FullName":"Hello World"}
 type HelloWorldVM struct {
 	vm.Base
-	// Greetings is set by Submit.
-	Greetings string
 	// FirstName is the first name; dispatching it recomputes FullName.
 	FirstName string
 	// LastName is the last name; dispatching it recomputes FullName.
 	LastName string
 
-	_ vm.Computed `vm:"FullName,ServerTime"`
-	_ vm.Commands `vm:"Submit"`
-
-	interval time.Duration
+	_ vm.Computed `vm:"FullName"`
 }
 
-// NewHelloWorldVM returns a HelloWorldVM that pushes ServerTime every
-// interval once created.
-func NewHelloWorldVM(interval time.Duration) *HelloWorldVM {
-	return &HelloWorldVM{Greetings: "Hello World!", FirstName: "Hello", LastName: "World", interval: interval}
+// NewHelloWorldVM returns a HelloWorldVM with the original's defaults.
+func NewHelloWorldVM() *HelloWorldVM {
+	return &HelloWorldVM{FirstName: "Hello", LastName: "World"}
 }
 
 // FullName is computed: "<FirstName> <LastName>".
 func (v *HelloWorldVM) FullName() string { return v.FirstName + " " + v.LastName }
-
-// ServerTime is computed: the server's current time.
-func (v *HelloWorldVM) ServerTime() time.Time { return time.Now() }
 
 // SetFirstName sets FirstName, which changes FullName.
 func (v *HelloWorldVM) SetFirstName(s string) {
@@ -62,16 +40,4 @@ func (v *HelloWorldVM) SetFirstName(s string) {
 func (v *HelloWorldVM) SetLastName(s string) {
 	v.LastName = s
 	v.Changed("FullName")
-}
-
-// Submit greets the person: Greetings becomes "Hello <First> <Last>!".
-func (v *HelloWorldVM) Submit(p Person) {
-	v.Greetings = fmt.Sprintf("Hello %s %s!", p.FirstName, p.LastName)
-	v.Changed("Greetings")
-}
-
-// OnCreated starts the ServerTime timer; it stops when the VM is disposed.
-func (v *HelloWorldVM) OnCreated(context.Context) error {
-	v.Every(v.interval, func() { v.Changed("ServerTime") })
-	return nil
 }
