@@ -53,6 +53,19 @@ var dotnetifyState = map[string][]string{
 	"AdminSecurePageVM": {"TokenIssuer", "TokenValidFrom", "TokenValidTo", "Refresh"},
 }
 
+// dotnetifyValues are values the original's initial state fixes: commands
+// (Action properties) are sent as null, item keys name the key property,
+// and ControlTypesVM's ButtonClicked is a bool property reading false.
+var dotnetifyValues = map[string]map[string]string{
+	"ControlTypesVM":    {"ButtonClicked": "false"},
+	"SimpleListVM":      {"Employees_itemKey": `"Id"`, "Add": "null", "Update": "null", "Remove": "null"},
+	"ChatRoomVM":        {"Messages_itemKey": `"Id"`, "Users_itemKey": `"Id"`, "SendMessage": "null", "AddUser": "null", "RemoveUser": "null"},
+	"AdminSecurePageVM": {"Refresh": "null"},
+	"CompositeViewVM.FilterableMovieTableVM.MovieFilterVM": {"Apply": "null", "Delete": "null"},
+	"MasterDetails.MasterList":                             {"Select": "null"},
+	"MasterDetails.Details":                                {"ItemImageUrl": "null"},
+}
+
 // dotnetifyItems lists the properties of the records the ported VMs send,
 // from the same C# files.
 var dotnetifyItems = map[string][]string{
@@ -96,6 +109,11 @@ func TestInitialStateMatchesDotNetify(t *testing.T) {
 		}
 		if got := sortedKeys(s); !slices.Equal(got, want) {
 			t.Errorf("%s: initial state has %v, dotNetify's has %v", id, got, want)
+		}
+		for k, v := range dotnetifyValues[id] {
+			if got := string(s[k]); got != v {
+				t.Errorf("%s: %s is %s, dotNetify's is %s", id, k, got, v)
+			}
 		}
 		covered[id[strings.LastIndex(id, ".")+1:]] = true
 	}
