@@ -124,7 +124,8 @@ func (v *FilterableMovieTableVM) filteredData() []MovieRecord {
 // recordsPerPage is MovieTableVM's page size.
 const recordsPerPage = 10
 
-// MovieTableVM is a paginated, selectable movie table.
+// MovieTableVM is a paginated, selectable movie table (DevApp.ViewModels/
+// Examples/CompositeView/MovieTableVM.cs). Rows are identified by Rank.
 //
 // The original computes Data lazily while serializing, with side effects on
 // SelectedKey, Pagination and SelectedPage; here those are computed eagerly
@@ -141,7 +142,7 @@ type MovieTableVM struct {
 	// SelectedPage is the page shown in Data. Dispatching it turns the page.
 	SelectedPage int
 
-	_ vm.Computed `vm:"Headers,ItemKey"`
+	_ vm.Computed `vm:"Headers"`
 
 	dataSource func() []MovieRecord
 	all        []MovieRecord
@@ -153,9 +154,6 @@ func NewMovieTableVM() *MovieTableVM { return &MovieTableVM{} }
 
 // Headers are the table's column headers.
 func (v *MovieTableVM) Headers() []string { return []string{"Rank", "Movie", "Year", "Director"} }
-
-// ItemKey names the field that identifies a row (from the original's docs).
-func (v *MovieTableVM) ItemKey() string { return "Rank" }
 
 // SetSelectedKey selects a movie by Rank and tells the master.
 func (v *MovieTableVM) SetSelectedKey(rank int) {

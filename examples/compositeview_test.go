@@ -33,7 +33,7 @@ func TestCompositeView(t *testing.T) {
 	eq(t, "movies", len(all), 40)
 
 	s := c.request(tableID, nil)
-	keys(t, s, "Headers", "ItemKey", "Data", "SelectedKey", "Pagination", "SelectedPage")
+	keys(t, s, "Headers", "Data", "SelectedKey", "Pagination", "SelectedPage")
 	eq(t, "Headers", mustJSON(get[[]string](t, s, "Headers")), `["Rank","Movie","Year","Director"]`)
 	eq(t, "Data ranks", mustJSON(ranks(get[[]MovieRecord](t, s, "Data"))), mustJSON(seq(1, 10)))
 	eq(t, "Data[0]", get[[]MovieRecord](t, s, "Data")[0], all[0])

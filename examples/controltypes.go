@@ -38,11 +38,10 @@ type ControlTypesVM struct {
 	DropDownValue int
 	// RadioButtonValue is "green" or "yellow".
 	RadioButtonValue string
-	// ClickCount counts ButtonClicked commands.
+	// ClickCount counts the times ButtonClicked was dispatched.
 	ClickCount int
 
-	_ vm.Computed `vm:"TextBoxPlaceHolder,TextBoxResult,SearchBoxPlaceHolder,SearchResults,CheckBoxResult,SimpleDropDownOptions,SimpleDropDownResult,DropDownCaption,DropDownOptions,DropDownResult,RadioButtonStyle"`
-	_ vm.Commands `vm:"ButtonClicked"`
+	_ vm.Computed `vm:"TextBoxPlaceHolder,TextBoxResult,SearchBoxPlaceHolder,SearchResults,CheckBoxResult,SimpleDropDownOptions,SimpleDropDownResult,DropDownCaption,DropDownOptions,DropDownResult,RadioButtonStyle,ButtonClicked"`
 }
 
 // NewControlTypesVM returns a ControlTypesVM with the original defaults.
@@ -176,8 +175,12 @@ func (v *ControlTypesVM) SetRadioButtonValue(s string) {
 	v.Changed("RadioButtonStyle")
 }
 
-// ButtonClicked is the button's command: it increments ClickCount.
-func (v *ControlTypesVM) ButtonClicked(bool) {
+// ButtonClicked is the button, as in the original a bool property that
+// reads false; dispatching it (SetButtonClicked) counts a click.
+func (v *ControlTypesVM) ButtonClicked() bool { return false }
+
+// SetButtonClicked counts a click: it increments ClickCount.
+func (v *ControlTypesVM) SetButtonClicked(bool) {
 	v.ClickCount++
 	v.Changed("ClickCount")
 }

@@ -8,13 +8,25 @@ import (
 )
 
 func TestLiveChart(t *testing.T) {
-	before := countGoroutines()
-	h := newHub(t, quiet)
-	c := connect(t, h, "c1", "127.0.0.1:1000")
-	const id = "LiveChartVM"
+	for _, id := range []string{"LiveChartVM", "TunableLiveChartVM"} {
+		t.Run(id, func(t *testing.T) { testLiveChart(t, id) })
+	}
+}
 
-	s := c.request(id, map[string]any{"Interval": 20})
-	keys(t, s, "Waveform", "Bar", "Pie", "Interval")
+func testLiveChart(t *testing.T, id string) {
+	before := countGoroutines()
+	opts := quiet
+	opts.LiveChartInterval = 20 * time.Millisecond
+	h := newHub(t, opts)
+	c := connect(t, h, "c1", "127.0.0.1:1000")
+
+	s := c.request(id, nil)
+	if id == "LiveChartVM" {
+		keys(t, s, "Waveform", "Bar", "Pie")
+	} else {
+		keys(t, s, "Waveform", "Bar", "Pie", "Interval")
+		eq(t, "Interval", get[int](t, s, "Interval"), 20)
+	}
 	wave := get[[][]string](t, s, "Waveform")
 	eq(t, "len(Waveform)", len(wave), 30)
 	eq(t, "Waveform[0][0]", wave[0][0], "1")
@@ -25,7 +37,6 @@ func TestLiveChart(t *testing.T) {
 	}
 	eq(t, "len(Bar)", len(get[[]int](t, s, "Bar")), 8)
 	eq(t, "len(Pie)", len(get[[]float64](t, s, "Pie")), 3)
-	eq(t, "Interval", get[int](t, s, "Interval"), 20)
 
 	frames := c.wait(3, 5*time.Second)
 	for i, f := range frames[:3] {
@@ -47,16 +58,18 @@ func TestLiveChart(t *testing.T) {
 	waitGoroutines(t, before)
 }
 
-func TestLiveChartInterval(t *testing.T) {
+func TestTunableLiveChartInterval(t *testing.T) {
 	opts := quiet
 	opts.LiveChartInterval = 250 * time.Millisecond
 	h := newHub(t, opts)
 	c := connect(t, h, "c1", "127.0.0.1:1000")
-	eq(t, "default Interval", get[int](t, c.request("LiveChartVM", nil), "Interval"), 250)
-	eq(t, "clamped Interval", get[int](t, c.request("LiveChartVM$fast", map[string]any{"Interval": 1}), "Interval"), MinLiveChartInterval)
+	const id = "TunableLiveChartVM"
+	eq(t, "default Interval", get[int](t, c.request(id, nil), "Interval"), 250)
+	eq(t, "vmArg Interval", get[int](t, c.request(id+"$a", map[string]any{"Interval": 40}), "Interval"), 40)
+	eq(t, "clamped Interval", get[int](t, c.request(id+"$fast", map[string]any{"Interval": 1}), "Interval"), MinLiveChartInterval)
 	// After creation the interval stays: the reaction says so.
-	// ($fast pushes meanwhile: keep only LiveChartVM's frames.)
-	d := only(t, forVM(c.dispatch("LiveChartVM", map[string]any{"Interval": 5000}), "LiveChartVM"), "LiveChartVM")
+	// (The others push meanwhile: keep only this VM's frames.)
+	d := only(t, forVM(c.dispatch(id, map[string]any{"Interval": 5000}), id), id)
 	eq(t, "Interval", get[int](t, d, "Interval"), 250)
 	c.conn.Close()
 	waitVMs(t, h, 0)

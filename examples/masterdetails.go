@@ -3,43 +3,68 @@ package examples
 import (
 	"fmt"
 	"log/slog"
+	"net/url"
 	"slices"
+	"strings"
 
 	"github.com/gonetify/gonetify/vm"
 )
 
-// The MasterDetails example shows a master VM wiring two sub-VMs that the
-// client connects as "MasterDetails.MasterList" and "MasterDetails.Details":
-// a Select on the list changes the details in the same cycle, and the hub
-// then pushes the details' delta.
+// The MasterDetails example is dotNetify's DataFlow example
+// (DevApp.ViewModels/DataFlow.cs), with its names: a master VM wiring two
+// sub-VMs that the client connects as "MasterDetails.MasterList" and
+// "MasterDetails.Details". Select on the list changes the details'
+// ItemImageUrl in the same cycle, and the hub then pushes the details'
+// delta. The records are made-up books shaped like dotNetify's
+// WebStoreRecord.
 
-// CatalogItem is a record of the MasterDetails example.
+// CatalogItem is a record of the MasterDetails example, with the JSON shape
+// of dotNetify's WebStoreRecord.
 type CatalogItem struct {
-	// Id is the item key.
+	// Id identifies the record.
 	Id int
-	// Name is the item's name.
-	Name string
-	// Category groups items.
+	// Type is "Book".
+	Type string
+	// Category groups records.
 	Category string
-	// Description is the long text the details pane shows.
-	Description string
+	// Recommended marks a recommended record.
+	Recommended bool
+	// Title is the book's title.
+	Title string
+	// Author is the book's author.
+	Author string
+	// Rating is the average rating, 0 to 5.
+	Rating float32
+	// ImageUrl is the cover image (an inline SVG).
+	ImageUrl string
+	// ItemUrl is the book's page in a web store; empty for these books.
+	ItemUrl string
+	// UrlSafeTitle is Title in lower case, with "'" removed, "." as "dot",
+	// "#" as "sharp" and spaces as "-" (the original's ToUrlSafe).
+	UrlSafeTitle string
 }
 
-// ListItem is an item of MasterListVM's Items: the summary of a
-// [CatalogItem].
-type ListItem struct {
-	// Id is the item key.
-	Id int
-	// Name is the item's name.
-	Name string
+func newCatalogItem(id int, category string, recommended bool, title, author string, rating float32, color string) CatalogItem {
+	svg := fmt.Sprintf(`<svg xmlns="http://www.w3.org/2000/svg" width="120" height="180"><rect width="120" height="180" fill="%s"/><text x="60" y="90" font-size="10" text-anchor="middle" fill="white">%s</text></svg>`, color, title)
+	return CatalogItem{
+		Id: id, Type: "Book", Category: category, Recommended: recommended,
+		Title: title, Author: author, Rating: rating,
+		ImageUrl:     "data:image/svg+xml," + url.PathEscape(svg),
+		UrlSafeTitle: urlSafe(title),
+	}
+}
+
+// urlSafe is dotNetify's WebStoreRecord.ToUrlSafe.
+func urlSafe(title string) string {
+	return strings.NewReplacer("'", "", ".", "dot", "#", "sharp", " ", "-").Replace(strings.ToLower(title))
 }
 
 var catalog = []CatalogItem{
-	{1, "Brass Compass", "Instruments", "A pocket compass with a hinged lid and a luminous needle."},
-	{2, "Oak Writing Desk", "Furniture", "A fold-down desk with six pigeonholes and a hidden drawer."},
-	{3, "Enamel Kettle", "Kitchen", "A two-litre kettle in speckled blue enamel with a wooden handle."},
-	{4, "Linen Field Journal", "Stationery", "A hundred and twenty dot-grid pages sewn into a linen cover."},
-	{5, "Copper Rain Gauge", "Garden", "A copper funnel over a graduated glass tube on a ground spike."},
+	newCatalogItem(1, "Programming", true, "Brass Compass Patterns", "Ada Quill", 4.5, "#8a6d3b"),
+	newCatalogItem(2, "Programming", false, "The Oak Desk Handbook", "Ben Marsh", 4, "#6b4f2a"),
+	newCatalogItem(3, "Cooking", true, "Enamel Kettle Recipes", "Cora Vale", 3.5, "#2f5d8a"),
+	newCatalogItem(4, "Travel", false, "A Linen Field Journal", "Dev Okoro", 5, "#7a7a5c"),
+	newCatalogItem(5, "Gardening", false, "Copper Rain and C# Notes", "Eli Brandt", 4, "#b87333"),
 }
 
 func catalogItem(id int) *CatalogItem {
@@ -50,9 +75,9 @@ func catalogItem(id int) *CatalogItem {
 	return nil
 }
 
-// MasterDetailsVM is the master of MasterListVM and DetailsVM. It has no
-// state of its own; it keeps the selection so that a new details pane
-// starts on it.
+// MasterDetailsVM is the master of MasterListVM and DetailsVM (dotNetify's
+// MasterDetails). It has no state of its own; it keeps the selection so
+// that a new details pane starts on it.
 type MasterDetailsVM struct {
 	vm.Base
 	log      *slog.Logger
@@ -69,18 +94,20 @@ func NewMasterDetailsVM(log *slog.Logger) *MasterDetailsVM { return &MasterDetai
 func (v *MasterDetailsVM) GetSubVM(typeName, _ string) vm.VM {
 	if typeName == "Details" {
 		d := NewDetailsVM()
-		d.Item = catalogItem(v.selected)
+		if item := catalogItem(v.selected); item != nil {
+			d.ItemImageUrl = &item.ImageUrl
+		}
 		return d
 	}
 	return nil
 }
 
-// OnSubVMCreated wires a MasterListVM's selection to the details pane.
+// OnSubVMCreated gives a MasterListVM the records and wires its selection
+// to the details pane.
 func (v *MasterDetailsVM) OnSubVMCreated(sub vm.VM) {
 	switch s := sub.(type) {
 	case *MasterListVM:
 		v.list = s
-		s.SelectedId = v.selected
 		s.onSelect = v.selectItem
 	case *DetailsVM:
 		v.details = s
@@ -105,62 +132,52 @@ func (v *MasterDetailsVM) OnSubVMDisposing(sub vm.VM) {
 func (v *MasterDetailsVM) selectItem(item *CatalogItem) {
 	v.selected = item.Id
 	if v.details != nil {
-		v.details.show(item)
+		v.details.setData(item)
 	}
 }
 
-// MasterListVM lists the catalog and selects an item.
+// MasterListVM lists the records (dotNetify's MasterList).
 type MasterListVM struct {
 	vm.Base
-	// Items summarize the catalog, item key Id.
-	Items []ListItem `vm:"itemKey=Id"`
-	// SelectedId is the Id of the selected item, 0 for none. Dispatching it
-	// is the same as Select.
-	SelectedId int
+	// ListItems are the records.
+	ListItems []CatalogItem
 
 	_ vm.Commands `vm:"Select"`
 
 	onSelect func(*CatalogItem) // set by the master
 }
 
-// NewMasterListVM returns a list of the whole catalog, nothing selected.
+// NewMasterListVM returns a list of every record.
 func NewMasterListVM() *MasterListVM {
-	v := &MasterListVM{Items: []ListItem{}}
-	for _, c := range catalog {
-		v.Items = append(v.Items, ListItem{c.Id, c.Name})
-	}
-	return v
+	return &MasterListVM{ListItems: slices.Clone(catalog)}
 }
 
-// Select selects the item with the given Id, which the details pane then
+// Select selects the record with the given Id, which the details pane then
 // shows. An unknown Id is an ArgumentException.
 func (v *MasterListVM) Select(id int) error {
 	item := catalogItem(id)
 	if item == nil {
 		return &vm.Exception{Type: "ArgumentException", Message: fmt.Sprintf("no item with Id %d", id)}
 	}
-	v.SelectedId = id
-	v.Changed("SelectedId")
 	if v.onSelect != nil {
 		v.onSelect(item)
 	}
 	return nil
 }
 
-// SetSelectedId is Select for a dispatched SelectedId.
-func (v *MasterListVM) SetSelectedId(id int) error { return v.Select(id) }
-
-// DetailsVM shows the selected catalog item.
+// DetailsVM shows the selected record's image (dotNetify's Details).
 type DetailsVM struct {
 	vm.Base
-	// Item is the selected item, or null.
-	Item *CatalogItem
+	// ItemImageUrl is the selected record's ImageUrl; null before a
+	// selection.
+	ItemImageUrl *string
 }
 
 // NewDetailsVM returns a details pane showing nothing.
 func NewDetailsVM() *DetailsVM { return &DetailsVM{} }
 
-func (v *DetailsVM) show(item *CatalogItem) {
-	v.Item = item
-	v.Changed("Item")
+// setData is the original's SetData (unexported: never a command).
+func (v *DetailsVM) setData(item *CatalogItem) {
+	v.ItemImageUrl = &item.ImageUrl
+	v.Changed("ItemImageUrl")
 }

@@ -1,8 +1,10 @@
 // Package examples ports dotNetify's demo view models to gonetify: the VMs
 // of dotNetify's DevApp (HelloWorld, ControlTypes, SimpleList, LiveChart,
-// ChatRoom, the CompositeView movie table) and a MasterDetails pair, with the
-// same names and state shapes (PascalCase JSON) the official dotnetify
-// client expects. They double as worked examples of the [vm] rules: state
+// ChatRoom, the CompositeView movie table, SecurePage and the DataFlow
+// MasterDetails set), each with exactly the original's properties and
+// commands (names, shapes, item keys), so dotNetify's own front-ends run
+// unchanged. What gonetify's demo app wants beyond them lives in separate
+// demo VMs ([DemoNames]). They double as worked examples of the [vm] rules: state
 // fields, computed getters, SetX setters, commands, list item keys,
 // multicast, timers and master/sub-VM wiring.
 //
@@ -21,11 +23,12 @@ import (
 // Options configure the example VMs. The zero value gives dotNetify's
 // behaviour.
 type Options struct {
-	// ServerTimeInterval is how often HelloWorldVM pushes ServerTime;
+	// ServerTimeInterval is how often ServerTimeVM pushes ServerTime;
 	// 0 means one second.
 	ServerTimeInterval time.Duration
-	// LiveChartInterval is LiveChartVM's default tick; 0 means one second.
-	// A client can pick its own with $vmArg {"Interval": milliseconds}.
+	// LiveChartInterval is LiveChartVM's tick, and TunableLiveChartVM's
+	// default one; 0 means one second. A client picks TunableLiveChartVM's
+	// with $vmArg {"Interval": milliseconds}.
 	LiveChartInterval time.Duration
 	// SecureDataInterval is how often SecurePageVM pushes SecureData;
 	// 0 means one second.
@@ -50,26 +53,31 @@ func (o Options) withDefaults() Options {
 	return o
 }
 
-// Names lists the VM names [Register] adds, in registration order.
+// Names lists the ported dotNetify VMs [Register] adds (not the secure
+// ones), in registration order.
 var Names = []string{
 	"HelloWorldVM", "ControlTypesVM", "SimpleListVM", "LiveChartVM", "ChatRoomVM",
 	"CompositeViewVM", "FilterableMovieTableVM", "MovieTableVM", "MovieFilterVM", "MovieDetailsVM",
 	"MasterDetails", "MasterList", "Details",
 }
 
+// DemoNames lists the demo VMs [Register] adds: not ports, but what the
+// demo app and the tests want beyond dotNetify's examples.
+var DemoNames = []string{"GreetingVM", "ServerTimeVM", "TunableLiveChartVM"}
+
 // SecureNames lists the VMs [Register] adds that need an authenticated
 // user: the hub must run the auth package's JWT middleware and
 // AuthorizeFilter, then [AccessTokenFilter].
 var SecureNames = []string{"SecurePageVM", "AdminSecurePageVM"}
 
-// Register adds every example VM (Names and SecureNames) to reg with default [Options].
+// Register adds every example VM (Names, DemoNames and SecureNames) to reg with default [Options].
 func Register(reg *vm.Registry) { RegisterWith(reg, Options{}) }
 
 // RegisterWith adds every example VM to reg, configured by opts.
 func RegisterWith(reg *vm.Registry, opts Options) {
 	o := opts.withDefaults()
 	movies := NewMovieService()
-	add(reg, "HelloWorldVM", func() *HelloWorldVM { return NewHelloWorldVM(o.ServerTimeInterval) })
+	add(reg, "HelloWorldVM", NewHelloWorldVM)
 	add(reg, "ControlTypesVM", NewControlTypesVM)
 	add(reg, "SimpleListVM", func() *SimpleListVM { return NewSimpleListVM(NewEmployeeRepository()) })
 	add(reg, "LiveChartVM", func() *LiveChartVM { return NewLiveChartVM(o.LiveChartInterval) })
@@ -82,6 +90,9 @@ func RegisterWith(reg *vm.Registry, opts Options) {
 	add(reg, "MasterDetails", func() *MasterDetailsVM { return NewMasterDetailsVM(o.Logger) })
 	add(reg, "MasterList", NewMasterListVM)
 	add(reg, "Details", NewDetailsVM)
+	add(reg, "GreetingVM", NewGreetingVM)
+	add(reg, "ServerTimeVM", func() *ServerTimeVM { return NewServerTimeVM(o.ServerTimeInterval) })
+	add(reg, "TunableLiveChartVM", func() *TunableLiveChartVM { return NewTunableLiveChartVM(o.LiveChartInterval) })
 	add(reg, "SecurePageVM", func() *SecurePageVM { return NewSecurePageVM(o.SecureDataInterval) })
 	add(reg, "AdminSecurePageVM", func() *AdminSecurePageVM { return &AdminSecurePageVM{} })
 }

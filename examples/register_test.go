@@ -13,7 +13,7 @@ import (
 func TestRegisterNames(t *testing.T) {
 	reg := vm.NewRegistry()
 	Register(reg)
-	want := slices.Sorted(slices.Values(append(slices.Clone(Names), SecureNames...)))
+	want := slices.Sorted(slices.Values(slices.Concat(Names, DemoNames, SecureNames)))
 	eq(t, "names", fmt.Sprint(reg.Names()), fmt.Sprint(want))
 }
 
@@ -26,13 +26,14 @@ func TestAllVMsDispose(t *testing.T) {
 	opts.LiveChartInterval = 10 * time.Millisecond
 	h := newHub(t, opts)
 	c := connect(t, h, "c1", "127.0.0.1:1000")
-	for _, name := range Names {
+	all := slices.Concat(Names, DemoNames)
+	for _, name := range all {
 		s := c.request(name, nil)
 		if _, isErr := s["ExceptionType"]; isErr {
 			t.Fatalf("%s: %s", name, mustJSON(s))
 		}
 	}
-	eq(t, "VMs", h.Stats().VMs, len(Names))
+	eq(t, "VMs", h.Stats().VMs, len(all))
 	time.Sleep(50 * time.Millisecond) // let the timers push
 	c.conn.Close()
 	waitVMs(t, h, 0)

@@ -70,10 +70,13 @@ func (v *SecurePageVM) tick() {
 }
 
 // AdminSecurePageVM is dotNetify's AdminSecurePage example: for users in
-// role admin only, it shows the token's issuer and validity.
+// role admin only, it shows the token's issuer and validity. Its Refresh
+// command does nothing itself: the client dispatches it with a new token in
+// $headers, and [AccessTokenFilter] shows the new token's values.
 type AdminSecurePageVM struct {
 	vm.Base
 	_ auth.Authorize `role:"admin"`
+	_ vm.Commands    `vm:"Refresh"`
 
 	// TokenIssuer is `Token issuer: "<iss>"`.
 	TokenIssuer string
@@ -92,6 +95,10 @@ func (v *AdminSecurePageVM) OnCreated(ctx context.Context) error {
 	v.setAccessToken(p)
 	return nil
 }
+
+// Refresh is the original's no-op command: dispatching it is the way to
+// send a refreshed token, which AccessTokenFilter then applies.
+func (v *AdminSecurePageVM) Refresh() {}
 
 func (v *AdminSecurePageVM) setAccessToken(p *auth.Principal) bool {
 	changed := false

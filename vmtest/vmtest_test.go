@@ -43,8 +43,8 @@ func TestExceptions(t *testing.T) {
 	if ex := c.Request("NoSuchVM", nil).Exceptions(); len(ex) != 1 || ex[0].Type != "Exception" {
 		t.Fatalf("unknown VM: %+v", ex)
 	}
-	h := c.Request("HelloWorldVM", nil)
-	h.Dispatch(map[string]any{"OnCreated": nil})
+	h := c.Request("ChatRoomVM", nil)
+	h.Dispatch(map[string]any{"PostSystemMessage": "spoofed"})
 	if ex := h.Exceptions(); len(ex) != 1 || ex[0].Type != "InvalidOperationException" {
 		t.Fatalf("undeclared method: %+v", ex)
 	}

@@ -5,6 +5,16 @@ import { thirdPartyNotices } from "./notices.js";
 
 export default defineConfig({
   base: "./",
+  // The Vue page renders with h(): Vue's runtime-only build is enough (the
+  // dotnetify/vue bundle's require("vue") would otherwise pull in the
+  // template compiler).
+  resolve: { alias: { vue: "vue/dist/vue.runtime.esm-bundler.js" } },
+  // Vue's esm-bundler build: options API on, no devtools in production.
+  define: {
+    __VUE_OPTIONS_API__: "true",
+    __VUE_PROD_DEVTOOLS__: "false",
+    __VUE_PROD_HYDRATION_MISMATCH_DETAILS__: "false",
+  },
   esbuild: { jsx: "automatic" },
   plugins: [thirdPartyNotices()],
   build: {
@@ -13,5 +23,7 @@ export default defineConfig({
     target: "es2020",
     sourcemap: false,
     chunkSizeWarningLimit: 1024,
+    // Two pages: the React app (index.html) and the Vue page (vue.html).
+    rollupOptions: { input: { main: "index.html", vue: "vue.html" } },
   },
 });

@@ -1,6 +1,7 @@
 // Package demoweb holds the demo app that `gonetify serve` shows at "/": a
 // React app on the official dotnetify client (npm dotnetify@5.4.0), one tab
-// per example. Its source is in web/ at the repository root; `make web`
+// per example, and at "/vue.html" a Vue page (dotnetify/vue with vue@3)
+// showing HelloWorld, SimpleList and ChatRoom. Its source is in web/ at the repository root; `make web`
 // builds it into dist/, which is committed and embedded here, so building
 // gonetify needs no Node. dist/THIRD_PARTY_NOTICES.txt lists the bundled
 // npm packages and their licenses.

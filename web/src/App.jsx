@@ -62,6 +62,9 @@ export default function App({ hub }) {
             {t.title}
           </a>
         ))}
+        <a href={`vue.html${location.search}`} className="vue-link" data-testid="vue-page">
+          Vue page
+        </a>
       </nav>
       <main className="panel" role="tabpanel" data-testid={`tab-${tab.id}`}>
         <Component key={tab.id} />

@@ -1,31 +1,9 @@
-// Picks the hub the page talks to and tracks the connection state.
-//
-// gonetify serves /config.js with window.GONETIFY_HUBS = {direct, gateway,
-// default}: direct is the app server's own WebSocket hub, gateway the API
-// Gateway stage URL (null when there is none). ?hub=direct|gateway|<ws URL>
-// overrides the default.
+// Points the React page's dotnetify client at the hub hubs.js picks, and
+// tracks the connection state.
 import dotnetify from "dotnetify";
+import { selectedHub } from "./hubs.js";
 
-function defaultDirectURL() {
-  return (location.protocol === "https:" ? "wss://" : "ws://") + location.host + "/ws";
-}
-
-/** The hubs this page may use: {direct: url, gateway: url | null}. */
-export function availableHubs() {
-  const cfg = window.GONETIFY_HUBS || {};
-  return { direct: cfg.direct || defaultDirectURL(), gateway: cfg.gateway || null };
-}
-
-/** The hub in use: {kind: "direct" | "gateway" | "custom", url}. */
-export function selectedHub() {
-  const hubs = availableHubs();
-  const asked = new URLSearchParams(location.search).get("hub");
-  if (asked === "direct" || (asked === "gateway" && hubs.gateway)) return { kind: asked, url: hubs[asked] };
-  if (asked && /^wss?:\/\//.test(asked)) return { kind: "custom", url: asked };
-  const cfg = window.GONETIFY_HUBS || {};
-  const kind = cfg.default === "gateway" && hubs.gateway ? "gateway" : "direct";
-  return { kind, url: hubs[kind] };
-}
+export { availableHubs, selectedHub } from "./hubs.js";
 
 /** Reloads the page on another hub, keeping the current tab. */
 export function switchHub(kind) {

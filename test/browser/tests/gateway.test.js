@@ -34,3 +34,23 @@ test("gateway: the hub switch reloads the page on the direct hub and back", asyn
   assert.equal(await page.getByTestId("hub-url").textContent(), app.server.gatewayURL);
   assert.deepEqual(page.errors, []);
 });
+
+test("gateway: the Vue page's HelloWorld and ChatRoom work through the API Gateway emulator", async () => {
+  const page = await app.browser.newPage();
+  const warnings = [];
+  page.on("console", (msg) => msg.type() === "warning" && warnings.push(msg.text()));
+  await page.goto(`${app.url}vue.html`);
+  await page.locator('[data-testid="conn-state"][data-state="connected"]').waitFor();
+  assert.equal(await page.getByTestId("hub-url").textContent(), app.server.gatewayURL);
+  const hw = page.getByTestId("vue-HelloWorld");
+  await hw.getByTestId("full-name").filter({ hasText: /^Hello World$/ }).waitFor();
+  await hw.getByTestId("first-name").fill("Gateway");
+  await hw.getByTestId("full-name").filter({ hasText: /^Gateway World$/ }).waitFor();
+  const chat = page.getByTestId("vue-ChatRoom");
+  await chat.locator("li.myself").waitFor();
+  await chat.getByTestId("message").fill("through the gateway");
+  await chat.getByTestId("send").click();
+  await chat.getByTestId("message-text").filter({ hasText: /^through the gateway$/ }).waitFor();
+  assert.deepEqual(page.errors, []);
+  assert.deepEqual(warnings, []);
+});

@@ -1,6 +1,8 @@
 'use strict';
-// HelloWorldVM: initial state, action → reaction without echo, commands,
-// vmArg, server push (ServerTime), isolation between connections, dispose.
+// HelloWorldVM (exactly dotNetify's: FirstName, LastName, FullName): initial
+// state, action → reaction without echo, vmArg, isolation between
+// connections, dispose. The demo VMs GreetingVM (a command) and
+// ServerTimeVM (server push) cover what the original has not.
 const assert = require('node:assert/strict');
 const { useServer, barrier, sleep } = require('../lib/harness');
 
@@ -11,13 +13,10 @@ env.test('initial state', async (t) => {
   const a = env.client(t, 'A');
   const h = a.connect(ID);
   const s = await h.loaded();
-  assert.deepEqual(Object.keys(s).sort(), ['FirstName', 'FullName', 'Greetings', 'LastName', 'ServerTime', 'Submit']);
+  assert.deepEqual(Object.keys(s).sort(), ['FirstName', 'FullName', 'LastName']);
   assert.equal(s.FirstName, 'Hello');
   assert.equal(s.LastName, 'World');
   assert.equal(s.FullName, 'Hello World');
-  assert.equal(s.Greetings, 'Hello World!');
-  assert.equal(s.Submit, null, 'commands are sent as null');
-  assert.ok(!Number.isNaN(Date.parse(s.ServerTime)), `ServerTime is a date: ${s.ServerTime}`);
 });
 
 env.test('dispatch FirstName → FullName arrives; FirstName is not echoed', async (t) => {
@@ -31,7 +30,7 @@ env.test('dispatch FirstName → FullName arrives; FirstName is not echoed', asy
   // The reaction frame: FullName, and no FirstName (echo suppression).
   const reaction = h.received(from).find((f) => 'FullName' in f.data);
   assert.ok(!('FirstName' in reaction.data), `FirstName echoed: ${reaction.raw}`);
-  // Nothing else carried FirstName either (ServerTime ticks may interleave).
+  // Nothing else carried FirstName either.
   await barrier(a);
   const withFirst = h.received(from).filter((f) => 'FirstName' in f.data);
   assert.deepEqual(withFirst.map((f) => f.raw), [], 'FirstName frames after the dispatch');
@@ -42,10 +41,13 @@ env.test('dispatch FirstName → FullName arrives; FirstName is not echoed', asy
   await h.waitState((s) => s.FullName === 'John Doe', 'FullName = "John Doe"');
 });
 
-env.test('Submit command → Greetings', async (t) => {
+env.test('GreetingVM: Submit command → Greetings', async (t) => {
   const a = env.client(t, 'A');
-  const h = a.connect(ID);
-  await h.loaded();
+  const h = a.connect('GreetingVM');
+  const s = await h.loaded();
+  assert.deepEqual(Object.keys(s).sort(), ['Greetings', 'Submit']);
+  assert.equal(s.Greetings, 'Hello World!');
+  assert.equal(s.Submit, null, 'commands are sent as null');
   h.dispatch({ Submit: { FirstName: 'Ada', LastName: 'Lovelace' } });
   await h.waitState((s) => s.Greetings === 'Hello Ada Lovelace!', 'Greetings = "Hello Ada Lovelace!"');
   assert.equal(h.state.Submit, null);
@@ -58,8 +60,7 @@ env.test('an unknown property path is ignored: no response, no exception', async
   const from = a.mark();
   h.dispatch({ NoSuchProp: 1, 'Person.Nothing': 'x' });
   await barrier(a);
-  const frames = h.received(from).filter((f) => !('ServerTime' in f.data && Object.keys(f.data).length === 1));
-  assert.deepEqual(frames.map((f) => f.raw), [], 'frames other than ServerTime pushes');
+  assert.deepEqual(h.received(from).map((f) => f.raw), [], 'frames after the dispatch');
   assert.deepEqual(h.exceptions, []);
 });
 
@@ -72,14 +73,17 @@ env.test('vmArg values are applied before the initial state', async (t) => {
   assert.equal(s.FullName, 'Grace Hopper');
 });
 
-env.test('server push: ServerTime ticks without any dispatch', async (t) => {
+env.test('ServerTimeVM server push: ServerTime ticks without any dispatch', async (t) => {
   const a = env.client(t, 'A');
-  const h = a.connect(ID);
-  const first = (await h.loaded()).ServerTime;
+  const h = a.connect('ServerTimeVM');
+  const s = await h.loaded();
+  assert.deepEqual(Object.keys(s), ['ServerTime']);
+  const first = s.ServerTime;
+  assert.ok(!Number.isNaN(Date.parse(first)), `ServerTime is a date: ${first}`);
   const from = a.mark();
   await h.waitState((s) => s.ServerTime !== first, 'a pushed ServerTime', 3000);
   assert.ok(Date.parse(h.state.ServerTime) > Date.parse(first));
-  assert.equal(a.sent(ID, from).length, 0, 'the client sent nothing');
+  assert.equal(a.sent('ServerTimeVM', from).length, 0, 'the client sent nothing');
   // A push carries only what changed.
   const push = h.received(from).find((f) => 'ServerTime' in f.data);
   assert.deepEqual(Object.keys(push.data), ['ServerTime']);
@@ -116,15 +120,27 @@ env.test('$destroy disposes: dispose_vm is sent, pushes stop, a later $dispatch 
   from = a.mark();
   h.dispatch({ FirstName: 'Ghost' }); // the VM object can still send
   assert.equal(a.sent(ID, from).length, 1, 'update_vm after $destroy was sent');
-  // Observe for longer than the 1 s ServerTime interval, then flush the socket.
-  await sleep(1300);
   await barrier(a);
   const state = h.received(from).filter((f) => !(f.data && 'ExceptionType' in f.data));
-  assert.deepEqual(state.map((f) => f.raw), [], 'state frames (reaction or ServerTime push) for the disposed VM');
+  assert.deepEqual(state.map((f) => f.raw), [], 'state frames (a reaction) for the disposed VM');
   // Requesting it again creates a fresh VM.
   const h2 = a.connect(ID);
   const s = await h2.loaded();
   assert.equal(s.FullName, 'Hello World');
+});
+
+env.test('ServerTimeVM: $destroy stops the pushes', async (t) => {
+  const a = env.client(t, 'A');
+  const h = a.connect('ServerTimeVM');
+  await h.loaded();
+  await barrier(a);
+  h.destroy();
+  await barrier(a); // dispose handled; a tick pushed just before it is in
+  const from = a.mark();
+  // Observe for longer than the 1 s ServerTime interval, then flush the socket.
+  await sleep(1300);
+  await barrier(a);
+  assert.deepEqual(h.received(from).map((f) => f.raw), [], 'ServerTime pushes for the disposed VM');
 });
 
 env.test('an update after $destroy gets an error frame the client ignores; a repeated dispose gets nothing', async (t) => {

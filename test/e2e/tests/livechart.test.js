@@ -1,12 +1,27 @@
 'use strict';
-// LiveChartVM: server push on a timer. $vmArg {Interval: ms} (a gonetify
-// addition) makes it tick fast.
+// LiveChartVM (exactly dotNetify's: Waveform, Bar, Pie) and the demo's
+// TunableLiveChartVM, the same chart plus $vmArg {Interval: ms} to tick
+// fast: server push on a timer.
 const assert = require('node:assert/strict');
 const { useServer, barrier, sleep } = require('../lib/harness');
 
 const env = useServer();
-const ID = 'LiveChartVM';
+const ID = 'TunableLiveChartVM';
 const FAST = { vmArg: { Interval: 50 } };
+
+env.test('LiveChartVM: dotNetify\'s state, pushed every second', async (t) => {
+  const a = env.client(t, 'A');
+  const h = a.connect('LiveChartVM');
+  const s = await h.loaded();
+  assert.deepEqual(Object.keys(s).sort(), ['Bar', 'Pie', 'Waveform']);
+  assert.equal(s.Waveform.length, 30);
+  assert.equal(s.Bar.length, 8);
+  const from = a.mark();
+  await h.waitState((st) => st.Waveform.length >= 31, 'a pushed Waveform point', 3000);
+  const push = h.received(from)[0];
+  assert.deepEqual(Object.keys(push.data).sort(), ['Bar', 'Pie', 'Waveform_add'], `push ${push.raw}`);
+  assert.equal(push.data.Waveform_add[0], '31');
+});
 
 env.test('initial state: 30 waveform points, 8 bars, 3 pie slices', async (t) => {
   const a = env.client(t, 'A');
@@ -25,6 +40,7 @@ env.test('initial state: 30 waveform points, 8 bars, 3 pie slices', async (t) =>
   assert.equal(s.Pie.length, 3);
   for (const v of s.Pie) assert.ok(v >= 0 && v < 1, `pie ${v}`);
   assert.equal(s.Interval, 50, 'the vmArg Interval was applied');
+  assert.deepEqual(Object.keys(s).sort(), ['Bar', 'Interval', 'Pie', 'Waveform']);
 });
 
 env.test('timer pushes: Waveform grows point by point, Bar and Pie are replaced', async (t) => {

@@ -1,13 +1,16 @@
 'use strict';
-// MasterDetails: "MasterDetails.MasterList" and "MasterDetails.Details"
-// share an implicit master; a selection in the list updates the details.
+// MasterDetails, with the names of dotNetify's DataFlow example
+// (DataFlow.cs): "MasterDetails.MasterList" (ListItems, Select) and
+// "MasterDetails.Details" (ItemImageUrl) share an implicit master; a
+// selection in the list updates the details.
 const assert = require('node:assert/strict');
 const { useServer, barrier } = require('../lib/harness');
 
 const env = useServer();
 const LIST = 'MasterDetails.MasterList';
 const DETAILS = 'MasterDetails.Details';
-const NAMES = ['Brass Compass', 'Oak Writing Desk', 'Enamel Kettle', 'Linen Field Journal', 'Copper Rain Gauge'];
+const TITLES = ['Brass Compass Patterns', 'The Oak Desk Handbook', 'Enamel Kettle Recipes', 'A Linen Field Journal', 'Copper Rain and C# Notes'];
+const RECORD_KEYS = ['Author', 'Category', 'Id', 'ImageUrl', 'ItemUrl', 'Rating', 'Recommended', 'Title', 'Type', 'UrlSafeTitle'];
 
 async function open(t, name = 'A') {
   const c = env.client(t, name);
@@ -20,41 +23,37 @@ async function open(t, name = 'A') {
 
 env.test('initial states', async (t) => {
   const { list, details } = await open(t);
-  assert.deepEqual(list.state.Items, NAMES.map((Name, i) => ({ Id: i + 1, Name })));
-  assert.equal(list.vm.$itemKey.Items, 'Id');
-  assert.equal(list.state.SelectedId, 0);
+  assert.deepEqual(Object.keys(list.state).sort(), ['ListItems', 'Select']);
+  assert.deepEqual(list.state.ListItems.map((r) => r.Title), TITLES);
+  assert.deepEqual(list.state.ListItems.map((r) => r.Id), [1, 2, 3, 4, 5]);
+  for (const r of list.state.ListItems) {
+    assert.deepEqual(Object.keys(r).sort(), RECORD_KEYS);
+    assert.equal(r.Type, 'Book');
+    assert.match(r.ImageUrl, /^data:image\/svg\+xml,/);
+  }
+  assert.equal(list.state.ListItems[4].UrlSafeTitle, 'copper-rain-and-csharp-notes');
   assert.equal(list.state.Select, null);
-  assert.ok(!('Items_itemKey' in list.state));
-  assert.deepEqual(details.state, { Item: null });
+  assert.deepEqual(details.state, { ItemImageUrl: null });
 });
+
+const image = (list, id) => list.state.ListItems.find((r) => r.Id === id).ImageUrl;
 
 env.test('select in the list → Details state changes (same cycle)', async (t) => {
   const { c, list, details } = await open(t);
   const from = c.mark();
   list.dispatch({ Select: 2 });
-  await details.waitState((s) => s.Item && s.Item.Id === 2, 'details show item 2');
-  assert.deepEqual(details.state.Item, {
-    Id: 2,
-    Name: 'Oak Writing Desk',
-    Category: 'Furniture',
-    Description: 'A fold-down desk with six pigeonholes and a hidden drawer.',
-  });
-  assert.equal(list.state.SelectedId, 2);
-  // The list's reaction comes first, then the sibling's push.
-  const order = c.frames.slice(from).filter((f) => f.dir === 'in').map((f) => f.msg.vmId);
-  assert.deepEqual(order.slice(0, 2), [LIST, DETAILS]);
-
-  const from2 = c.mark();
-  list.dispatchState({ SelectedId: 4 }); // the property form, as a view's dispatchState would
-  await details.waitState((s) => s.Item.Id === 4, 'details show item 4');
+  await details.waitState((s) => s.ItemImageUrl === image(list, 2), 'details show item 2');
   await barrier(c);
-  assert.deepEqual(list.received(from2).map((f) => f.raw), [], 'SelectedId echoed to the list');
+  assert.deepEqual(list.received(from).map((f) => f.raw), [], 'list frames: Select changes no list state');
+  const frames = details.received(from);
+  assert.equal(frames.length, 1);
+  assert.deepEqual(Object.keys(frames[0].data), ['ItemImageUrl']);
 });
 
 env.test('an unknown item is an ArgumentException and the details stay', async (t) => {
   const { c, list, details } = await open(t);
   list.dispatch({ Select: 3 });
-  await details.waitState((s) => s.Item && s.Item.Id === 3, 'details show item 3');
+  await details.waitState((s) => s.ItemImageUrl === image(list, 3), 'details show item 3');
   const from = c.mark();
   list.dispatch({ Select: 42 });
   await c.waitFor(() => list.exceptions.length === 1, 'exceptionHandler for Select 42', 3000, LIST);
@@ -62,7 +61,7 @@ env.test('an unknown item is an ArgumentException and the details stay', async (
   assert.match(list.exceptions[0].message, /42/);
   await barrier(c);
   assert.deepEqual(details.received(from).map((f) => f.raw), [], 'details frames after a failed select');
-  assert.equal(details.state.Item.Id, 3);
+  assert.equal(details.state.ItemImageUrl, image(list, 3));
 });
 
 env.test('$destroy of Details: the list keeps working; a new Details shows the selection', async (t) => {
@@ -72,16 +71,16 @@ env.test('$destroy of Details: the list keeps working; a new Details shows the s
   await barrier(c);
   const from = c.mark();
   list.dispatch({ Select: 5 });
-  await list.waitState((s) => s.SelectedId === 5, 'list SelectedId 5');
   await barrier(c);
   assert.deepEqual(details.received(from).map((f) => f.raw), [], 'frames for the disposed Details');
+  assert.deepEqual(list.exceptions, []);
   if (!env.server.external) {
     const log = env.server.log().slice(logStart);
     assert.match(log, /sub view model disposing.*DetailsVM/, 'OnSubVMDisposing was called');
   }
   const d2 = c.connect(DETAILS);
   await d2.loaded();
-  assert.equal(d2.state.Item.Id, 5);
+  assert.equal(d2.state.ItemImageUrl, image(list, 5));
 });
 
 env.test('dispose_vm of the MasterDetails scope disposes both children', async (t) => {
@@ -106,9 +105,9 @@ env.test('two connections have separate masters', async (t) => {
   const A = await open(t, 'A');
   const B = await open(t, 'B');
   A.list.dispatch({ Select: 1 });
-  await A.details.waitState((s) => s.Item && s.Item.Id === 1, 'A details item 1');
+  await A.details.waitState((s) => s.ItemImageUrl === image(A.list, 1), 'A details item 1');
   B.list.dispatch({ Select: 2 });
-  await B.details.waitState((s) => s.Item && s.Item.Id === 2, 'B details item 2');
-  assert.equal(A.details.state.Item.Id, 1);
-  assert.ok(!B.details.received().some((f) => f.data.Item && f.data.Item.Id === 1));
+  await B.details.waitState((s) => s.ItemImageUrl === image(B.list, 2), 'B details item 2');
+  assert.equal(A.details.state.ItemImageUrl, image(A.list, 1));
+  assert.ok(!B.details.received().some((f) => f.data.ItemImageUrl === image(B.list, 1)));
 });

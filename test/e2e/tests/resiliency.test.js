@@ -52,7 +52,7 @@ test('SIGKILL the app server: clients keep their sockets, VMs come back with the
   t.after(() => Promise.all([a.close(), b.close()]));
   try {
     // Before the crash.
-    const chart = a.connect('LiveChartVM', { vmArg: { Interval: 100 } });
+    const chart = a.connect('TunableLiveChartVM', { vmArg: { Interval: 100 } });
     const chatA = a.connect('ChatRoomVM');
     const listA = a.connect('SimpleListVM');
     const chatB = b.connect('ChatRoomVM');
@@ -84,7 +84,7 @@ test('SIGKILL the app server: clients keep their sockets, VMs come back with the
       assert.ok(!states.includes('disconnected') && !states.includes('reconnecting'), `client ${c.name} saw ${states}`);
     }
     // The series continues where it was (the snapshot kept it).
-    const last = a.received('LiveChartVM', from).find((f) => f.data && f.data.Waveform_add).data.Waveform_add;
+    const last = a.received('TunableLiveChartVM', from).find((f) => f.data && f.data.Waveform_add).data.Waveform_add;
     assert.ok(Number(last[0]) > 31, `the series continues (x=${last[0]})`);
 
     // Updates to VMs made before the crash work, with their state.

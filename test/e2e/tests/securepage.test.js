@@ -85,6 +85,20 @@ env.test('guest on AdminSecurePageVM → refused; admin → served', async (t) =
   assert.equal(s.TokenIssuer, 'Token issuer: "gonetify"');
   assert.match(s.TokenValidFrom, /^Valid from: \w{3}, \d\d \w{3} \d{4} \d\d:\d\d:\d\d GMT$/);
   assert.match(s.TokenValidTo, /^Valid to: /);
+  assert.equal(s.Refresh, null, 'the Refresh command key is present as null');
+  assert.deepEqual(Object.keys(s).sort(), ['Refresh', 'TokenIssuer', 'TokenValidFrom', 'TokenValidTo']);
+  assert.deepEqual(h.exceptions, []);
+});
+
+env.test('admin Refresh with a new token, as dotNetify\'s front-end sends it → the new token\'s times', async (t) => {
+  const a = env.client(t, 'admin');
+  const h = a.connect('AdminSecurePageVM', bearer(await accessToken('admin')));
+  const s = await h.loaded();
+  await sleep(1100); // the next token is issued in a later second
+  const fresh = await accessToken('admin');
+  h.dispatch({ $headers: { Authorization: 'Bearer ' + fresh }, Refresh: true });
+  await h.waitState((st) => st.TokenValidFrom !== s.TokenValidFrom, 'TokenValidFrom of the new token', 3000);
+  assert.notEqual(h.state.TokenValidTo, s.TokenValidTo);
   assert.deepEqual(h.exceptions, []);
 });
 

@@ -121,11 +121,14 @@ env.test('HelloWorld over SignalR WebSockets with MessagePack: state, vmArg, dis
   await a.loaded(h);
   assert.equal(h.state.FirstName, 'Hello');
   assert.equal(h.state.FullName, 'Hello Pack');
-  assert.equal(h.state.Submit, null);
   h.vm.$dispatch({ FirstName: 'Msg' });
   await a.waitState(h, (s) => s.FullName === 'Msg Pack', 'FullName = "Msg Pack"');
-  h.vm.$dispatch({ Submit: { FirstName: 'Ada', LastName: 'Lovelace' } });
-  await a.waitState(h, (s) => s.Greetings === 'Hello Ada Lovelace!', 'Greetings');
+  // A command, on the demo's GreetingVM.
+  const g = a.connect('GreetingVM');
+  await a.loaded(g);
+  assert.equal(g.state.Submit, null);
+  g.vm.$dispatch({ Submit: { FirstName: 'Ada', LastName: 'Lovelace' } });
+  await a.waitState(g, (s) => s.Greetings === 'Hello Ada Lovelace!', 'Greetings');
   assertMessagePack(a);
   // Response_VM has the JSON protocol's shape: one argument [vmId, data as JSON text].
   const resp = a.received().filter((m) => m.type === 1);
@@ -135,7 +138,7 @@ env.test('HelloWorld over SignalR WebSockets with MessagePack: state, vmArg, dis
     assert.equal(m.invocationId, undefined);
     assert.equal(m.arguments.length, 1);
     const [vmId, data] = m.arguments[0];
-    assert.equal(vmId, 'HelloWorldVM');
+    assert.ok(['HelloWorldVM', 'GreetingVM'].includes(vmId), vmId);
     assert.equal(typeof data, 'string');
     JSON.parse(data);
   }
@@ -179,7 +182,7 @@ env.test('ChatRoom multicast between two MessagePack clients, and a JSON client 
 
 env.test('$destroy sends Dispose_VM over MessagePack: pushes stop; a new connect gets a fresh VM', async (t) => {
   const a = client(t, 'A');
-  const h = a.connect('LiveChartVM', { vmArg: { Interval: 50 } });
+  const h = a.connect('TunableLiveChartVM', { vmArg: { Interval: 50 } });
   await a.loaded(h);
   await a.waitState(h, (s) => s.Waveform.length >= 32, 'a few ticks');
   const sent = [];
@@ -195,13 +198,13 @@ env.test('$destroy sends Dispose_VM over MessagePack: pushes stop; a new connect
   const n = h.history.length;
   await sleep(300); // 6 intervals
   assert.equal(h.history.length, n, 'no pushes after $destroy');
-  // The Dispose_VM went out as a binary invocation [1, {}, id, "Dispose_VM", ["LiveChartVM"]] and was completed.
+  // The Dispose_VM went out as a binary invocation [1, {}, id, "Dispose_VM", ["TunableLiveChartVM"]] and was completed.
   const out = a.wire().filter((m) => m.dir === 'out').slice(before);
   assert.ok(out.length >= 1 && out.every((m) => m.binary), `binary sends: ${out.length}`);
   const done = a.received().filter((m) => m.type === 3);
   assert.ok(done.length >= 2, `completions: ${short(done)}`);
-  delete a.dn.react.viewModels.LiveChartVM;
-  const h2 = a.connect('LiveChartVM', { vmArg: { Interval: 50 } });
+  delete a.dn.react.viewModels.TunableLiveChartVM;
+  const h2 = a.connect('TunableLiveChartVM', { vmArg: { Interval: 50 } });
   await a.loaded(h2);
   assert.equal(h2.state.Waveform.length, 30, 'a fresh VM');
   assertMessagePack(a);
@@ -238,7 +241,7 @@ env.test('MessagePack over Long Polling (connectionBuilder forcing HttpTransport
   assert.equal(h.state.FullName, 'Hello World');
   h.vm.$dispatch({ FirstName: 'Lp' });
   await a.waitState(h, (s) => s.FullName === 'Lp World', 'FullName = "Lp World"');
-  const lc = a.connect('LiveChartVM', { vmArg: { Interval: 50 } });
+  const lc = a.connect('TunableLiveChartVM', { vmArg: { Interval: 50 } });
   await a.loaded(lc);
   await a.waitState(lc, (s) => s.Waveform.length >= 35, 'Waveform has 35 points (5 pushes)', 5000);
   assert.equal(a.transport(), 'LongPollingTransport');

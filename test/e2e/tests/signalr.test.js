@@ -106,11 +106,14 @@ env.test('HelloWorld over SignalR WebSockets: state, dispatch → reaction, vmAr
   await a.loaded(h);
   assert.equal(h.state.FirstName, 'Hello');
   assert.equal(h.state.FullName, 'Hello Signal');
-  assert.equal(h.state.Submit, null);
   h.vm.$dispatch({ FirstName: 'Ann' });
   await a.waitState(h, (s) => s.FullName === 'Ann Signal', 'FullName = "Ann Signal"');
-  h.vm.$dispatch({ Submit: { FirstName: 'Ada', LastName: 'Lovelace' } });
-  await a.waitState(h, (s) => s.Greetings === 'Hello Ada Lovelace!', 'Greetings');
+  // A command, on the demo's GreetingVM.
+  const g = a.connect('GreetingVM');
+  await a.loaded(g);
+  assert.equal(g.state.Submit, null);
+  g.vm.$dispatch({ Submit: { FirstName: 'Ada', LastName: 'Lovelace' } });
+  await a.waitState(g, (s) => s.Greetings === 'Hello Ada Lovelace!', 'Greetings');
   assertTransport(a, 'WebSockets');
 });
 
@@ -155,7 +158,7 @@ env.test('an unknown VM reaches exceptionHandler over SignalR', async (t) => {
 
 env.test('$destroy sends Dispose_VM: pushes stop; a new connect gets a fresh VM', async (t) => {
   const a = client(t, 'A');
-  const h = a.connect('LiveChartVM', { vmArg: { Interval: 50 } });
+  const h = a.connect('TunableLiveChartVM', { vmArg: { Interval: 50 } });
   await a.loaded(h);
   await a.waitState(h, (s) => s.Waveform.length >= 32, 'a few ticks');
   const sent = [];
@@ -175,8 +178,8 @@ env.test('$destroy sends Dispose_VM: pushes stop; a new connect gets a fresh VM'
   const n = h.history.length;
   await sleep(300); // 6 intervals
   assert.equal(h.history.length, n, 'no pushes after $destroy');
-  delete a.dn.react.viewModels.LiveChartVM;
-  const h2 = a.connect('LiveChartVM', { vmArg: { Interval: 50 } });
+  delete a.dn.react.viewModels.TunableLiveChartVM;
+  const h2 = a.connect('TunableLiveChartVM', { vmArg: { Interval: 50 } });
   await a.loaded(h2);
   assert.equal(h2.state.Waveform.length, 30, 'a fresh VM');
 });
@@ -222,7 +225,7 @@ async function helloAndLiveChart(t, hubOptions, kind) {
   assert.equal(h.state.FullName, 'Hello World');
   h.vm.$dispatch({ FirstName: 'Lp' });
   await a.waitState(h, (s) => s.FullName === 'Lp World', 'FullName = "Lp World"');
-  const lc = a.connect('LiveChartVM', { vmArg: { Interval: 50 } });
+  const lc = a.connect('TunableLiveChartVM', { vmArg: { Interval: 50 } });
   await a.loaded(lc);
   await a.waitState(lc, (s) => s.Waveform.length >= 35, 'Waveform has 35 points (5 pushes)', 5000);
   assertTransport(a, kind);

@@ -88,7 +88,6 @@ env.test('GET: the state arrives; vmArg goes raw in the query; headers are sent'
   const c = client(t);
   const h = c.connect('HelloWorldVM', { vmArg: { FirstName: 'Web&Api', LastName: 'a+b=c' }, headers: { Authorization: 'Bearer t1' } });
   await c.wait(h, (s) => s.FullName === 'Web&Api a+b=c', 'FullName from the vmArg');
-  assert.equal(h.state.Submit, null);
   const get = c.requests().find((r) => r.method === 'GET');
   assert.equal(new URL(get.url).pathname, '/api/dotnetify/vm/HelloWorldVM');
   assert.match(get.url, /\?vmarg=\{/, 'vmarg is sent raw');
@@ -110,9 +109,12 @@ env.test('$dispatch → POST: the reaction is merged into the state', async (t) 
   const reaction = JSON.parse(post.response);
   assert.equal(reaction.FullName, 'John Doe');
   assert.ok(!('FirstName' in reaction), `FirstName is not echoed: ${post.response}`);
-  // A command.
-  h.vm.$dispatch({ Submit: { FirstName: 'Ada', LastName: 'Lovelace' } });
-  await c.wait(h, (s) => s.Greetings === 'Hello Ada Lovelace!', 'Greetings');
+  // A command, on the demo's GreetingVM.
+  const g = c.connect('GreetingVM');
+  await c.wait(g, (s) => s.Greetings === 'Hello World!', 'GreetingVM state');
+  assert.equal(g.state.Submit, null);
+  g.vm.$dispatch({ Submit: { FirstName: 'Ada', LastName: 'Lovelace' } });
+  await c.wait(g, (s) => s.Greetings === 'Hello Ada Lovelace!', 'Greetings');
 });
 
 env.test('SimpleList Add over Web API: the POST reaction carries Employees_add', async (t) => {

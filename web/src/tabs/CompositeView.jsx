@@ -26,7 +26,7 @@ export default function CompositeView() {
 function MovieTable() {
   const { state, set, error, clearError } = useVM(TABLE);
   if (!state.Headers) return <p className="muted">Loading…</p>;
-  const key = state.ItemKey;
+  const key = "Rank"; // a movie's key (dotNetify's MovieRecord)
   return (
     <div className="card grow">
       <ErrorBanner error={error} onClose={clearError} />

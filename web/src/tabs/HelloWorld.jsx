@@ -2,15 +2,21 @@ import { useState } from "react";
 import { useVM } from "../useVM.js";
 import ErrorBanner from "../components/ErrorBanner.jsx";
 
-/** HelloWorldVM: two names, the computed FullName, a Submit command and the pushed ServerTime. */
+/**
+ * HelloWorldVM (dotNetify's: two names and the computed FullName), with two
+ * demo view models beside it: GreetingVM (a Submit command) and
+ * ServerTimeVM (the pushed ServerTime).
+ */
 export default function HelloWorld() {
-  const { state, set, dispatch, error, clearError } = useVM("HelloWorldVM");
+  const { state, set, error, clearError } = useVM("HelloWorldVM");
+  const greeting = useVM("GreetingVM");
+  const clock = useVM("ServerTimeVM");
   const [person, setPerson] = useState({ FirstName: "", LastName: "" });
   const loaded = state.FullName !== undefined;
 
   const submit = (e) => {
     e.preventDefault();
-    dispatch({ Submit: person });
+    greeting.dispatch({ Submit: person });
   };
 
   return (
@@ -18,6 +24,8 @@ export default function HelloWorld() {
       <h2>Hello World</h2>
       <p className="hint">Type a name: the server computes the full name. The server time is pushed every second.</p>
       <ErrorBanner error={error} onClose={clearError} />
+      <ErrorBanner error={greeting.error} onClose={greeting.clearError} />
+      <ErrorBanner error={clock.error} onClose={clock.clearError} />
       <div className="grid2">
         <div className="card">
           <label>
@@ -42,12 +50,12 @@ export default function HelloWorld() {
             Full name: <strong data-testid="full-name">{state.FullName}</strong>
           </p>
           <p className="muted">
-            Server time: <span data-testid="server-time">{formatTime(state.ServerTime)}</span>
+            Server time: <span data-testid="server-time">{formatTime(clock.state.ServerTime)}</span>
           </p>
         </div>
         <form className="card" onSubmit={submit}>
           <p className="result" data-testid="greetings">
-            {state.Greetings}
+            {greeting.state.Greetings}
           </p>
           <label>
             First name
@@ -57,7 +65,7 @@ export default function HelloWorld() {
             Last name
             <input data-testid="submit-last" value={person.LastName} onChange={(e) => setPerson({ ...person, LastName: e.target.value })} />
           </label>
-          <button type="submit" disabled={!loaded}>
+          <button type="submit" disabled={greeting.state.Greetings === undefined}>
             Submit
           </button>
         </form>

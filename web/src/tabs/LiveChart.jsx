@@ -16,7 +16,7 @@ export default function LiveChart() {
     <section>
       <h2>Live Chart</h2>
       <p className="hint">
-        The server pushes a new point every {state.Interval} ms. Updates received: <strong data-testid="chart-updates">{updates}</strong>, last x:{" "}
+        The server pushes a new point every second. Updates received: <strong data-testid="chart-updates">{updates}</strong>, last x:{" "}
         <strong data-testid="last-x">{wave.at(-1)?.[0]}</strong>
       </p>
       <ErrorBanner error={error} onClose={clearError} />
