@@ -15,9 +15,22 @@ type benchPingVM struct {
 	Title string
 	Count int64
 	Pong  int64
+	_     vm.Commands `vm:"Ping"`
 }
 
 func (v *benchPingVM) Ping(n int64) { v.Pong = n; v.Count++; v.Changed("Count", "Pong") }
+
+// benchNameVM is dotNetify's HelloWorld shape: two names and a derived
+// FullName (no Changed call), with Computed computed properties besides.
+type benchNameVM struct {
+	vm.Base
+	FirstName, LastName string
+	_                   vm.Computed `vm:"FullName,Initials,Length"`
+}
+
+func (v *benchNameVM) FullName() string { return v.FirstName + " " + v.LastName }
+func (v *benchNameVM) Initials() string { return v.FirstName[:1] + v.LastName[:1] }
+func (v *benchNameVM) Length() int      { return len(v.FirstName) + len(v.LastName) + 1 }
 
 type benchTickVM struct {
 	vm.Multicast
@@ -29,6 +42,7 @@ func benchHub(b *testing.B) (*hub.Hub, *atomic.Pointer[benchTickVM]) {
 	b.Helper()
 	reg := vm.NewRegistry()
 	mustReg(vm.RegisterType[benchPingVM](reg, "PingVM"))
+	mustReg(vm.RegisterType[benchNameVM](reg, "NameVM"))
 	var tick atomic.Pointer[benchTickVM]
 	vm.MustRegister(reg, "TickVM", func(context.Context, vm.ID) (*benchTickVM, error) {
 		v := &benchTickVM{}
@@ -57,6 +71,38 @@ func BenchmarkRoundtrip(b *testing.B) {
 		if err := c.Receive(frame); err != nil {
 			b.Fatal(err)
 		}
+	}
+	if out.Load() < int64(b.N) {
+		b.Fatalf("%d reactions for %d updates", out.Load(), b.N)
+	}
+}
+
+// BenchmarkRoundtripDerived is BenchmarkRoundtrip on a VM with three
+// computed properties that are re-evaluated every cycle (derived state):
+// a dispatched FirstName, and FullName, Initials and Length follow it
+// without a Changed call. Compare with BenchmarkRoundtrip for the cost.
+func BenchmarkRoundtripDerived(b *testing.B) {
+	h, _ := benchHub(b)
+	var out atomic.Int64
+	c, err := h.Connect(&vm.Conn{ID: "c1"}, hub.SenderFunc(func(f []byte) error { out.Add(1); return nil }))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer c.Close()
+	if err := c.Receive([]byte(`{"callType":"request_vm","vmId":"NameVM","vmArgs":"{\"$vmArg\":{\"FirstName\":\"Hello\",\"LastName\":\"World\"}}"}`)); err != nil {
+		b.Fatal(err)
+	}
+	frames := [][]byte{
+		[]byte(`{"callType":"update_vm","vmId":"NameVM","value":"{\"FirstName\":\"Ann\"}"}`),
+		[]byte(`{"callType":"update_vm","vmId":"NameVM","value":"{\"FirstName\":\"Bob\"}"}`),
+	}
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		if err := c.Receive(frames[i%2]); err != nil {
+			b.Fatal(err)
+		}
+		i++
 	}
 	if out.Load() < int64(b.N) {
 		b.Fatalf("%d reactions for %d updates", out.Load(), b.N)

@@ -32,6 +32,9 @@ type benchVM struct {
 	Rows    []benchRow `vm:"itemKey=Id"`
 	Tags    []string
 	Pong    int64
+
+	_ vm.Computed `vm:"FullName"`
+	_ vm.Commands `vm:"Ping"`
 }
 
 func (v *benchVM) FullName() string { return v.Person.FirstName + " " + v.Person.LastName }
@@ -141,5 +144,56 @@ func BenchmarkCommand(b *testing.B) {
 			b.Fatal(err)
 		}
 		_ = vm.EncodeChanges(ch, nil)
+	}
+}
+
+type namesVM struct {
+	vm.Base
+	FirstName, LastName string
+}
+
+type derivedNamesVM struct {
+	vm.Base
+	FirstName, LastName string
+	_                   vm.Computed `vm:"FullName,Initials,Length"`
+}
+
+func (v *derivedNamesVM) FullName() string { return v.FirstName + " " + v.LastName }
+func (v *derivedNamesVM) Initials() string { return v.FirstName[:1] + v.LastName[:1] }
+func (v *derivedNamesVM) Length() int      { return len(v.FirstName) + len(v.LastName) + 1 }
+
+// BenchmarkTakeChangesPlain and BenchmarkTakeChangesDerived take one
+// changed field per cycle from VMs that differ only by three computed
+// properties, which the second re-evaluates every cycle (derived state):
+// the difference is what derived state costs a cycle.
+func BenchmarkTakeChangesPlain(b *testing.B) {
+	v := &namesVM{FirstName: "Hello", LastName: "World"}
+	benchTake(b, v, func(s string) { v.FirstName = s })
+}
+
+// BenchmarkTakeChangesDerived: see BenchmarkTakeChangesPlain.
+func BenchmarkTakeChangesDerived(b *testing.B) {
+	v := &derivedNamesVM{FirstName: "Hello", LastName: "World"}
+	benchTake(b, v, func(s string) { v.FirstName = s })
+}
+
+func benchTake(b *testing.B, v vm.VM, set func(string)) {
+	inst, err := vm.Wrap(context.Background(), vm.ParseID("Names"), v)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if _, err := inst.InitialState(); err != nil {
+		b.Fatal(err)
+	}
+	names := []string{"Ann", "Bob"}
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		_ = inst.Do(func() error { set(names[i%2]); return nil })
+		v.(interface{ Changed(...string) }).Changed("FirstName")
+		if _, err := inst.TakeChanges(); err != nil {
+			b.Fatal(err)
+		}
+		i++
 	}
 }
