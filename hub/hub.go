@@ -489,6 +489,9 @@ func (c *Conn) Close() {
 	for _, id := range ids {
 		c.h.release(c, vms[id])
 	}
+	if err := c.info.CloseScoped(); err != nil {
+		c.h.log.Warn("closing the connection's scoped services", "conn", c.info.ID, "err", err)
+	}
 	c.h.mu.Lock()
 	if c.h.conns[c.info.ID] == c {
 		delete(c.h.conns, c.info.ID)

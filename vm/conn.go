@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 )
 
 // Conn describes the client connection a VM serves: its id (the socket's,
@@ -24,6 +25,9 @@ type Conn struct {
 	// Persistent says the connection id outlives a server process (API
 	// Gateway holds the socket): its VMs' state is worth snapshotting.
 	Persistent bool
+
+	scopeOnce sync.Once
+	scope     *scope // the connection's scoped services (see Scoped)
 }
 
 type connKey struct{}
