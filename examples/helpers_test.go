@@ -5,12 +5,12 @@ import (
 	"encoding/json"
 	"log/slog"
 	"runtime"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/gonetify/gonetify/hub"
 	"github.com/gonetify/gonetify/vm"
+	"github.com/gonetify/gonetify/vmtest"
 )
 
 // frame is a decoded response_vm frame.
@@ -19,15 +19,20 @@ type frame struct {
 	Data map[string]json.RawMessage
 }
 
-// client is a hub connection that records the frames it is sent.
+// testServer hosts the example VMs for tests: a vmtest.Server.
+type testServer struct{ *vmtest.Server }
+
+// Stats returns the hub's live counts.
+func (s *testServer) Stats() hub.Stats { return s.Hub().Stats() }
+
+// client is a simulated connection (vmtest's client emulator) whose
+// frames the tests read one cycle at a time.
 type client struct {
 	t    *testing.T
 	id   string
+	vc   *vmtest.Client
 	conn *hub.Conn
-
-	mu     sync.Mutex
-	frames []frame
-	signal chan struct{}
+	seen int // frames already taken
 }
 
 // quiet are options that keep timers out of the way of exact assertions.
@@ -37,50 +42,21 @@ func discardLogger() *slog.Logger {
 	return slog.New(slog.NewTextHandler(new(bytes.Buffer), &slog.HandlerOptions{Level: slog.LevelError}))
 }
 
-func newHub(t *testing.T, opts Options) *hub.Hub {
+func newHub(t *testing.T, opts Options) *testServer {
 	t.Helper()
 	reg := vm.NewRegistry()
 	RegisterWith(reg, opts)
-	return hub.New(reg, hub.Options{Logger: discardLogger()})
+	return &testServer{vmtest.New(t, reg, hub.Options{Logger: discardLogger()})}
 }
 
-func connect(t *testing.T, h *hub.Hub, id, remoteAddr string) *client {
+func connect(t *testing.T, h *testServer, id, remoteAddr string) *client {
 	t.Helper()
-	c := &client{t: t, id: id, signal: make(chan struct{}, 1)}
-	conn, err := h.Connect(&vm.Conn{ID: id, RemoteAddr: remoteAddr}, hub.SenderFunc(c.record))
-	if err != nil {
-		t.Fatal(err)
-	}
-	c.conn = conn
-	t.Cleanup(conn.Close)
-	return c
+	vc := h.Client(vmtest.ClientOptions{ID: id, RemoteAddr: remoteAddr})
+	return &client{t: t, id: id, vc: vc, conn: vc.Conn()}
 }
 
-func (c *client) record(raw []byte) error {
-	var m struct {
-		CallType string `json:"callType"`
-		VMID     string `json:"vmId"`
-		Data     string `json:"data"`
-	}
-	if err := json.Unmarshal(raw, &m); err != nil || m.CallType != "response_vm" {
-		c.t.Errorf("%s: bad frame %s (%v)", c.id, raw, err)
-		return nil
-	}
-	var data map[string]json.RawMessage
-	if err := json.Unmarshal([]byte(m.Data), &data); err != nil {
-		c.t.Errorf("%s: data is not a JSON object: %q", c.id, m.Data)
-		return nil
-	}
-	c.mu.Lock()
-	c.frames = append(c.frames, frame{m.VMID, data})
-	c.mu.Unlock()
-	select {
-	case c.signal <- struct{}{}:
-	default:
-	}
-	return nil
-}
-
+// send hands a raw message to the connection, the way the official client
+// encodes it (vmArgs and value as JSON strings).
 func (c *client) send(msg map[string]any, field string, payload any) {
 	c.t.Helper()
 	if payload != nil {
@@ -127,32 +103,31 @@ func (c *client) dispose(vmID string) []frame {
 	return c.take()
 }
 
-// take returns and forgets the frames received so far.
+// take returns the frames received since the last take.
 func (c *client) take() []frame {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	f := c.frames
-	c.frames = nil
-	return f
+	all := c.vc.Frames()
+	return c.decode(all)
 }
 
-// wait returns the frames received so far once there are at least n of
-// them, or fails after timeout.
+func (c *client) decode(all []vmtest.Frame) []frame {
+	var out []frame
+	for _, f := range all[c.seen:] {
+		var data map[string]json.RawMessage
+		if err := json.Unmarshal(f.Data, &data); err != nil {
+			c.t.Errorf("%s: data is not a JSON object: %s", c.id, f.Data)
+			continue
+		}
+		out = append(out, frame{f.VMID, data})
+	}
+	c.seen = len(all)
+	return out
+}
+
+// wait returns the frames received since the last take once there are at
+// least n of them, or fails after timeout.
 func (c *client) wait(n int, timeout time.Duration) []frame {
 	c.t.Helper()
-	deadline := time.After(timeout)
-	var got []frame
-	for {
-		got = append(got, c.take()...)
-		if len(got) >= n {
-			return got
-		}
-		select {
-		case <-c.signal:
-		case <-deadline:
-			c.t.Fatalf("%s: got %d frames, want %d", c.id, len(got), n)
-		}
-	}
+	return c.decode(c.vc.WaitFrames(c.seen+n, timeout))
 }
 
 // only asserts that frames is exactly one frame for vmID and returns its data.
@@ -209,7 +184,7 @@ func eq[T comparable](t *testing.T, what string, got, want T) {
 }
 
 // waitVMs waits until the hub holds n VMs.
-func waitVMs(t *testing.T, h *hub.Hub, n int) {
+func waitVMs(t *testing.T, h *testServer, n int) {
 	t.Helper()
 	for i := 0; h.Stats().VMs != n; i++ {
 		if i > 100 {

@@ -8,9 +8,10 @@ import (
 	"github.com/gonetify/gonetify/auth"
 	"github.com/gonetify/gonetify/hub"
 	"github.com/gonetify/gonetify/vm"
+	"github.com/gonetify/gonetify/vmtest"
 )
 
-func secureHub(t *testing.T) (*hub.Hub, *auth.JWT) {
+func secureHub(t *testing.T) (*testServer, *auth.JWT) {
 	t.Helper()
 	j, err := auth.NewJWT(auth.Options{Key: []byte("0123456789abcdef0123456789abcdef"), Issuer: "gonetify", Logger: discardLogger()})
 	if err != nil {
@@ -20,11 +21,11 @@ func secureHub(t *testing.T) (*hub.Hub, *auth.JWT) {
 	o := quiet
 	o.SecureDataInterval = 20 * time.Millisecond
 	RegisterWith(reg, o)
-	return hub.New(reg, hub.Options{
+	return &testServer{vmtest.New(t, reg, hub.Options{
 		Logger:      discardLogger(),
 		Middlewares: []hub.Middleware{j.Middleware()},
 		Filters:     []hub.Filter{auth.AuthorizeFilter(), AccessTokenFilter()},
-	}), j
+	})}, j
 }
 
 func (c *client) requestWith(vmID, token string) {

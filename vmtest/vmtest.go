@@ -96,11 +96,53 @@ type Client struct {
 
 	mu      sync.Mutex
 	vms     map[string]*VM
+	frames  []Frame
 	changed chan struct{} // closed and replaced on every frame
+}
+
+// Frame is one response_vm frame a client received: the vmId and the
+// data object, as sent.
+type Frame struct {
+	VMID string
+	Data json.RawMessage
+}
+
+// Frames returns every frame the client received so far, for all its VMs,
+// in order: for assertions on exactly what was sent (a reaction without
+// the echo of a dispatched value, a push, its absence).
+func (c *Client) Frames() []Frame {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return append([]Frame(nil), c.frames...)
+}
+
+// WaitFrames waits until the client has received at least n frames in all
+// and returns them, or fails the test after timeout.
+func (c *Client) WaitFrames(n int, timeout time.Duration) []Frame {
+	c.t.Helper()
+	deadline := time.NewTimer(timeout)
+	defer deadline.Stop()
+	for {
+		c.mu.Lock()
+		got, ch := len(c.frames), c.changed
+		c.mu.Unlock()
+		if got >= n {
+			return c.Frames()
+		}
+		select {
+		case <-ch:
+		case <-deadline.C:
+			c.t.Fatalf("vmtest: %s received %d frames within %v, want %d", c.opts.ID, got, timeout, n)
+		}
+	}
 }
 
 // ID returns the connection id.
 func (c *Client) ID() string { return c.opts.ID }
+
+// Conn returns the client's hub connection, for what the package does not
+// cover (raw frames through Conn.Receive, for one).
+func (c *Client) Conn() *hub.Conn { return c.conn }
 
 // Close disconnects the client: the server disposes its VMs (a multicast
 // VM it shared sees it leave).
@@ -154,6 +196,7 @@ func (c *Client) receive(frame []byte) error {
 	}
 	v := c.vm(f.VMID)
 	c.mu.Lock()
+	c.frames = append(c.frames, Frame{VMID: f.VMID, Data: json.RawMessage(f.Data)})
 	v.apply(data)
 	close(c.changed)
 	c.changed = make(chan struct{})
