@@ -72,3 +72,82 @@ func (v *ServerTimeVM) OnCreated(context.Context) error {
 	v.Every(v.interval, func() { v.Changed("ServerTime") })
 	return nil
 }
+
+// PresenceMember is an item of PresenceVM's Present list.
+type PresenceMember struct {
+	// ConnId is the item key: the member's connection id.
+	ConnId string
+	// User is the name of its identity (from its bearer token), "" when
+	// anonymous.
+	User string
+}
+
+// Whisper is the argument of PresenceVM's Whisper command.
+type Whisper struct {
+	// To is the user name to reach: every connection of that user.
+	To string
+	// Text is the message.
+	Text string
+}
+
+// PresenceVM is a demo VM of multicast presence and addressing: Present
+// lists who is in the room (with the identity of each connection, kept
+// with OnJoin and OnLeave), and Whisper sends a private message to every
+// connection of one user and to no one else (dotNetify's Send with
+// UserIds).
+//
+// Initial state:
+//
+//	{"Present":[…],"Present_itemKey":"ConnId","Whisper":null}
+type PresenceVM struct {
+	vm.Multicast
+	// Present are the members, in connection-id order.
+	Present []PresenceMember `vm:"itemKey=ConnId"`
+
+	_ vm.Commands `vm:"Whisper"`
+}
+
+// NewPresenceVM returns an empty room.
+func NewPresenceVM() *PresenceVM { return &PresenceVM{} }
+
+// OnJoin lists the members again, the joining one included.
+func (v *PresenceVM) OnJoin(context.Context) { v.refresh() }
+
+// OnLeave lists the members again, without the leaving one.
+func (v *PresenceVM) OnLeave(ctx context.Context) {
+	c := vm.ConnFromContext(ctx)
+	v.refresh()
+	if c == nil {
+		return
+	}
+	for i, m := range v.Present {
+		if m.ConnId == c.ID {
+			v.Present = append(v.Present[:i:i], v.Present[i+1:]...)
+			v.Changed("Present")
+			return
+		}
+	}
+}
+
+func (v *PresenceVM) refresh() {
+	var list []PresenceMember
+	for _, m := range v.Multicast.Members() {
+		list = append(list, PresenceMember{ConnId: m.ConnID, User: m.User})
+	}
+	v.Present = list
+	v.Changed("Present")
+}
+
+// Whisper sends {"Whisper": {"From", "Text"}} to every connection of the
+// user w.To, and to no one else.
+func (v *PresenceVM) Whisper(ctx context.Context, w Whisper) error {
+	from := ""
+	if c := vm.ConnFromContext(ctx); c != nil {
+		for _, m := range v.Multicast.Members() {
+			if m.ConnID == c.ID {
+				from = m.User
+			}
+		}
+	}
+	return v.SendTo(vm.Audience{UserIDs: []string{w.To}}, "Whisper", map[string]string{"From": from, "Text": w.Text})
+}

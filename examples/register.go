@@ -63,7 +63,7 @@ var Names = []string{
 
 // DemoNames lists the demo VMs [Register] adds: not ports, but what the
 // demo app and the tests want beyond dotNetify's examples.
-var DemoNames = []string{"GreetingVM", "ServerTimeVM", "TunableLiveChartVM"}
+var DemoNames = []string{"GreetingVM", "ServerTimeVM", "TunableLiveChartVM", "PresenceVM"}
 
 // SecureNames lists the VMs [Register] adds that need an authenticated
 // user: the hub must run the auth package's JWT middleware and
@@ -93,6 +93,7 @@ func RegisterWith(reg *vm.Registry, opts Options) {
 	add(reg, "GreetingVM", NewGreetingVM)
 	add(reg, "ServerTimeVM", func() *ServerTimeVM { return NewServerTimeVM(o.ServerTimeInterval) })
 	add(reg, "TunableLiveChartVM", func() *TunableLiveChartVM { return NewTunableLiveChartVM(o.LiveChartInterval) })
+	add(reg, "PresenceVM", NewPresenceVM)
 	add(reg, "SecurePageVM", func() *SecurePageVM { return NewSecurePageVM(o.SecureDataInterval) })
 	add(reg, "AdminSecurePageVM", func() *AdminSecurePageVM { return &AdminSecurePageVM{} })
 }

@@ -141,13 +141,17 @@ func (c *Conn) newContext(ct CallType, vmID string, data json.RawMessage) *Conte
 // middlewares runs the middlewares around final, and remembers the
 // identity they set for the connection (Conn.Principal).
 func (h *Hub) middlewares(x *Context, final func() error) error {
-	err := h.guardPanic(x, func() error { return h.runMW(x, 0, final) })
-	if x.Conn != nil && x.Principal != nil && x.CallType != ResponseVM {
-		x.Conn.hmu.Lock()
-		x.Conn.principal = x.Principal
-		x.Conn.hmu.Unlock()
-	}
-	return err
+	return h.guardPanic(x, func() error {
+		return h.runMW(x, 0, func() error {
+			// Known before the VM runs (OnJoin, a command listing members).
+			if x.Conn != nil && x.Principal != nil && x.CallType != ResponseVM {
+				x.Conn.hmu.Lock()
+				x.Conn.principal = x.Principal
+				x.Conn.hmu.Unlock()
+			}
+			return final()
+		})
+	})
 }
 
 func (h *Hub) runMW(x *Context, i int, final func() error) error {
