@@ -131,7 +131,7 @@ func (v *PresenceVM) OnLeave(ctx context.Context) {
 
 func (v *PresenceVM) refresh() {
 	var list []PresenceMember
-	for _, m := range v.Multicast.Members() {
+	for _, m := range v.Members() {
 		list = append(list, PresenceMember{ConnId: m.ConnID, User: m.User})
 	}
 	v.Present = list
@@ -143,7 +143,7 @@ func (v *PresenceVM) refresh() {
 func (v *PresenceVM) Whisper(ctx context.Context, w Whisper) error {
 	from := ""
 	if c := vm.ConnFromContext(ctx); c != nil {
-		for _, m := range v.Multicast.Members() {
+		for _, m := range v.Members() {
 			if m.ConnID == c.ID {
 				from = m.User
 			}
