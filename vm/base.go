@@ -300,6 +300,12 @@ func (m *Multicast) isMulticast() {}
 // users and groups, less some connections (dotNetify's Send with
 // SendEventArgs).
 func (m *Multicast) SendTo(to Audience, prop string, value any) error {
+	return m.send(prop, value, func(p Pusher, inst *Instance, data []byte) { p.SendTo(inst, to, data) })
+}
+
+// send encodes {prop: value} and hands it to deliver, if the VM has a
+// pusher yet.
+func (m *Multicast) send(prop string, value any, deliver func(p Pusher, inst *Instance, data []byte)) error {
 	data, err := marshalObject([]kv{{prop, value}})
 	if err != nil {
 		return err
@@ -308,7 +314,7 @@ func (m *Multicast) SendTo(to Audience, prop string, value any) error {
 	p, inst := m.pusher, m.inst
 	m.cmu.Unlock()
 	if p != nil {
-		p.SendTo(inst, to, data)
+		deliver(p, inst, data)
 	}
 	return nil
 }
@@ -329,17 +335,7 @@ func (m *Multicast) Members() []Member {
 
 // Send sends {prop: value} from this VM to the given connections only.
 func (m *Multicast) Send(connIDs []string, prop string, value any) error {
-	data, err := marshalObject([]kv{{prop, value}})
-	if err != nil {
-		return err
-	}
-	m.cmu.Lock()
-	p, inst := m.pusher, m.inst
-	m.cmu.Unlock()
-	if p != nil {
-		p.Send(inst, connIDs, data)
-	}
-	return nil
+	return m.send(prop, value, func(p Pusher, inst *Instance, data []byte) { p.Send(inst, connIDs, data) })
 }
 
 type kv struct {

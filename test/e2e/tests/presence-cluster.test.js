@@ -8,82 +8,26 @@
 // connections.
 const test = require('node:test');
 const assert = require('node:assert/strict');
-const http = require('node:http');
-const { Server, Client, serverBinary, freePort, sleep, waitFor } = require('../lib/harness');
+const { Client, sleep } = require('../lib/harness');
+const { startCluster, accessToken } = require('../lib/cluster');
 
 const REDIS = process.env.GONETIFY_TEST_REDIS;
 const skip = REDIS ? false : 'GONETIFY_TEST_REDIS is not set: run scripts/test.sh (it starts redis-server)';
 // A Redis database of its own, one per suite pass.
 const passDB = { gateway: 13, signalr: 17 }[process.env.E2E_VIA] || 9;
 const redisURL = REDIS && REDIS.replace(/\/\d*$/, '') + '/' + passDB;
-const env = { ...process.env, AWS_ACCESS_KEY_ID: 'AKIDPRESENCE', AWS_SECRET_ACCESS_KEY: 'presence-secret', AWS_REGION: 'us-east-1' };
-const secret = 'presence-integration-secret';
-const jwtKey = 'presence-test-jwt-key-0123456789abcdef';
-const apps = []; // {addr, server}
-const gw = new Server();
-let balancer;
-const served = {}; // integration calls per backend
-
-/** A round-robin HTTP balancer with no stickiness; a backend that refuses
- *  the connection is skipped, as a health-checked load balancer would. */
-function startBalancer(port) {
-  let next = 0;
-  const forward = (req, body, res, tries) => {
-    const target = apps[next++ % apps.length];
-    const [host, p] = target.addr.split(':');
-    const out = http.request({ host, port: p, method: req.method, path: req.url, headers: req.headers }, (r) => {
-      served[target.addr] = (served[target.addr] || 0) + 1;
-      res.writeHead(r.statusCode, r.headers);
-      r.pipe(res);
-    });
-    out.on('error', () => (tries > 1 ? forward(req, body, res, tries - 1) : (res.writeHead(502), res.end())));
-    out.end(body);
-  };
-  const srv = http.createServer((req, res) => {
-    const chunks = [];
-    req.on('data', (d) => chunks.push(d));
-    req.on('end', () => forward(req, Buffer.concat(chunks), res, apps.length));
-  });
-  return new Promise((r) => srv.listen(port, '127.0.0.1', () => r(srv)));
-}
+let cl; // the cluster
+let apps, gw;
 
 test.before(async () => {
   if (skip) return;
-  const gwAddr = `127.0.0.1:${await freePort()}`;
-  const lbPort = await freePort();
-  for (let i = 0; i < 2; i++) {
-    const addr = `127.0.0.1:${await freePort()}`;
-    const args = ['serve', '--addr', addr, '--redis', redisURL, '--cluster', '--connection-url', `http://${gwAddr}/prod/@connections`, '--integration-secret', secret, '--jwt-key', jwtKey];
-    const server = new Server();
-    server.spawn(serverBinary(), args, env, `[app${i}] `);
-    await server.waitHTTP(`http://${addr}/healthz`, (c) => c === 200, serverBinary(), args);
-    apps.push({ addr, server });
-  }
-  balancer = await startBalancer(lbPort);
-  const gargs = ['gateway', '--addr', gwAddr, '--stage', 'prod', '--ordered-delivery', '--param', `AppServerUrl=http://127.0.0.1:${lbPort}`,
-    '--param', `IntegrationSecret=${secret}`, '--credentials', 'AKIDPRESENCE:presence-secret'];
-  gw.spawn(serverBinary(), gargs, env, '[gateway] ');
-  await gw.waitHTTP(`http://${gwAddr}/prod`, (c) => c === 426, serverBinary(), gargs);
-  gw.hubUrl = `ws://${gwAddr}/prod`;
+  cl = await startCluster({ name: 'presence', redisURL, extraArgs: ['--jwt-key', 'presence-test-jwt-key-0123456789abcdef'] });
+  ({ apps, gw } = cl);
 });
 
 test.after(async () => {
-  await gw.stop();
-  for (const a of apps) await a.server.stop();
-  if (balancer) await new Promise((r) => balancer.close(r));
+  if (cl) await cl.stop();
 });
-
-
-async function accessToken(addr, username) {
-  const res = await fetch(`http://${addr}/token`, {
-    method: 'POST',
-    headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ username, password: 'dotnetify', grant_type: 'password', client_id: 'dotnetifydemo' }).toString(),
-  });
-  const body = await res.json();
-  assert.equal(res.status, 200, `POST /token for ${username}: ${JSON.stringify(body)}`);
-  return body.access_token;
-}
 
 const users = (s) => (s.Present || []).map((m) => m.User).sort().join();
 
