@@ -28,7 +28,10 @@ env.test('server closes the socket → client reconnects, re-requests its VMs an
     return;
   }
   const from = a.mark();
-  await a.waitFor(() => a.sockets.length === 2 && a.hub.isConnected, 'a second socket connected', 5000);
+  // The client reports 'connected' to its connectionStateHandler a moment
+  // after the socket opens (SignalR: after its handshake); wait for both.
+  const lastState = () => (a.connStates.length ? a.connStates[a.connStates.length - 1].state : '');
+  await a.waitFor(() => a.sockets.length === 2 && a.hub.isConnected && lastState() === 'connected', 'a second socket connected', 5000);
   const states = a.connStates.map((s) => s.state);
   assert.deepEqual(states.slice(-3), ['disconnected', 'reconnecting', 'connected'], `connection states ${states}`);
   const requests = a.frames.slice(from).filter((f) => f.dir === 'out' && f.msg.callType === 'request_vm');
