@@ -52,20 +52,12 @@ func (h *Hub) Dispatch(ctx context.Context, target Target, values map[string]any
 	}
 	var hits []hit
 	seen := map[*group]bool{}
-	h.mu.Lock()
-	conns := make([]*Conn, 0, len(h.conns))
-	for _, c := range h.conns {
-		conns = append(conns, c)
-	}
-	h.mu.Unlock()
-	for _, c := range conns {
+	for _, c := range h.connList() {
 		if target.ConnID != "" && c.info.ID != target.ConnID {
 			continue
 		}
-		if target.User != "" {
-			if p := c.Principal(); p == nil || p.Name() != target.User {
-				continue
-			}
+		if target.User != "" && c.userName() != target.User {
+			continue
 		}
 		c.mu.Lock()
 		for _, e := range c.vms {

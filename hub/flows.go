@@ -125,12 +125,12 @@ func (c *Conn) requestVM(x *Context, vmID string, init []vm.PathValue) error {
 			if err = g.inst.Join(c.baseCtx()); err != nil {
 				return
 			}
-			g.flushNow(c, c.info.ID)
+			g.flushNow(c, c.info.ID, false)
 			var state []byte
 			if state, err = g.inst.FullState(); err == nil {
 				err = c.respond(vmID, g.inst, state)
 			}
-		}, func() { g.flushNow(nil, "") })
+		}, func() { g.flushNow(nil, "", false) })
 	} else {
 		var state []byte
 		if state, err = e.inst.InitialState(); err == nil {
@@ -391,13 +391,13 @@ func (c *Conn) applyUpdate(x *Context, vmID string, e *entry, entries []vm.PathV
 	}
 	e.out.hold(func() {
 		var changes []vm.Change
-		if changes, err = c.takeChanges(e); err != nil {
+		if changes, _, err = c.h.take(e.inst, c.snapKey(e), false); err != nil {
 			return
 		}
 		if reaction := vm.EncodeChanges(changes, echo); reaction != nil {
 			err = c.respond(vmID, e.inst, reaction)
 		}
-	}, func() { c.flushNow(e) })
+	}, func() { c.flushNow(e, false) })
 	return err
 }
 
@@ -643,61 +643,33 @@ func (g *group) Send(_ *vm.Instance, connIDs []string, data []byte) {
 	}
 }
 
-// take takes the VM's pending changes, storing its state first when it is
-// snapshotted. g.out is held.
-func (g *group) take() ([]vm.Change, error) {
-	key := g.snapKey()
-	if key == "" {
-		return g.inst.TakeChanges()
-	}
-	changes, state, err := g.inst.TakeChangesAndState()
-	if err == nil && state != nil {
-		g.h.snaps.commit(key, state)
-	}
-	return changes, err
-}
-
 // flush broadcasts the VM's pending changes to every member except the
 // connection except. The response pipeline runs once, for the connection
 // by that caused them (nil for a timer).
 func (g *group) flush(by *Conn, except string) {
-	g.out.flush(func() { g.flushNow(by, except) })
+	g.out.flush(func() { g.flushNow(by, except, false) })
 }
 
-// flushNow takes and broadcasts the VM's changes; g.out is held.
-func (g *group) flushNow(by *Conn, except string) {
-	changes, err := g.take()
-	if err != nil {
+// flushNow takes and broadcasts the VM's changes; g.out is held. With try
+// it does nothing while VM code holds the VM, and reports false.
+func (g *group) flushNow(by *Conn, except string, try bool) bool {
+	changes, ok, err := g.h.take(g.inst, g.snapKey(), try)
+	switch {
+	case !ok:
+		return false
+	case err != nil:
 		g.h.log.Error("multicast view model changes could not be encoded", "vm", g.key, "err", err)
-		return
+	default:
+		if data := vm.EncodeChanges(changes, nil); data != nil {
+			g.sendAll(by, except, data)
+		}
 	}
-	if data := vm.EncodeChanges(changes, nil); data != nil {
-		g.sendAll(by, except, data)
-	}
+	return true
 }
 
 // tryFlush is flush if nobody holds the VM now; false if it did nothing.
 func (g *group) tryFlush(by *Conn) bool {
-	return g.out.tryFlush(func() bool { return g.tryFlushNow(by) }, func() { g.flushNow(nil, "") })
-}
-
-func (g *group) tryFlushNow(by *Conn) bool {
-	key := g.snapKey()
-	changes, state, ok, err := g.inst.TryTakeChangesAndState(key != "")
-	if !ok {
-		return false
-	}
-	if err != nil {
-		g.h.log.Error("multicast view model changes could not be encoded", "vm", g.key, "err", err)
-		return true
-	}
-	if state != nil {
-		g.h.snaps.commit(key, state)
-	}
-	if data := vm.EncodeChanges(changes, nil); data != nil {
-		g.sendAll(by, "", data)
-	}
-	return true
+	return g.out.tryFlush(func() bool { return g.flushNow(by, "", true) }, func() { g.flushNow(nil, "", false) })
 }
 
 // react sends the reaction to an update by c (echo suppressed) and the
@@ -706,7 +678,7 @@ func (g *group) react(c *Conn, vmID string, echo func(vm.Change) bool) error {
 	var err error
 	g.out.hold(func() {
 		var changes []vm.Change
-		if changes, err = g.take(); err != nil {
+		if changes, _, err = g.h.take(g.inst, g.snapKey(), false); err != nil {
 			return
 		}
 		if all := vm.EncodeChanges(changes, nil); all != nil {
@@ -715,7 +687,7 @@ func (g *group) react(c *Conn, vmID string, echo func(vm.Change) bool) error {
 		if reaction := vm.EncodeChanges(changes, echo); reaction != nil {
 			err = c.respond(vmID, g.inst, reaction)
 		}
-	}, func() { g.flushNow(nil, "") })
+	}, func() { g.flushNow(nil, "", false) })
 	return err
 }
 

@@ -577,6 +577,25 @@ func (c *Conn) SendTo(inst *vm.Instance, to vm.Audience, data []byte) {
 // Members implements vm.Pusher: a VM of one connection has that one.
 func (c *Conn) Members(*vm.Instance) []vm.Member { return []vm.Member{memberOf(c)} }
 
+// connList returns the live connections, in no order.
+func (h *Hub) connList() []*Conn {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	conns := make([]*Conn, 0, len(h.conns))
+	for _, c := range h.conns {
+		conns = append(conns, c)
+	}
+	return conns
+}
+
+// userName is the name of the connection's identity, "" when anonymous.
+func (c *Conn) userName() string {
+	if p := c.Principal(); p != nil {
+		return p.Name()
+	}
+	return ""
+}
+
 func memberOf(c *Conn) vm.Member {
 	m := vm.Member{ConnID: c.info.ID}
 	if p := c.Principal(); p != nil {
@@ -601,14 +620,8 @@ func (h *Hub) audience(to vm.Audience, groups []*group) []string {
 		add(id)
 	}
 	if len(to.UserIDs) > 0 {
-		h.mu.Lock()
-		conns := make([]*Conn, 0, len(h.conns))
-		for _, c := range h.conns {
-			conns = append(conns, c)
-		}
-		h.mu.Unlock()
-		for _, c := range conns {
-			if p := c.Principal(); p != nil && slices.Contains(to.UserIDs, p.Name()) {
+		for _, c := range h.connList() {
+			if u := c.userName(); u != "" && slices.Contains(to.UserIDs, u) {
 				add(c.info.ID)
 			}
 		}
@@ -637,22 +650,27 @@ func (c *Conn) flush(e *entry) {
 		e.group.flush(c, "")
 		return
 	}
-	e.out.flush(func() { c.flushNow(e) })
+	e.out.flush(func() { c.flushNow(e, false) })
 }
 
-// flushNow takes and sends a unicast VM's changes; e.out is held.
-func (c *Conn) flushNow(e *entry) {
+// flushNow takes and sends a unicast VM's changes; e.out is held. With
+// try it does nothing while VM code holds the VM, and reports false.
+func (c *Conn) flushNow(e *entry, try bool) bool {
 	if c.gone.Load() {
-		return
+		return true
 	}
-	changes, err := c.takeChanges(e)
-	if err != nil {
+	changes, ok, err := c.h.take(e.inst, c.snapKey(e), try)
+	switch {
+	case !ok:
+		return false
+	case err != nil:
 		c.sendError(e.id.Full, err)
-		return
+	default:
+		if data := vm.EncodeChanges(changes, nil); data != nil {
+			c.pushed(e.id.Full, c.respond(e.id.Full, e.inst, data))
+		}
 	}
-	if data := vm.EncodeChanges(changes, nil); data != nil {
-		c.pushed(e.id.Full, c.respond(e.id.Full, e.inst, data))
-	}
+	return true
 }
 
 // flushOthers sends the pending changes of the connection's VMs other
@@ -685,38 +703,28 @@ func (c *Conn) tryFlush(e *entry) bool {
 	if e.group != nil {
 		return e.group.tryFlush(c)
 	}
-	return e.out.tryFlush(func() bool {
-		key := c.snapKey(e)
-		changes, state, ok, err := e.inst.TryTakeChangesAndState(key != "")
-		if !ok {
-			return false
-		}
-		if err != nil {
-			c.sendError(e.id.Full, err)
-			return true
-		}
-		if state != nil {
-			c.h.snaps.commit(key, state)
-		}
-		if data := vm.EncodeChanges(changes, nil); data != nil {
-			c.pushed(e.id.Full, c.respond(e.id.Full, e.inst, data))
-		}
-		return true
-	}, func() { c.flushNow(e) })
+	return e.out.tryFlush(func() bool { return c.flushNow(e, true) }, func() { c.flushNow(e, false) })
 }
 
-// takeChanges takes a unicast VM's changes, storing its state first when
-// it is snapshotted: a change is durable before a client is told of it.
-func (c *Conn) takeChanges(e *entry) ([]vm.Change, error) {
-	key := c.snapKey(e)
-	if key == "" {
-		return e.inst.TakeChanges()
+// take takes a VM's pending changes. With a snapshot key, the VM's state,
+// read in the same step, is stored first: a change is durable before a
+// client is told of it. With try, it takes nothing while VM code holds the
+// VM, and ok is false.
+func (h *Hub) take(inst *vm.Instance, key string, try bool) (changes []vm.Change, ok bool, err error) {
+	var state []byte
+	ok = true
+	switch {
+	case try:
+		changes, state, ok, err = inst.TryTakeChangesAndState(key != "")
+	case key == "":
+		changes, err = inst.TakeChanges()
+	default:
+		changes, state, err = inst.TakeChangesAndState()
 	}
-	changes, state, err := e.inst.TakeChangesAndState()
 	if err == nil && state != nil {
-		c.h.snaps.commit(key, state)
+		h.snaps.commit(key, state)
 	}
-	return changes, err
+	return changes, ok, err
 }
 
 // send delivers data for vmID to this connection.
