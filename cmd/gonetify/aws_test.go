@@ -41,6 +41,13 @@ type awsEnv struct {
 // app is given (to try trailing-slash variants).
 func startAWSPath(t *testing.T, signKey string, connURL func(string) string) *awsEnv {
 	t.Helper()
+	return startAWSPathWith(t, appConfig{Options: server.Options{ReadLimit: 128 << 10, SendQueue: 64, LogFormat: "text"}}, signKey, connURL)
+}
+
+// startAWSPathWith is startAWSPath for an app configured as cfg (its
+// address, gateway and AWS settings are set here).
+func startAWSPathWith(t *testing.T, cfg appConfig, signKey string, connURL func(string) string) *awsEnv {
+	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -63,12 +70,10 @@ func startAWSPath(t *testing.T, signKey string, connURL func(string) string) *aw
 	if err != nil {
 		t.Fatal(err)
 	}
-	a, err := startApp(context.Background(), appConfig{Options: server.Options{
-		Addr: appAddr, ReadLimit: 128 << 10, SendQueue: 64, MaxPushes: 100, LogFormat: "text",
-		ConnectionURL: connURL(gs.ConnectionURL()), AWSRegion: "us-east-1",
-		AWSCredentials:    credentials.NewStaticCredentialsProvider("AKIDTEST", signKey, ""),
-		IntegrationSecret: "test-integration-secret",
-	}}, log)
+	cfg.Addr, cfg.MaxPushes, cfg.ConnectionURL, cfg.AWSRegion = appAddr, 100, connURL(gs.ConnectionURL()), "us-east-1"
+	cfg.AWSCredentials = credentials.NewStaticCredentialsProvider("AKIDTEST", signKey, "")
+	cfg.IntegrationSecret = "test-integration-secret"
+	a, err := startApp(context.Background(), cfg, log)
 	if err != nil {
 		t.Fatal(err)
 	}

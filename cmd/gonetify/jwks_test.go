@@ -10,7 +10,6 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -18,12 +17,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/golang-jwt/jwt/v5"
 	"github.com/gorilla/websocket"
-
-	"github.com/gonetify/gonetify/deploy/cloudformation"
-	"github.com/gonetify/gonetify/gateway"
 )
 
 // testIDP is a local identity provider: an ES256 key published at a JWKS
@@ -235,34 +230,8 @@ func TestServeJWKSSignalR(t *testing.T) {
 // server authenticates the connection with them.
 func TestServeJWKSThroughGateway(t *testing.T) {
 	p := newTestIDP(t)
-	appAddr := freeAddr(t)
-	logs := &syncBuf{}
-	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	api, err := gateway.LoadTemplate(cloudformation.Template, map[string]string{"AppServerUrl": "http://" + appAddr, "IntegrationSecret": "test-integration-secret"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	g, err := gateway.New(api, gateway.Options{Credentials: map[string]string{"AKIDTEST": "gwsecret"}, Logger: log})
-	if err != nil {
-		t.Fatal(err)
-	}
-	gs, err := gateway.Listen(g, "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg := jwksConfig(t, p)
-	cfg.Addr, cfg.ConnectionURL, cfg.AWSRegion, cfg.IntegrationSecret, cfg.MaxPushes = appAddr, gs.ConnectionURL(), "us-east-1", "test-integration-secret", 100
-	cfg.AWSCredentials = credentials.NewStaticCredentialsProvider("AKIDTEST", "gwsecret", "")
-	a, err := startApp(context.Background(), cfg, log)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		_ = gs.Shutdown(ctx)
-		_ = a.shutdown()
-	})
+	e := startAWSPathWith(t, jwksConfig(t, p), "gwsecret", func(u string) string { return u })
+	gs, logs := e.gw, e.logs
 	other, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	for name, tc := range map[string]struct {
 		query string
