@@ -1,19 +1,25 @@
 'use strict';
-// Several `gonetify serve --cluster` app servers on one Redis, behind a
-// round-robin HTTP balancer with no stickiness, with `gonetify gateway`
-// (ordered delivery) in front: the scale-out topology of the e2e tests.
+// The API Gateway topologies of the e2e tests that run servers of their
+// own: `gonetify gateway` (ordered delivery) in front of one `gonetify serve
+// --redis` (resiliency, durability, Redis outage), or of several `--cluster`
+// servers on one Redis behind a round-robin balancer with no stickiness
+// (scale-out, presence).
 const http = require('node:http');
 const { Server, serverBinary, freePort } = require('./harness');
 
 /**
- * Starts the topology. opts: { name (for credentials and log prefixes),
- * redisURL, servers (default 2), extraArgs (more `serve` flags) }.
- * Returns { apps: [{addr, server}], gw (a Server whose hubUrl clients use),
- * served (integration calls per app server), secret, stop() }. A killed
- * app server should be removed from apps: the balancer then skips it.
+ * Starts the topology. opts: { name (for credentials), redisURL, servers
+ * (default 2; with 1, no --cluster and no balancer: the gateway calls the
+ * app server itself), extraArgs (more `serve` flags) }. Returns { apps:
+ * [{addr, args, server}], gw (a Server whose hubUrl clients use), served
+ * (integration calls per app server through the balancer), secret,
+ * restart(app, prefix) (starts app again on its address, after a kill;
+ * returns its new Server), stop() }. A killed app server that is not
+ * restarted should be removed from apps: the balancer then skips it.
  */
 async function startCluster(opts) {
   const { name, redisURL, servers = 2, extraArgs = [] } = opts;
+  const clustered = servers > 1;
   const keyID = `AKID${name.toUpperCase()}`;
   const keySecret = `${name}-secret`;
   const secret = `${name}-integration-secret`;
@@ -22,18 +28,25 @@ async function startCluster(opts) {
   const served = {};
   const gw = new Server();
   const gwAddr = `127.0.0.1:${await freePort()}`;
-  const lbPort = await freePort();
+  const lbPort = clustered ? await freePort() : 0;
+  const spawnApp = async (a, prefix) => {
+    const server = new Server();
+    server.spawn(serverBinary(), a.args, env, prefix);
+    await server.waitHTTP(`http://${a.addr}/healthz`, (c) => c === 200, serverBinary(), a.args);
+    a.server = server;
+    return server;
+  };
   for (let i = 0; i < servers; i++) {
     const addr = `127.0.0.1:${await freePort()}`;
-    const args = ['serve', '--addr', addr, '--redis', redisURL, '--cluster', '--connection-url', `http://${gwAddr}/prod/@connections`,
-      '--integration-secret', secret, ...extraArgs];
-    const server = new Server();
-    server.spawn(serverBinary(), args, env, `[app${i}] `);
-    await server.waitHTTP(`http://${addr}/healthz`, (c) => c === 200, serverBinary(), args);
-    apps.push({ addr, server });
+    const args = ['serve', '--addr', addr, '--redis', redisURL, ...(clustered ? ['--cluster'] : []),
+      '--connection-url', `http://${gwAddr}/prod/@connections`, '--integration-secret', secret, ...extraArgs];
+    const a = { addr, args };
+    await spawnApp(a, clustered ? `[app${i}] ` : '[app] ');
+    apps.push(a);
   }
-  const balancer = await startBalancer(apps, served, lbPort);
-  const gargs = ['gateway', '--addr', gwAddr, '--stage', 'prod', '--ordered-delivery', '--param', `AppServerUrl=http://127.0.0.1:${lbPort}`,
+  const balancer = clustered ? await startBalancer(apps, served, lbPort) : null;
+  const appURL = clustered ? `http://127.0.0.1:${lbPort}` : `http://${apps[0].addr}`;
+  const gargs = ['gateway', '--addr', gwAddr, '--stage', 'prod', '--ordered-delivery', '--param', `AppServerUrl=${appURL}`,
     '--param', `IntegrationSecret=${secret}`, '--credentials', `${keyID}:${keySecret}`];
   gw.spawn(serverBinary(), gargs, env, '[gateway] ');
   await gw.waitHTTP(`http://${gwAddr}/prod`, (c) => c === 426, serverBinary(), gargs);
@@ -43,10 +56,11 @@ async function startCluster(opts) {
     gw,
     served,
     secret,
+    restart: spawnApp,
     async stop() {
       await gw.stop();
       for (const a of apps) await a.server.stop();
-      await new Promise((r) => balancer.close(r));
+      if (balancer) await new Promise((r) => balancer.close(r));
     },
   };
 }

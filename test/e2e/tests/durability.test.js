@@ -17,7 +17,8 @@
 const test = require('node:test');
 const assert = require('node:assert/strict');
 const net = require('node:net');
-const { Server, Client, serverBinary, freePort } = require('../lib/harness');
+const { Client } = require('../lib/harness');
+const { startCluster } = require('../lib/cluster');
 
 const CYCLES = Number(process.env.E2E_DURABILITY_CYCLES) || 20;
 const PER_CYCLE = 2; // chat messages and rows each, sent back to back
@@ -32,11 +33,7 @@ const skip = process.env.E2E_HUB_URL
       : 'GONETIFY_TEST_REDIS is not set: run scripts/test.sh (it starts redis-server)';
 
 const redisURL = REDIS && REDIS.replace(/\/\d*$/, '') + '/' + DB;
-const env = { ...process.env, AWS_ACCESS_KEY_ID: 'AKIDDURABLE', AWS_SECRET_ACCESS_KEY: 'durability-secret', AWS_REGION: 'us-east-1' };
-const secret = 'durability-integration-secret';
-let appAddr, gwAddr, serveArgs;
-const gw = new Server();
-let app;
+let cl, gw, app; // the topology (its gateway delivers in order: the test checks order per sender), its gateway, the app server
 const appLogs = []; // every app server's log, one per start
 // Each spawned server adds a process 'exit' listener (harness): CYCLES + 2 of them.
 process.setMaxListeners(CYCLES + 10);
@@ -66,34 +63,24 @@ function flushDB(url, db) {
   });
 }
 
+/** Starts the app server again on its address and Redis (after a kill). */
 async function startApp() {
-  const s = new Server();
+  const s = await cl.restart(cl.apps[0], `[app${appLogs.length + 1}] `);
   appLogs.push(s);
-  s.spawn(serverBinary(), serveArgs, env, `[app${appLogs.length}] `);
-  await s.waitHTTP(`http://${appAddr}/healthz`, (c) => c === 200, serverBinary(), serveArgs);
   return s;
 }
 
 test.before(async () => {
   if (skip) return;
   await flushDB(redisURL, DB);
-  appAddr = `127.0.0.1:${await freePort()}`;
-  gwAddr = `127.0.0.1:${await freePort()}`;
-  serveArgs = ['serve', '--addr', appAddr, '--redis', redisURL, '--connection-url', `http://${gwAddr}/prod/@connections`,
-    '--integration-secret', secret];
-  app = await startApp();
-  // --ordered-delivery: one connection's messages reach the app server in the
-  // order sent (AWS promises no order; the test checks order per sender).
-  const gargs = ['gateway', '--addr', gwAddr, '--stage', 'prod', '--ordered-delivery', '--param', `AppServerUrl=http://${appAddr}`,
-    '--param', `IntegrationSecret=${secret}`, '--credentials', 'AKIDDURABLE:durability-secret'];
-  gw.spawn(serverBinary(), gargs, env, '[gateway] ');
-  await gw.waitHTTP(`http://${gwAddr}/prod`, (c) => c === 426, serverBinary(), gargs);
-  gw.hubUrl = `ws://${gwAddr}/prod`;
+  cl = await startCluster({ name: 'durability', redisURL, servers: 1 });
+  gw = cl.gw;
+  app = cl.apps[0].server;
+  appLogs.push(app);
 });
 
 test.after(async () => {
-  if (app) await app.stop();
-  await gw.stop();
+  if (cl) await cl.stop();
 });
 
 const rowName = (e) => `${e.FirstName} ${e.LastName}`;

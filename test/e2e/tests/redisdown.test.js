@@ -8,7 +8,8 @@ const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const { spawn, execFileSync } = require('node:child_process');
-const { Server, Client, serverBinary, freePort, sleep, waitFor } = require('../lib/harness');
+const { Client, freePort, sleep, waitFor } = require('../lib/harness');
+const { startCluster } = require('../lib/cluster');
 
 let redisBin = null;
 try {
@@ -17,10 +18,7 @@ try {
   /* not installed */
 }
 const skip = redisBin ? false : 'redis-server is not installed: run scripts/test.sh (it installs it)';
-const env = { ...process.env, AWS_ACCESS_KEY_ID: 'AKIDREDISDOWN', AWS_SECRET_ACCESS_KEY: 'redisdown-secret', AWS_REGION: 'us-east-1' };
-const secret = 'redisdown-integration-secret';
-let redisPort, redisDir, redis, app;
-const gw = new Server();
+let redisPort, redisDir, redis, cl, gw, app; // Redis of its own; the topology, its gateway and app server
 
 function startRedis() {
   const p = spawn(redisBin, ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'yes', '--dir', redisDir], { stdio: 'ignore' });
@@ -34,22 +32,13 @@ test.before(async () => {
   redisDir = fs.mkdtempSync(path.join(os.tmpdir(), 'gonetify-redisdown-'));
   redis = startRedis();
   await sleep(300);
-  const appAddr = `127.0.0.1:${await freePort()}`;
-  const gwAddr = `127.0.0.1:${await freePort()}`;
-  const args = ['serve', '--addr', appAddr, '--redis', `redis://127.0.0.1:${redisPort}/0`, '--connection-url', `http://${gwAddr}/prod/@connections`, '--integration-secret', secret];
-  app = new Server();
-  app.spawn(serverBinary(), args, env, '[app] ');
-  await app.waitHTTP(`http://${appAddr}/healthz`, (c) => c === 200, serverBinary(), args);
-  const gargs = ['gateway', '--addr', gwAddr, '--stage', 'prod', '--ordered-delivery', '--param', `AppServerUrl=http://${appAddr}`,
-    '--param', `IntegrationSecret=${secret}`, '--credentials', 'AKIDREDISDOWN:redisdown-secret'];
-  gw.spawn(serverBinary(), gargs, env, '[gateway] ');
-  await gw.waitHTTP(`http://${gwAddr}/prod`, (c) => c === 426, serverBinary(), gargs);
-  gw.hubUrl = `ws://${gwAddr}/prod`;
+  cl = await startCluster({ name: 'redisdown', redisURL: `redis://127.0.0.1:${redisPort}/0`, servers: 1 });
+  gw = cl.gw;
+  app = cl.apps[0].server;
 });
 
 test.after(async () => {
-  await gw.stop();
-  if (app) await app.stop();
+  if (cl) await cl.stop();
   if (redis && redis.exitCode === null) redis.kill('SIGKILL');
   if (redisDir) fs.rmSync(redisDir, { recursive: true, force: true });
 });

@@ -6,7 +6,8 @@
 // same sockets.
 const test = require('node:test');
 const assert = require('node:assert/strict');
-const { Server, Client, serverBinary, freePort, sleep } = require('../lib/harness');
+const { Client } = require('../lib/harness');
+const { startCluster } = require('../lib/cluster');
 
 const REDIS = process.env.GONETIFY_TEST_REDIS;
 const skip = REDIS ? false : 'GONETIFY_TEST_REDIS is not set: run scripts/test.sh (it starts redis-server)';
@@ -14,36 +15,17 @@ const skip = REDIS ? false : 'GONETIFY_TEST_REDIS is not set: run scripts/test.s
 // A Redis database of its own, one per suite pass (the test server is fresh for each run).
 const passDB = { gateway: 11, signalr: 15 }[process.env.E2E_VIA] || 7;
 const redisURL = REDIS && REDIS.replace(/\/\d*$/, '') + '/' + passDB;
-const env = { ...process.env, AWS_ACCESS_KEY_ID: 'AKIDRESILIENCE', AWS_SECRET_ACCESS_KEY: 'resilience-secret', AWS_REGION: 'us-east-1' };
-const secret = 'resilience-integration-secret';
-let appAddr, gwAddr, serveArgs;
-const gw = new Server();
-let app;
-
-async function startApp() {
-  const s = new Server();
-  s.spawn(serverBinary(), serveArgs, env, '[app] ');
-  await s.waitHTTP(`http://${appAddr}/healthz`, (c) => c === 200, serverBinary(), serveArgs);
-  return s;
-}
+let cl, gw, app; // the topology, its gateway, its app server (apps[0])
 
 test.before(async () => {
   if (skip) return;
-  appAddr = `127.0.0.1:${await freePort()}`;
-  gwAddr = `127.0.0.1:${await freePort()}`;
-  serveArgs = ['serve', '--addr', appAddr, '--redis', redisURL, '--connection-url', `http://${gwAddr}/prod/@connections`,
-    '--integration-secret', secret];
-  app = await startApp();
-  const gargs = ['gateway', '--addr', gwAddr, '--stage', 'prod', '--ordered-delivery', '--param', `AppServerUrl=http://${appAddr}`,
-    '--param', `IntegrationSecret=${secret}`, '--credentials', 'AKIDRESILIENCE:resilience-secret'];
-  gw.spawn(serverBinary(), gargs, env, '[gateway] ');
-  await gw.waitHTTP(`http://${gwAddr}/prod`, (c) => c === 426, serverBinary(), gargs);
-  gw.hubUrl = `ws://${gwAddr}/prod`;
+  cl = await startCluster({ name: 'resilience', redisURL, servers: 1 });
+  gw = cl.gw;
+  app = cl.apps[0].server;
 });
 
 test.after(async () => {
-  if (app) await app.stop();
-  await gw.stop();
+  if (cl) await cl.stop();
 });
 
 test('SIGKILL the app server: clients keep their sockets, VMs come back with their state', { skip, timeout: 60000 }, async (t) => {
@@ -64,7 +46,6 @@ test('SIGKILL the app server: clients keep their sockets, VMs come back with the
     const rows = listA.state.Employees.length;
     listA.dispatch({ Add: 'Kept Row' });
     await listA.waitState((s) => s.Employees.length === rows + 1, 'the added row', 5000);
-    await sleep(400); // let the snapshots reach Redis (batched every 100 ms)
 
     // The crash.
     const sockets = [a.sockets.length, b.sockets.length];
@@ -72,7 +53,7 @@ test('SIGKILL the app server: clients keep their sockets, VMs come back with the
     await new Promise((r) => app.procs[0].once('exit', r));
     const killedAt = Date.now();
     const from = a.mark();
-    app = await startApp();
+    app = await cl.restart(cl.apps[0], '[app] ');
 
     // Pushes resume on the same connection within 10 s.
     await chart.waitFrame((d) => d.Waveform_add, 'a tick after the restart', from, 10000);
