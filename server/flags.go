@@ -20,28 +20,9 @@ import (
 // the field's value, or the package default where the field is zero.
 // Parse with [ParseFlags] to also read them from GONETIFY_* variables.
 func (o *Options) BindFlags(fs *flag.FlagSet) {
-	def := func(v, d string) string {
-		if v == "" {
-			return d
-		}
-		return v
-	}
-	o.Addr = def(o.Addr, DefaultAddr)
-	o.LogFormat = def(o.LogFormat, "text")
-	if o.ReadLimit <= 0 {
-		o.ReadLimit = DefaultReadLimit
-	}
-	if o.SendQueue <= 0 {
-		o.SendQueue = DefaultSendQueue
-	}
-	if o.MaxPushes <= 0 {
-		o.MaxPushes = DefaultMaxPushes
-	}
-	if o.MaxConnsPerSource == 0 {
-		o.MaxConnsPerSource = DefaultMaxConnsPerSource
-	}
-	if o.TokenLifetime == 0 {
-		o.TokenLifetime = DefaultTokenLifetime
+	o.fillDefaults()
+	if o.LogFormat == "" {
+		o.LogFormat = "text"
 	}
 	if o.JWT.Leeway == 0 {
 		o.JWT.Leeway = DefaultJWTLeeway

@@ -213,14 +213,9 @@ func NewLogger(format string, debug bool) (*slog.Logger, error) {
 	return nil, fmt.Errorf("--log-format %q: want text or json", format)
 }
 
-// New returns a server of the view models in reg, configured by opts. It
-// connects to Redis and prepares the API Gateway integration when opts ask
-// for them, but listens to nothing yet.
-func New(reg *vm.Registry, opts Options) (*Server, error) {
-	if reg == nil {
-		return nil, errors.New("server: nil view model registry")
-	}
-	o := opts
+// fillDefaults gives the zero fields that have a package default their
+// default (New and BindFlags share it).
+func (o *Options) fillDefaults() {
 	if o.Addr == "" {
 		o.Addr = DefaultAddr
 	}
@@ -233,14 +228,25 @@ func New(reg *vm.Registry, opts Options) (*Server, error) {
 	if o.MaxPushes <= 0 {
 		o.MaxPushes = DefaultMaxPushes
 	}
-	switch {
-	case o.MaxConnsPerSource == 0:
+	if o.MaxConnsPerSource == 0 {
 		o.MaxConnsPerSource = DefaultMaxConnsPerSource
-	case o.MaxConnsPerSource < 0:
-		o.MaxConnsPerSource = 0 // the transport's "no limit"
 	}
 	if o.TokenLifetime == 0 {
 		o.TokenLifetime = DefaultTokenLifetime
+	}
+}
+
+// New returns a server of the view models in reg, configured by opts. It
+// connects to Redis and prepares the API Gateway integration when opts ask
+// for them, but listens to nothing yet.
+func New(reg *vm.Registry, opts Options) (*Server, error) {
+	if reg == nil {
+		return nil, errors.New("server: nil view model registry")
+	}
+	o := opts
+	o.fillDefaults()
+	if o.MaxConnsPerSource < 0 {
+		o.MaxConnsPerSource = 0 // the transport's "no limit"
 	}
 	if o.TokenLifetime < 0 {
 		return nil, fmt.Errorf("--token-lifetime must be positive, got %v", o.TokenLifetime)
