@@ -186,6 +186,20 @@ func (i *Instance) fullState(clear bool) ([]byte, error) {
 	return out, err
 }
 
+// encode returns the JSON of a member's current value; the VM's lock is
+// held.
+func (i *Instance) encode(m *member) ([]byte, error) {
+	v, err := i.value(m)
+	if err != nil {
+		return nil, err
+	}
+	raw, err := marshalValue(v)
+	if err != nil {
+		return nil, fmt.Errorf("vm: encoding %s.%s: %w", i.id.Type, m.name, err)
+	}
+	return raw, nil
+}
+
 // noteSent records the JSON of a computed property a client got; the VM's
 // lock is held.
 func (i *Instance) noteSent(name string, raw []byte) {
@@ -199,17 +213,19 @@ func (i *Instance) noteSent(name string, raw []byte) {
 func (i *Instance) stateLocked() ([]byte, error) {
 	kvs := make([]kv, 0, len(i.ti.members)+1)
 	for _, m := range i.ti.members {
-		v, err := i.value(m)
+		var v any
+		var err error
+		if m.kind == kindGetter {
+			var raw []byte
+			if raw, err = i.encode(m); err == nil {
+				i.noteSent(m.name, raw)
+				v = json.RawMessage(raw)
+			}
+		} else {
+			v, err = i.value(m)
+		}
 		if err != nil {
 			return nil, err
-		}
-		if m.kind == kindGetter {
-			raw, err := marshalValue(v)
-			if err != nil {
-				return nil, fmt.Errorf("vm: encoding the state of %s: property %s: %w", i.id.Full, m.name, err)
-			}
-			i.noteSent(m.name, raw)
-			v = json.RawMessage(raw)
 		}
 		kvs = append(kvs, kv{m.name, v})
 		if m.itemKey != "" {
@@ -296,13 +312,9 @@ func (i *Instance) takeChangesWith(withState bool, run func(func() error) error)
 			if m == nil {
 				continue
 			}
-			v, err := i.value(m)
+			raw, err := i.encode(m)
 			if err != nil {
 				return err
-			}
-			raw, err := marshalValue(v)
-			if err != nil {
-				return fmt.Errorf("vm: encoding %s.%s: %w", i.id.Type, n, err)
 			}
 			if m.kind == kindGetter {
 				i.noteSent(n, raw)
@@ -315,13 +327,9 @@ func (i *Instance) takeChangesWith(withState bool, run func(func() error) error)
 			if contains(names, m.name) {
 				continue
 			}
-			v, err := i.value(m)
+			raw, err := i.encode(m)
 			if err != nil {
 				return err
-			}
-			raw, err := marshalValue(v)
-			if err != nil {
-				return fmt.Errorf("vm: encoding %s.%s: %w", i.id.Type, m.name, err)
 			}
 			if prev, ok := i.sent[m.name]; ok && bytes.Equal(prev, raw) {
 				continue
