@@ -107,6 +107,17 @@ func expectSecure(t *testing.T, read func() ([]byte, error), user string) {
 	}
 }
 
+// startJWKSApp runs the example app checking p's tokens, until the test ends.
+func startJWKSApp(t *testing.T, p *testIDP) *app {
+	t.Helper()
+	a, err := startApp(context.Background(), jwksConfig(t, p), testLogger())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = a.shutdown() })
+	return a
+}
+
 const secureRequest = `{"callType":"request_vm","vmId":"SecurePageVM","vmArgs":"{}"}`
 
 // TestServeJWKSDirectWebSocket: `serve --jwt-jwks-url …` takes the token
@@ -114,11 +125,7 @@ const secureRequest = `{"callType":"request_vm","vmId":"SecurePageVM","vmArgs":"
 // from $headers, on /ws.
 func TestServeJWKSDirectWebSocket(t *testing.T) {
 	p := newTestIDP(t)
-	a, err := startApp(context.Background(), jwksConfig(t, p), testLogger())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = a.shutdown() })
+	a := startJWKSApp(t, p)
 	other, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	dial := func(query string, h http.Header) *websocket.Conn {
 		c, _, err := websocket.DefaultDialer.Dial("ws://"+a.addr+"/ws"+query, h)
@@ -174,11 +181,7 @@ func hs256(t *testing.T) string {
 // connection's token.
 func TestServeJWKSSignalR(t *testing.T) {
 	p := newTestIDP(t)
-	a, err := startApp(context.Background(), jwksConfig(t, p), testLogger())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = a.shutdown() })
+	a := startJWKSApp(t, p)
 	other, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	for user, tok := range map[string]string{"ann": p.token(t, "ann", nil), "": p.token(t, "eve", other)} {
 		resp, err := http.Post("http://"+a.addr+"/dotnetify/negotiate?negotiateVersion=1", "text/plain", nil)
