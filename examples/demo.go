@@ -114,20 +114,7 @@ func NewPresenceVM() *PresenceVM { return &PresenceVM{} }
 func (v *PresenceVM) OnJoin(context.Context) { v.refresh() }
 
 // OnLeave lists the members again, without the leaving one.
-func (v *PresenceVM) OnLeave(ctx context.Context) {
-	c := vm.ConnFromContext(ctx)
-	v.refresh()
-	if c == nil {
-		return
-	}
-	for i, m := range v.Present {
-		if m.ConnId == c.ID {
-			v.Present = append(v.Present[:i:i], v.Present[i+1:]...)
-			v.Changed("Present")
-			return
-		}
-	}
-}
+func (v *PresenceVM) OnLeave(context.Context) { v.refresh() }
 
 func (v *PresenceVM) refresh() {
 	var list []PresenceMember

@@ -485,10 +485,13 @@ func (c *Conn) disposeVM(vmID string) error {
 
 // release disposes a connection's VM, or leaves its multicast group.
 func (h *Hub) release(c *Conn, e *entry) {
-	if e.group != nil {
-		e.group.inst.Leave(c.baseCtx())
-		if !h.leave(e.group, c.info.ID) {
-			e.group.flush(c, c.info.ID) // what OnLeave changed
+	if g := e.group; g != nil {
+		last := h.leave(g, c.info.ID)
+		g.inst.Leave(c.baseCtx()) // OnLeave: Members no longer lists c
+		if last {
+			h.disposeGroup(g)
+		} else {
+			g.flush(c, c.info.ID) // what OnLeave changed
 		}
 		return
 	}
@@ -538,8 +541,8 @@ func (h *Hub) join(g *group, c *Conn, vmID string) bool {
 	return true
 }
 
-// leave removes a member and disposes the instance when it was the last
-// (and then reports true).
+// leave removes a member and reports whether it was the last: the group
+// is then dead and gone from the hub, for the caller to dispose.
 func (h *Hub) leave(g *group, connID string) bool {
 	h.mu.Lock()
 	g.mu.Lock()
@@ -565,14 +568,16 @@ func (h *Hub) leave(g *group, connID string) bool {
 	}
 	g.mu.Unlock()
 	h.mu.Unlock()
-	if last {
-		if key := g.snapKey(); key != "" {
-			h.snaps.drop(key)
-		}
-		g.inst.Dispose()
-		h.observeVM(g.inst.ID().Type, -1)
-	}
 	return last
+}
+
+// disposeGroup disposes the instance of a group its last member left.
+func (h *Hub) disposeGroup(g *group) {
+	if key := g.snapKey(); key != "" {
+		h.snaps.drop(key)
+	}
+	g.inst.Dispose()
+	h.observeVM(g.inst.ID().Type, -1)
 }
 
 // Push implements vm.Pusher for a multicast VM: PushUpdates broadcasts.

@@ -384,9 +384,10 @@ type Disposer interface {
 }
 
 // Leaver is implemented by a multicast VM that must know when a connection
-// leaves it (disposes it or disconnects); ctx carries that connection. It
-// runs before the VM is disposed, if that connection was the last, and
-// what it marks changed goes to the members that remain.
+// leaves it (disposes it or disconnects); ctx carries that connection,
+// which [Multicast.Members] no longer lists. It runs before the VM is
+// disposed, if that connection was the last, and what it marks changed
+// goes to the members that remain.
 //
 // Porting from dotNetify: a MulticastVM's Dispose runs there once per
 // member that leaves; here [Disposer.Dispose] runs once, when the last
