@@ -19,6 +19,7 @@ import (
 
 	"github.com/gonetify/gonetify/auth"
 	"github.com/gonetify/gonetify/hub"
+	"github.com/gonetify/gonetify/internal/wire"
 	"github.com/gonetify/gonetify/vm"
 )
 
@@ -77,7 +78,8 @@ type recorder struct {
 	vmIDs  []string
 }
 
-func (r *recorder) Send(b []byte) error {
+func (r *recorder) Send(resp *hub.Response) error {
+	b := wire.Frame(resp)
 	var m struct{ VMID, Data string }
 	if err := json.Unmarshal(b, &m); err != nil {
 		return err

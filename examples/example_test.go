@@ -2,7 +2,6 @@ package examples_test
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"strings"
 
@@ -45,10 +44,8 @@ func ExampleRegister() {
 	fmt.Println(reg.Names())
 
 	h := hub.New(reg, hub.Options{})
-	conn, _ := h.Connect(&vm.Conn{ID: "c1"}, hub.SenderFunc(func(frame []byte) error {
-		var f struct{ VMID, Data string }
-		_ = json.Unmarshal(frame, &f)
-		fmt.Println(f.VMID, f.Data) // Data is a JSON string holding the state
+	conn, _ := h.Connect(&vm.Conn{ID: "c1"}, hub.SenderFunc(func(r *hub.Response) error {
+		fmt.Println(r.VMID, string(r.Data)) // Data is the state or its changes
 		return nil
 	}))
 	defer conn.Close()

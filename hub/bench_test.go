@@ -74,7 +74,7 @@ func BenchmarkRoundtripDerived(b *testing.B) {
 func benchRoundtrip(b *testing.B, request string, updates ...string) {
 	h, _ := benchHub(b)
 	var out atomic.Int64
-	c, err := h.Connect(&vm.Conn{ID: "c1"}, hub.SenderFunc(func(f []byte) error { out.Add(1); return nil }))
+	c, err := h.Connect(&vm.Conn{ID: "c1"}, hub.SenderFunc(func(*hub.Response) error { out.Add(1); return nil }))
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -103,7 +103,7 @@ func benchRoundtrip(b *testing.B, request string, updates ...string) {
 // then disposes it.
 func BenchmarkRequest(b *testing.B) {
 	h, _ := benchHub(b)
-	c, err := h.Connect(&vm.Conn{ID: "c1"}, hub.SenderFunc(func([]byte) error { return nil }))
+	c, err := h.Connect(&vm.Conn{ID: "c1"}, hub.SenderFunc(func(*hub.Response) error { return nil }))
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -124,7 +124,7 @@ func BenchmarkMulticastPush(b *testing.B) {
 		b.Run(fmt.Sprintf("members=%d", n), func(b *testing.B) {
 			h, tick := benchHub(b)
 			var frames atomic.Int64
-			send := hub.SenderFunc(func([]byte) error { frames.Add(1); return nil })
+			send := hub.SenderFunc(func(*hub.Response) error { frames.Add(1); return nil })
 			conns := make([]*hub.Conn, n)
 			for i := range conns {
 				c, err := h.Connect(&vm.Conn{ID: fmt.Sprint("c", i)}, send)
@@ -149,14 +149,5 @@ func BenchmarkMulticastPush(b *testing.B) {
 			}
 			b.ReportMetric(float64(frames.Load())/float64(b.N), "frames/op")
 		})
-	}
-}
-
-// BenchmarkFrame encodes a response_vm frame around a changes object.
-func BenchmarkFrame(b *testing.B) {
-	data := []byte(`{"T":1732550000000000000,"Seq":42,"Value":{"X":42,"Y":4.2}}`)
-	b.ReportAllocs()
-	for b.Loop() {
-		_ = hub.Frame("BenchFanoutVM", data)
 	}
 }

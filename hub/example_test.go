@@ -38,8 +38,8 @@ func Example() {
 	}
 	h := hub.New(reg, hub.Options{})
 
-	conn, _ := h.Connect(&vm.Conn{ID: "conn-1"}, hub.SenderFunc(func(frame []byte) error {
-		fmt.Println(string(frame))
+	conn, _ := h.Connect(&vm.Conn{ID: "conn-1"}, hub.SenderFunc(func(r *hub.Response) error {
+		fmt.Println(r.VMID, string(r.Data)) // a transport encodes this as its frame
 		return nil
 	}))
 	_ = conn.Receive([]byte(`{"callType":"request_vm","vmId":"GreeterVM","vmArgs":"{\"$vmArg\":{\"Name\":\"Ann\"}}"}`))
@@ -47,7 +47,7 @@ func Example() {
 	conn.Close()
 	fmt.Println(h.Stats().VMs, "VMs left")
 	// Output:
-	// {"callType":"response_vm","vmId":"GreeterVM","data":"{\"Name\":\"Ann\",\"Greeting\":\"Hello Ann\",\"Greet\":null}"}
-	// {"callType":"response_vm","vmId":"GreeterVM","data":"{\"Greeting\":\"Hello Bob\"}"}
+	// GreeterVM {"Name":"Ann","Greeting":"Hello Ann","Greet":null}
+	// GreeterVM {"Greeting":"Hello Bob"}
 	// 0 VMs left
 }

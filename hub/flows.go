@@ -370,14 +370,12 @@ func notRequested(vmID string) error {
 
 // applyUpdate applies entries to the VM and sends the reaction: after the
 // command completes, and (with snapshots) after the state it reports is
-// stored.
+// stored. The update and the taking of its changes are one step under the
+// VM's lock, and the outbox is held meanwhile: pushes asked for during the
+// command follow the reaction.
 func (c *Conn) applyUpdate(x *Context, vmID string, e *entry, entries []vm.PathValue) error {
 	ctx, cancel := c.commandCtx(x, e.inst)
-	err := e.inst.Apply(ctx, entries)
-	cancel()
-	if err != nil {
-		return err
-	}
+	defer cancel()
 	sent := make(map[string]json.RawMessage, len(entries))
 	for _, pv := range entries {
 		sent[pv.Path] = pv.Value
@@ -387,11 +385,12 @@ func (c *Conn) applyUpdate(x *Context, vmID string, e *entry, entries []vm.PathV
 		return ok && jsonEqual(v, ch.Value)
 	}
 	if e.group != nil {
-		return e.group.react(c, vmID, echo)
+		return e.group.react(ctx, c, vmID, entries, echo)
 	}
+	var err error
 	e.out.hold(func() {
 		var changes []vm.Change
-		if changes, _, err = c.h.take(e.inst, c.snapKey(e), false); err != nil {
+		if changes, err = c.h.applyTake(ctx, e.inst, entries, c.snapKey(e)); err != nil {
 			return
 		}
 		if reaction := vm.EncodeChanges(changes, echo); reaction != nil {
@@ -677,13 +676,14 @@ func (g *group) tryFlush(by *Conn) bool {
 	return g.out.tryFlush(func() bool { return g.flushNow(by, "", true) }, func() { g.flushNow(nil, "", false) })
 }
 
-// react sends the reaction to an update by c (echo suppressed) and the
-// same changes to the other members, in one step of the VM's order.
-func (g *group) react(c *Conn, vmID string, echo func(vm.Change) bool) error {
+// react applies an update by c and sends its reaction to c (echo
+// suppressed) and the same changes to the other members, in one step of
+// the VM's order.
+func (g *group) react(ctx context.Context, c *Conn, vmID string, entries []vm.PathValue, echo func(vm.Change) bool) error {
 	var err error
 	g.out.hold(func() {
 		var changes []vm.Change
-		if changes, _, err = g.h.take(g.inst, g.snapKey(), false); err != nil {
+		if changes, err = g.h.applyTake(ctx, g.inst, entries, g.snapKey()); err != nil {
 			return
 		}
 		if all := vm.EncodeChanges(changes, nil); all != nil {
@@ -696,8 +696,8 @@ func (g *group) react(c *Conn, vmID string, echo func(vm.Change) bool) error {
 	return err
 }
 
-// sendAll sends data to every member except the connection except, each
-// distinct frame encoded once. g.out is held.
+// sendAll sends data to every member except the connection except. g.out
+// is held.
 func (g *group) sendAll(by *Conn, except string, data []byte) {
 	if g.h.piped {
 		var err error
@@ -714,29 +714,28 @@ func (g *group) sendAll(by *Conn, except string, data []byte) {
 	}
 	g.mu.Unlock()
 	// The members' own connections are kept, so no lookup (and no hub-wide
-	// lock) is needed per member; the frame is encoded once per vmId (all
-	// members normally use the same one).
-	var firstID string
-	var first []byte
-	var others map[string][]byte
+	// lock) is needed per member. Members share one Response per vmId (all
+	// normally use the same one), so a transport encodes its frame once.
+	var first *Response
+	var others map[string]*Response
 	for _, t := range targets {
 		if t.c.gone.Load() {
 			continue
 		}
 		if first == nil {
-			firstID, first = t.vmID, Frame(t.vmID, data)
+			first = &Response{VMID: t.vmID, Data: data}
 		}
-		f := first
-		if t.vmID != firstID {
-			if f = others[t.vmID]; f == nil {
+		r := first
+		if t.vmID != first.VMID {
+			if r = others[t.vmID]; r == nil {
 				if others == nil {
-					others = map[string][]byte{}
+					others = map[string]*Response{}
 				}
-				f = Frame(t.vmID, data)
-				others[t.vmID] = f
+				r = &Response{VMID: t.vmID, Data: data}
+				others[t.vmID] = r
 			}
 		}
-		t.c.sendFrame(f)
+		t.c.deliver(r)
 	}
 }
 

@@ -62,7 +62,7 @@ func FuzzReceive(f *testing.F) {
 	})
 	f.Fuzz(func(t *testing.T, input []byte) {
 		base := runtime.NumGoroutine()
-		c, err := h.Connect(&vm.Conn{ID: "fuzz"}, hub.SenderFunc(func([]byte) error { return nil }))
+		c, err := h.Connect(&vm.Conn{ID: "fuzz"}, hub.SenderFunc(func(*hub.Response) error { return nil }))
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -1,7 +1,7 @@
 // Package hub is the junction between transports and view models: it keeps
 // each connection's VMs, runs dotNetify's request, update and dispose flows
 // and the action-reaction cycle, shares multicast VMs between connections,
-// and hands the resulting response_vm frames to a [Sender].
+// and hands the resulting [Response] values to a [Sender].
 //
 // A transport decodes bytes, calls [Hub.Connect] once per client, passes
 // each message to [Conn.Receive], and calls [Conn.Close] when the client is
@@ -26,18 +26,6 @@ import (
 
 	"github.com/gonetify/gonetify/vm"
 )
-
-// Sender delivers frames to one connection. Send must not block for long:
-// queue the frame, or fail. A transport implements it.
-type Sender interface {
-	Send(frame []byte) error
-}
-
-// SenderFunc adapts a function to [Sender].
-type SenderFunc func(frame []byte) error
-
-// Send calls f(frame).
-func (f SenderFunc) Send(frame []byte) error { return f(frame) }
 
 // Options configure a [Hub]. The zero value is usable.
 type Options struct {
@@ -448,12 +436,12 @@ func (c *Conn) drainLane(key string, l *lane) {
 // the connection's other VMs that it caused.
 func (c *Conn) handle(m Message) {
 	var err error
-	switch strings.ToLower(m.CallType) {
-	case CallRequest:
+	switch m.CallType.canonical() {
+	case RequestVM:
 		err = c.request(m.VMID, m.VMArgs)
-	case CallUpdate:
+	case UpdateVM:
 		err = c.update(m.VMID, m.Value)
-	case CallDispose:
+	case DisposeVM:
 		err = c.dispose(m.VMID)
 	default:
 		err = &vm.Exception{Type: "InvalidOperationException", Message: fmt.Sprintf("callType %q not recognized", m.CallType)}
@@ -727,19 +715,30 @@ func (h *Hub) take(inst *vm.Instance, key string, try bool) (changes []vm.Change
 	return changes, ok, err
 }
 
-// send delivers data for vmID to this connection.
-func (c *Conn) send(vmID string, data []byte) {
-	c.sendFrame(Frame(vmID, data))
+// applyTake applies an update to inst and takes its changes in one step
+// (see [Hub.take] for key).
+func (h *Hub) applyTake(ctx context.Context, inst *vm.Instance, entries []vm.PathValue, key string) ([]vm.Change, error) {
+	changes, state, err := inst.ApplyAndTake(ctx, entries, key != "")
+	if err == nil && state != nil {
+		h.snaps.commit(key, state)
+	}
+	return changes, err
 }
 
-func (c *Conn) sendFrame(frame []byte) {
+// send delivers data for vmID to this connection.
+func (c *Conn) send(vmID string, data []byte) {
+	c.deliver(&Response{VMID: vmID, Data: data})
+}
+
+// deliver hands r to the connection's transport.
+func (c *Conn) deliver(r *Response) {
 	if c.h.debug {
-		c.h.dlog.Debug("message out", "conn", c.info.ID, "frame", string(frame))
+		c.h.dlog.Debug("message out", "conn", c.info.ID, "vm", r.VMID, "data", string(r.Data))
 	}
 	if c.h.obs != nil {
-		c.h.obs.MessageOut(c.info.Transport, len(frame))
+		c.h.obs.MessageOut(c.info.Transport, len(r.Data))
 	}
-	if err := c.sender.Send(frame); err != nil {
+	if err := c.sender.Send(r); err != nil {
 		c.h.log.Warn("send failed", "conn", c.info.ID, "err", err)
 	}
 }
@@ -758,11 +757,7 @@ func (c *Conn) sendError(vmID string, err error) {
 		ex = &vm.Exception{Type: "Exception", Message: err.Error()}
 	}
 	c.h.log.Warn("view model error sent to client", "conn", c.info.ID, "vm", vmID, "type", ex.Type, "err", ex.Message)
-	data, _ := json.Marshal(struct {
-		ExceptionType string
-		Message       string
-	}{ex.Type, ex.Message})
-	c.send(vmID, data)
+	c.deliver(errorResponse(vmID, ex))
 }
 
 // sendTo sends data of inst for vmID to the given connections of this

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/gonetify/gonetify/hub"
+	"github.com/gonetify/gonetify/internal/wire"
 	"github.com/gonetify/gonetify/store"
 	"github.com/gonetify/gonetify/vm"
 )
@@ -27,7 +28,8 @@ type frame struct {
 	Raw  string
 }
 
-func (r *recorder) Send(b []byte) error {
+func (r *recorder) Send(resp *hub.Response) error {
+	b := wire.Frame(resp)
 	var m struct {
 		CallType string `json:"callType"`
 		VMID     string `json:"vmId"`

@@ -9,20 +9,13 @@ import (
 	"github.com/gonetify/gonetify/vm"
 )
 
-// Call types of dotNetify's messages, as the createWebSocketHub client sends
-// them. They are matched case-insensitively.
-const (
-	CallRequest  = "request_vm"
-	CallUpdate   = "update_vm"
-	CallDispose  = "dispose_vm"
-	CallResponse = "response_vm"
-)
-
 // Message is one client message: {"callType","vmId","vmArgs"|"value"}.
 // VMArgs and Value are JSON strings holding JSON (as the official client
 // sends them) or, leniently, JSON objects (as SignalR carries them).
 type Message struct {
-	CallType string          `json:"callType"`
+	// CallType is RequestVM, UpdateVM or DisposeVM; decoding maps the
+	// client's spelling (request_vm, Request_VM, …) to them.
+	CallType CallType        `json:"callType"`
 	VMID     string          `json:"vmId"`
 	VMArgs   json.RawMessage `json:"vmArgs,omitempty"`
 	Value    json.RawMessage `json:"value,omitempty"`
@@ -49,8 +42,30 @@ func DecodeMessage(frame []byte) (Message, error) {
 	if m.CallType == "" {
 		return m, &ProtocolError{Reason: "message has no callType"}
 	}
-	m.CallType = strings.ToLower(m.CallType)
 	return m, nil
+}
+
+// canonical returns the call type t names, matched case-insensitively
+// (clients send request_vm, SignalR's methods are Request_VM), or t.
+func (t CallType) canonical() CallType {
+	for _, c := range [...]CallType{RequestVM, UpdateVM, DisposeVM, ResponseVM} {
+		if strings.EqualFold(string(t), string(c)) {
+			return c
+		}
+	}
+	return t
+}
+
+// UnmarshalJSON reads a call type from a JSON string, matching dotNetify's
+// names case-insensitively, so a decoded [Message] holds RequestVM rather
+// than the client's request_vm.
+func (t *CallType) UnmarshalJSON(b []byte) error {
+	var s string
+	if err := json.Unmarshal(b, &s); err != nil {
+		return err
+	}
+	*t = CallType(s).canonical()
+	return nil
 }
 
 // innerObject returns the JSON object held by raw, which is either a JSON
@@ -103,49 +118,4 @@ func orderedObject(obj json.RawMessage) ([]vm.PathValue, error) {
 		out = append(out, vm.PathValue{Path: k, Value: v})
 	}
 	return out, nil
-}
-
-// appendFrame appends a response_vm frame for vmID carrying data (a JSON
-// object) as a string, the way the official client needs it.
-func appendFrame(buf []byte, vmID string, data []byte) []byte {
-	buf = append(buf, `{"callType":"response_vm","vmId":`...)
-	buf = appendString(buf, vmID)
-	buf = append(buf, `,"data":`...)
-	buf = appendString(buf, string(data))
-	return append(buf, '}')
-}
-
-// Frame returns a response_vm frame for vmID carrying data.
-func Frame(vmID string, data []byte) []byte {
-	return appendFrame(make([]byte, 0, len(data)+len(vmID)+64), vmID, data)
-}
-
-const hexDigits = "0123456789abcdef"
-
-// appendString appends s as a JSON string without HTML escaping.
-func appendString(buf []byte, s string) []byte {
-	buf = append(buf, '"')
-	start := 0
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c >= 0x20 && c != '"' && c != '\\' {
-			continue
-		}
-		buf = append(buf, s[start:i]...)
-		switch c {
-		case '"', '\\':
-			buf = append(buf, '\\', c)
-		case '\n':
-			buf = append(buf, '\\', 'n')
-		case '\r':
-			buf = append(buf, '\\', 'r')
-		case '\t':
-			buf = append(buf, '\\', 't')
-		default:
-			buf = append(buf, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
-		}
-		start = i + 1
-	}
-	buf = append(buf, s[start:]...)
-	return append(buf, '"')
 }

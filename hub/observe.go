@@ -1,9 +1,5 @@
 package hub
 
-import (
-	"strings"
-)
-
 // Observer is told what a hub does, for metrics (package metrics implements
 // it for Prometheus). Set it as [Options.Observer]; without one the hub
 // pays a nil check per event.
@@ -21,11 +17,11 @@ type Observer interface {
 	ConnOpened(transport string)
 	ConnClosed(transport string)
 	// MessageIn is called for every client message: callType is
-	// "request_vm", "update_vm", "dispose_vm", "unknown" (any other
-	// callType) or "invalid" (a frame that could not be decoded).
-	MessageIn(transport, callType string)
-	// MessageOut is called for every frame handed to a connection's
-	// Sender (response_vm frames and exceptions), with its size in bytes.
+	// RequestVM, UpdateVM, DisposeVM, CallUnknown (any other callType) or
+	// CallInvalid (a frame that could not be decoded).
+	MessageIn(transport string, callType CallType)
+	// MessageOut is called for every Response handed to a connection's
+	// Sender (VM data and exceptions), with the size of its data in bytes.
 	MessageOut(transport string, bytes int)
 	// VMCreated and VMDisposed are called when a VM instance of type typ
 	// (the vmId's type part) is created or disposed. A multicast VM is
@@ -34,21 +30,18 @@ type Observer interface {
 	VMDisposed(typ string)
 }
 
-// Call type labels given to [Observer.MessageIn] besides the protocol's.
+// Call types given to [Observer.MessageIn] besides RequestVM, UpdateVM and
+// DisposeVM.
 const (
-	CallUnknown = "unknown" // a callType the hub does not know
-	CallInvalid = "invalid" // a frame that could not be decoded
+	CallUnknown CallType = "unknown" // a callType the hub does not know
+	CallInvalid CallType = "invalid" // a frame that could not be decoded
 )
 
 // callLabel maps a client's callType to a bounded set of labels.
-func callLabel(callType string) string {
-	switch strings.ToLower(callType) {
-	case CallRequest:
-		return CallRequest
-	case CallUpdate:
-		return CallUpdate
-	case CallDispose:
-		return CallDispose
+func callLabel(callType CallType) CallType {
+	switch c := callType.canonical(); c {
+	case RequestVM, UpdateVM, DisposeVM:
+		return c
 	}
 	return CallUnknown
 }

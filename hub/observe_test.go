@@ -31,8 +31,8 @@ func (o *countingObserver) do(f func()) { o.mu.Lock(); defer o.mu.Unlock(); f() 
 
 func (o *countingObserver) ConnOpened(tr string) { o.do(func() { o.conns[tr]++ }) }
 func (o *countingObserver) ConnClosed(tr string) { o.do(func() { o.conns[tr]-- }) }
-func (o *countingObserver) MessageIn(tr, ct string) {
-	o.do(func() { o.in[tr+"/"+ct]++ })
+func (o *countingObserver) MessageIn(tr string, ct hub.CallType) {
+	o.do(func() { o.in[tr+"/"+string(ct)]++ })
 }
 func (o *countingObserver) MessageOut(tr string, n int) {
 	o.do(func() { o.out[tr]++; o.outBytes += n })
@@ -90,8 +90,8 @@ func TestObserver(t *testing.T) {
 		t.Fatal("an invalid frame was accepted")
 	}
 	obs.check(t, "messages in", func() any { return obs.in }, map[string]int{
-		"ws/request_vm": 3, "ws/update_vm": 1, "ws/dispose_vm": 1, "ws/unknown": 1, "ws/invalid": 1,
-		"apigw/request_vm": 1,
+		"ws/Request_VM": 3, "ws/Update_VM": 1, "ws/Dispose_VM": 1, "ws/unknown": 1, "ws/invalid": 1,
+		"apigw/Request_VM": 1,
 	})
 	frames := len(a.rec.take())
 	obs.check(t, "frames out", func() any { return obs.out }, map[string]int{"ws": frames, "apigw": len(b.rec.take())})

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/gonetify/gonetify/hub"
+	"github.com/gonetify/gonetify/internal/wire"
 	"github.com/gonetify/gonetify/vm"
 )
 
@@ -123,7 +124,8 @@ type timedRecorder struct {
 	times map[string][]time.Time
 }
 
-func (r *timedRecorder) Send(b []byte) error {
+func (r *timedRecorder) Send(resp *hub.Response) error {
+	b := wire.Frame(resp)
 	var m struct{ VMID string }
 	_ = json.Unmarshal(b, &m)
 	r.mu.Lock()

@@ -6,8 +6,8 @@
 //	gonetify_vms{type}                                     gauge: live VM instances (a multicast VM counts once)
 //	gonetify_multicast_groups                              gauge: live multicast instances
 //	gonetify_messages_in_total{transport,call_type}        counter: client messages (request_vm, update_vm, dispose_vm, unknown, invalid)
-//	gonetify_messages_out_total{transport}                 counter: frames sent to clients
-//	gonetify_messages_out_bytes_total{transport}           counter: their bytes
+//	gonetify_messages_out_total{transport}                 counter: responses sent to clients (VM data, exceptions)
+//	gonetify_messages_out_bytes_total{transport}           counter: the bytes of their data
 //	gonetify_apigw_push_duration_seconds                   histogram: one push attempt to the API Gateway callback URL
 //	gonetify_apigw_pushes_total{code}                      counter: push attempts by the HTTP status answered ("0": unreachable)
 //	gonetify_integration_requests_total{endpoint,code}     counter: API Gateway integration calls (endpoint "vm" or "disconnect") by the status answered
@@ -80,10 +80,10 @@ func New(opts Options) *Metrics {
 			Name: "gonetify_messages_in_total", Help: "Client messages received, by transport and call type (request_vm, update_vm, dispose_vm, unknown, invalid).",
 		}, []string{"transport", "call_type"}),
 		msgOut: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "gonetify_messages_out_total", Help: "Frames sent to clients (response_vm and exceptions), by transport.",
+			Name: "gonetify_messages_out_total", Help: "Responses sent to clients (VM data and exceptions), by transport.",
 		}, []string{"transport"}),
 		msgOutBytes: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "gonetify_messages_out_bytes_total", Help: "Bytes of the frames sent to clients, by transport.",
+			Name: "gonetify_messages_out_bytes_total", Help: "Bytes of the VM data sent to clients (before each transport's framing), by transport.",
 		}, []string{"transport"}),
 		pushTime: prometheus.NewHistogram(prometheus.HistogramOpts{
 			Name:    "gonetify_apigw_push_duration_seconds",
@@ -141,8 +141,8 @@ func (m *Metrics) ConnOpened(transport string) { m.conns.WithLabelValues(transpo
 func (m *Metrics) ConnClosed(transport string) { m.conns.WithLabelValues(transport).Dec() }
 
 // MessageIn implements hub.Observer.
-func (m *Metrics) MessageIn(transport, callType string) {
-	m.msgIn.WithLabelValues(transport, callType).Inc()
+func (m *Metrics) MessageIn(transport string, callType hub.CallType) {
+	m.msgIn.WithLabelValues(transport, strings.ToLower(string(callType))).Inc()
 }
 
 // MessageOut implements hub.Observer.

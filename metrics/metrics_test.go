@@ -135,7 +135,7 @@ func TestObserverAndHandler(t *testing.T) {
 	m.ConnOpened("ws")
 	m.ConnOpened("ws")
 	m.ConnClosed("ws")
-	m.MessageIn("ws", hub.CallRequest)
+	m.MessageIn("ws", hub.RequestVM)
 	m.MessageOut("ws", 100)
 	m.MessageOut("ws", 50)
 	m.VMCreated("HelloWorldVM")

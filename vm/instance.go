@@ -302,60 +302,66 @@ func (i *Instance) takeChanges(withState bool) ([]Change, []byte, error) {
 	return i.takeChangesWith(withState, i.run)
 }
 
-func (i *Instance) takeChangesWith(withState bool, run func(func() error) error) ([]Change, []byte, error) {
-	var out []Change
-	var state []byte
-	err := run(func() error {
-		names, crud := i.b.takeChanges()
-		for _, n := range names {
-			m := i.ti.byName[n]
-			if m == nil {
-				continue
-			}
-			raw, err := i.encode(m)
-			if err != nil {
-				return err
-			}
-			if m.kind == kindGetter {
-				i.noteSent(n, raw)
-			}
-			out = append(out, Change{n, raw})
-		}
-		// Computed properties are derived: each one whose value moved
-		// goes out too, whether or not the VM said it changed.
-		for _, m := range i.ti.getters {
-			if contains(names, m.name) {
-				continue
-			}
-			raw, err := i.encode(m)
-			if err != nil {
-				return err
-			}
-			if prev, ok := i.sent[m.name]; ok && bytes.Equal(prev, raw) {
-				continue
-			}
-			i.noteSent(m.name, raw)
-			out = append(out, Change{m.name, raw})
-		}
-		for _, op := range crud {
-			var v any = op.items
-			if len(op.items) == 1 {
-				v = op.items[0]
-			}
-			raw, err := marshalValue(v)
-			if err != nil {
-				return fmt.Errorf("vm: encoding %s.%s: %w", i.id.Type, op.key, err)
-			}
-			out = append(out, Change{op.key, raw})
-		}
-		if withState && len(out) > 0 {
-			var err error
-			state, err = i.stateLocked()
-			return err
-		}
-		return nil
+func (i *Instance) takeChangesWith(withState bool, run func(func() error) error) (out []Change, state []byte, err error) {
+	err = run(func() error {
+		var err error
+		out, state, err = i.takeLocked(withState)
+		return err
 	})
 	return out, state, err
+}
+
+// takeLocked takes the pending changes (and with withState the state);
+// the VM's lock is held.
+func (i *Instance) takeLocked(withState bool) (out []Change, state []byte, err error) {
+	names, crud := i.b.takeChanges()
+	for _, n := range names {
+		m := i.ti.byName[n]
+		if m == nil {
+			continue
+		}
+		raw, err := i.encode(m)
+		if err != nil {
+			return nil, nil, err
+		}
+		if m.kind == kindGetter {
+			i.noteSent(n, raw)
+		}
+		out = append(out, Change{n, raw})
+	}
+	// Computed properties are derived: each one whose value moved goes out
+	// too, whether or not the VM said it changed.
+	for _, m := range i.ti.getters {
+		if contains(names, m.name) {
+			continue
+		}
+		raw, err := i.encode(m)
+		if err != nil {
+			return nil, nil, err
+		}
+		if prev, ok := i.sent[m.name]; ok && bytes.Equal(prev, raw) {
+			continue
+		}
+		i.noteSent(m.name, raw)
+		out = append(out, Change{m.name, raw})
+	}
+	for _, op := range crud {
+		var v any = op.items
+		if len(op.items) == 1 {
+			v = op.items[0]
+		}
+		raw, err := marshalValue(v)
+		if err != nil {
+			return nil, nil, fmt.Errorf("vm: encoding %s.%s: %w", i.id.Type, op.key, err)
+		}
+		out = append(out, Change{op.key, raw})
+	}
+	if withState && len(out) > 0 {
+		if state, err = i.stateLocked(); err != nil {
+			return nil, nil, err
+		}
+	}
+	return out, state, nil
 }
 
 // EncodeChanges encodes changes as one JSON object, leaving out keys for
@@ -405,26 +411,46 @@ func (i *Instance) ApplyServer(ctx context.Context, updates []PathValue) error {
 	return i.apply(ctx, updates, true)
 }
 
+// ApplyAndTake is [Instance.Apply] followed, under the same hold of the
+// VM's lock, by [Instance.TakeChanges] (with withState, the state too, as
+// [Instance.TakeChangesAndState]): the changes are exactly those of the
+// update and of whatever else changed before it, and no push can take
+// them in between. On an error nothing is taken.
+func (i *Instance) ApplyAndTake(ctx context.Context, updates []PathValue, withState bool) (changes []Change, state []byte, err error) {
+	err = i.run(func() error {
+		if err := i.applyLocked(ctx, updates, false); err != nil {
+			return err
+		}
+		var err error
+		changes, state, err = i.takeLocked(withState)
+		return err
+	})
+	return changes, state, err
+}
+
 func (i *Instance) apply(ctx context.Context, updates []PathValue, server bool) error {
-	return i.run(func() error {
-		for _, u := range updates {
-			if server && !strings.Contains(u.Path, ".") && i.ti.byName[u.Path] == nil && i.ti.methods[u.Path] && !hooks[u.Path] {
-				meth := i.rv.MethodByName(u.Path)
-				arg, withCtx, retErr, ok := funcShape(meth.Type(), 0)
-				if !ok {
-					return fmt.Errorf("vm: %s.%s has type %s, not a command's: func([context.Context], [Arg]) [error]", i.id.Type, u.Path, meth.Type())
-				}
-				if err := i.call(ctx, meth, arg, withCtx, retErr, u.Path, u.Value); err != nil {
-					return err
-				}
-				continue
+	return i.run(func() error { return i.applyLocked(ctx, updates, server) })
+}
+
+// applyLocked applies updates; the VM's lock is held.
+func (i *Instance) applyLocked(ctx context.Context, updates []PathValue, server bool) error {
+	for _, u := range updates {
+		if server && !strings.Contains(u.Path, ".") && i.ti.byName[u.Path] == nil && i.ti.methods[u.Path] && !hooks[u.Path] {
+			meth := i.rv.MethodByName(u.Path)
+			arg, withCtx, retErr, ok := funcShape(meth.Type(), 0)
+			if !ok {
+				return fmt.Errorf("vm: %s.%s has type %s, not a command's: func([context.Context], [Arg]) [error]", i.id.Type, u.Path, meth.Type())
 			}
-			if err := i.applyOne(ctx, u.Path, u.Value); err != nil {
+			if err := i.call(ctx, meth, arg, withCtx, retErr, u.Path, u.Value); err != nil {
 				return err
 			}
+			continue
 		}
-		return nil
-	})
+		if err := i.applyOne(ctx, u.Path, u.Value); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func (i *Instance) applyOne(ctx context.Context, path string, raw json.RawMessage) error {

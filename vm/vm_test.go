@@ -4,6 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"runtime"
+	"strings"
 	"testing"
 
 	"github.com/gonetify/gonetify/vm"
@@ -117,5 +120,75 @@ func TestParseID(t *testing.T) {
 		if got := vm.ParseID(in); got != want {
 			t.Errorf("%s: %+v, want %+v", in, got, want)
 		}
+	}
+}
+
+// Counter's commands change its state.
+type Counter struct {
+	vm.Base
+	Count int
+	_     vm.Commands `vm:"Incr,Fail"`
+}
+
+func (c *Counter) Incr() {
+	c.Count++
+	c.Changed("Count")
+}
+
+func (c *Counter) Fail() error {
+	c.Count = 100
+	c.Changed("Count")
+	return errors.New("no")
+}
+
+// TestApplyAndTakeIsOneStep: the changes of an update are taken under the
+// same hold of the lock as the update, so pushes taking changes all the
+// while (another goroutine) never take them first: every reaction carries
+// its update's change. On an error nothing is taken.
+func TestApplyAndTakeIsOneStep(t *testing.T) {
+	c := &Counter{}
+	inst, err := vm.Wrap(context.Background(), vm.ParseID("Counter"), c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stop := make(chan struct{})
+	stolen := make(chan int)
+	go func() {
+		n := 0
+		for {
+			select {
+			case <-stop:
+				stolen <- n
+				return
+			default:
+			}
+			ch, _ := inst.TakeChanges()
+			n += len(ch)
+			runtime.Gosched()
+		}
+	}()
+	incr := []vm.PathValue{{Path: "Incr", Value: json.RawMessage(`null`)}}
+	for n := 1; n <= 2000; n++ {
+		changes, state, err := inst.ApplyAndTake(context.Background(), incr, n%2 == 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, want := string(vm.EncodeChanges(changes, nil)), fmt.Sprintf(`{"Count":%d}`, n); got != want {
+			t.Fatalf("reaction %d is %s, want %s", n, got, want)
+		}
+		if n%2 == 0 && !strings.HasPrefix(string(state), fmt.Sprintf(`{"Count":%d,`, n)) {
+			t.Fatalf("state %s after update %d", state, n)
+		}
+	}
+	close(stop)
+	if n := <-stolen; n != 0 {
+		t.Fatalf("a concurrent push took %d changes of updates before their reactions", n)
+	}
+	changes, _, err := inst.ApplyAndTake(context.Background(), []vm.PathValue{{Path: "Fail", Value: json.RawMessage(`null`)}}, false)
+	if err == nil || changes != nil {
+		t.Fatalf("a failed update gave %v, %v", changes, err)
+	}
+	if changes, _ := inst.TakeChanges(); len(changes) != 1 {
+		t.Fatalf("the failed update's changes were not left pending: %v", changes)
 	}
 }

@@ -165,7 +165,7 @@ func (c *Client) Request(vmID string, vmArg any) *VM {
 	if err != nil {
 		c.t.Fatalf("vmtest: vmArg of %s: %v", vmID, err)
 	}
-	c.conn.Handle(hub.Message{CallType: hub.CallRequest, VMID: vmID, VMArgs: b})
+	c.conn.Handle(hub.Message{CallType: hub.RequestVM, VMID: vmID, VMArgs: b})
 	return v
 }
 
@@ -180,23 +180,16 @@ func (c *Client) vm(vmID string) *VM {
 	return v
 }
 
-// receive is the connection's sender: it applies a response_vm frame to
-// the VM's state as the official client does.
-func (c *Client) receive(frame []byte) error {
-	var f struct {
-		VMID string `json:"vmId"`
-		Data string `json:"data"`
-	}
-	if err := json.Unmarshal(frame, &f); err != nil {
-		return fmt.Errorf("vmtest: frame is not JSON: %w", err)
-	}
+// receive is the connection's sender: it applies a response to the VM's
+// state as the official client does.
+func (c *Client) receive(r *hub.Response) error {
 	var data map[string]any
-	if err := json.Unmarshal([]byte(f.Data), &data); err != nil {
-		return fmt.Errorf("vmtest: frame data is not a JSON object: %w", err)
+	if err := json.Unmarshal(r.Data, &data); err != nil {
+		return fmt.Errorf("vmtest: response data is not a JSON object: %w", err)
 	}
-	v := c.vm(f.VMID)
+	v := c.vm(r.VMID)
 	c.mu.Lock()
-	c.frames = append(c.frames, Frame{VMID: f.VMID, Data: json.RawMessage(f.Data)})
+	c.frames = append(c.frames, Frame{VMID: r.VMID, Data: json.RawMessage(r.Data)})
 	v.apply(data)
 	close(c.changed)
 	c.changed = make(chan struct{})
@@ -361,7 +354,7 @@ func (v *VM) Dispatch(values map[string]any) {
 	if err != nil {
 		v.c.t.Fatalf("vmtest: dispatch to %s: %v", v.id, err)
 	}
-	v.c.conn.Handle(hub.Message{CallType: hub.CallUpdate, VMID: v.id, Value: b})
+	v.c.conn.Handle(hub.Message{CallType: hub.UpdateVM, VMID: v.id, Value: b})
 }
 
 func withHeaders(values map[string]any, h map[string]string) map[string]any {
@@ -375,7 +368,7 @@ func withHeaders(values map[string]any, h map[string]string) map[string]any {
 
 // Destroy disposes the VM ($destroy) and returns once the server has.
 func (v *VM) Destroy() {
-	v.c.conn.Handle(hub.Message{CallType: hub.CallDispose, VMID: v.id})
+	v.c.conn.Handle(hub.Message{CallType: hub.DisposeVM, VMID: v.id})
 }
 
 // WaitFor waits until cond holds for the VM's state (a copy, as

@@ -435,7 +435,7 @@ func (s *Server) apply(ctx context.Context, c *hub.Conn, msg hub.Message) {
 		if s.gone.buried(c.ID()) {
 			return // its $disconnect came meanwhile: nothing to remember
 		}
-		if err := store.Record(ctx, s.store, c.ID(), msg.CallType, msg.VMID, msg.VMArgs); err != nil {
+		if err := store.Record(ctx, s.store, c.ID(), string(msg.CallType), msg.VMID, msg.VMArgs); err != nil {
 			s.log.Warn("store update failed", "conn", c.ID(), "err", err)
 		}
 		if s.gone.buried(c.ID()) {
@@ -445,10 +445,10 @@ func (s *Server) apply(ctx context.Context, c *hub.Conn, msg hub.Message) {
 			}
 		}
 	}
-	switch strings.ToLower(msg.CallType) {
-	case hub.CallUpdate:
+	switch msg.CallType {
+	case hub.UpdateVM:
 		s.ensureVM(ctx, c, msg.VMID)
-	case hub.CallRequest:
+	case hub.RequestVM:
 		record()
 		c.Handle(msg)
 		return

@@ -14,6 +14,9 @@ import (
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/service/apigatewaymanagementapi"
 	"github.com/aws/smithy-go"
+
+	"github.com/gonetify/gonetify/hub"
+	"github.com/gonetify/gonetify/internal/wire"
 )
 
 // maxQueued bounds the frames waiting for one connection; past it new
@@ -27,13 +30,13 @@ type sender struct {
 	muted atomic.Int32 // >0 while VMs are restored: their frames are dropped
 }
 
-// Send queues a frame for the connection; pushes to one connection are
-// posted one at a time, in order.
-func (p *sender) Send(frame []byte) error {
+// Send queues the response_vm frame of r for the connection; pushes to one
+// connection are posted one at a time, in order.
+func (p *sender) Send(r *hub.Response) error {
 	if p.muted.Load() > 0 {
 		return nil
 	}
-	return p.s.enqueue(p.id, frame)
+	return p.s.enqueue(p.id, wire.Frame(r))
 }
 
 // queue is one connection's ordered pushes; a goroutine drains it while it

@@ -116,7 +116,7 @@ func (s *Server) restoreConn(ctx context.Context, info *vm.Conn, want func(vmID 
 		if (want != nil && !want(v.VMID)) || c.Has(v.VMID) {
 			continue
 		}
-		c.Handle(hub.Message{CallType: hub.CallRequest, VMID: v.VMID, VMArgs: quote(v.VMArgs)})
+		c.Handle(hub.Message{CallType: hub.RequestVM, VMID: v.VMID, VMArgs: quote(v.VMArgs)})
 		if c.Has(v.VMID) {
 			n++
 		} else {

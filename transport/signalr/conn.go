@@ -109,14 +109,10 @@ func (c *conn) isDone() bool {
 	}
 }
 
-// Send implements hub.Sender: it re-encodes a response_vm frame as a
-// Response_VM invocation and queues it without blocking.
-func (c *conn) Send(frame []byte) error {
-	rec, err := c.responseMessage(frame)
-	if err != nil {
-		return err
-	}
-	return c.enqueue(rec)
+// Send implements hub.Sender: it encodes r as a Response_VM invocation
+// and queues it without blocking.
+func (c *conn) Send(r *hub.Response) error {
+	return c.enqueue(c.responseMessage(r))
 }
 
 // enqueue queues a record; a full queue closes the connection.
@@ -300,14 +296,14 @@ func (c *conn) invoke(m hubMessage) {
 		msg.VMID = vmID
 		switch method {
 		case "request_vm":
-			msg.CallType = hub.CallRequest
+			msg.CallType = hub.RequestVM
 			if len(args) > 1 {
 				msg.VMArgs = args[1]
 			}
 		case "update_vm":
-			msg.CallType, msg.Value = hub.CallUpdate, args[1]
+			msg.CallType, msg.Value = hub.UpdateVM, args[1]
 		case "dispose_vm":
-			msg.CallType = hub.CallDispose
+			msg.CallType = hub.DisposeVM
 		}
 	}
 	c.mu.Lock()

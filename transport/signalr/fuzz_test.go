@@ -3,9 +3,12 @@ package signalr
 import (
 	"bytes"
 	"encoding/json"
+	"strings"
 	"testing"
 
 	"github.com/vmihailenco/msgpack/v5"
+
+	"github.com/gonetify/gonetify/hub"
 )
 
 // FuzzParseJSON feeds arbitrary records to the JSON hub protocol's parsers
@@ -46,37 +49,18 @@ func FuzzParseJSON(f *testing.F) {
 	})
 }
 
-// FuzzResponseRecord checks that the byte-level fast paths re-encoding a
-// hub frame (JSON and MessagePack) say what a JSON decoder reads in the
-// frame, for the hub's own frames and for any other bytes.
+// FuzzResponseRecord checks that a Response_VM invocation, in the JSON and
+// the MessagePack hub protocols, carries exactly the response's vmId and
+// data, whatever characters they hold.
 func FuzzResponseRecord(f *testing.F) {
-	f.Add("HelloWorld", `{"Greetings":"hi"}`, []byte(nil))
-	f.Add("a\"b\\c\u2028", "\x00\ud7ff\"", []byte(nil))
-	f.Add("", "", []byte(`{"callType":"Response_VM","vmId":"X","data":"{}"}`))
-	f.Add("", "", []byte(`{"callType":"response_vm","vmId":"X","data":"{}"`))
-	f.Fuzz(func(t *testing.T, vmID, data string, raw []byte) {
-		frame := raw
-		if frame == nil {
-			id, _ := json.Marshal(vmID)
-			d, _ := json.Marshal(data)
-			frame = append(append(append(append(append([]byte(nil), responsePrefix...), id...), dataSeparator...), d...), '}')
-		}
-		var want struct {
-			CallType string `json:"callType"`
-			VMID     string `json:"vmId"`
-			Data     string `json:"data"`
-		}
-		decodable := json.Unmarshal(frame, &want) == nil
-		rec, err := responseRecord(frame)
-		if err != nil {
-			if raw == nil {
-				t.Fatalf("the hub's own frame %q: %v", frame, err)
-			}
-			return
-		}
-		if !decodable {
-			t.Fatalf("re-encoded %q, which is not JSON", frame)
-		}
+	f.Add("HelloWorld", `{"Greetings":"hi"}`)
+	f.Add("a\"b\\c\u2028", "\x00\ud7ff\"<&>\n")
+	f.Fuzz(func(t *testing.T, vmID, data string) {
+		r := &hub.Response{VMID: vmID, Data: []byte(data)}
+		// The client reads what a JSON decoder reads: invalid UTF-8 comes
+		// out as U+FFFD on both sides.
+		wantID, wantData := strings.ToValidUTF8(vmID, "\uFFFD"), strings.ToValidUTF8(data, "\uFFFD")
+		rec := responseRecord(r)
 		if rec[len(rec)-1] != recordSeparator {
 			t.Fatalf("record %q does not end with the separator", rec)
 		}
@@ -89,12 +73,21 @@ func FuzzResponseRecord(f *testing.F) {
 			t.Fatalf("record %q: %v", rec, err)
 		}
 		if got.Type != typeInvocation || got.Target != "Response_VM" || len(got.Arguments) != 1 || len(got.Arguments[0]) != 2 ||
-			got.Arguments[0][0] != want.VMID || got.Arguments[0][1] != want.Data {
-			t.Fatalf("frame %q became %q; want vmId %q, data %q", frame, rec, want.VMID, want.Data)
+			got.Arguments[0][0] != wantID || got.Arguments[0][1] != wantData {
+			t.Fatalf("%q, %q became %q", vmID, data, rec)
 		}
-		id, d, err := responseParts(frame)
-		if err != nil || id != want.VMID || d != want.Data {
-			t.Fatalf("responseParts(%q) = %q, %q, %v; want %q, %q", frame, id, d, err, want.VMID, want.Data)
+		payload, n, _, err := nextFrame(binaryResponse(r))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var v []any
+		if err := msgpack.Unmarshal(payload, &v); err != nil || n == 0 || len(v) != 5 {
+			t.Fatalf("MessagePack invocation %x: %v %v", payload, v, err)
+		}
+		args, _ := v[4].([]any)
+		pair, _ := args[0].([]any)
+		if v[3] != "Response_VM" || len(args) != 1 || len(pair) != 2 || pair[0] != vmID || pair[1] != data {
+			t.Fatalf("MessagePack invocation %#v; want [%q, %q]", v, vmID, data)
 		}
 	})
 }

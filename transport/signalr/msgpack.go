@@ -29,11 +29,12 @@ import (
 	"math"
 	"net/http"
 	"strconv"
-	"strings"
 
 	"github.com/gorilla/websocket"
 	"github.com/vmihailenco/msgpack/v5"
 	"github.com/vmihailenco/msgpack/v5/msgpcode"
+
+	"github.com/gonetify/gonetify/hub"
 )
 
 // The hub protocols a client may ask for in its handshake.
@@ -161,14 +162,9 @@ func binaryClose(errMsg string, allowReconnect bool) []byte {
 	})
 }
 
-// binaryResponse re-encodes a hub frame {"callType":"response_vm","vmId":
-// V,"data":D} as the MessagePack invocation of the client's Response_VM
-// with the single argument [V, D].
-func binaryResponse(frame []byte) ([]byte, error) {
-	vmID, data, err := responseParts(frame)
-	if err != nil {
-		return nil, err
-	}
+// binaryResponse is the MessagePack hub protocol's invocation of the
+// client's Response_VM with the single argument [vmId, data].
+func binaryResponse(r *hub.Response) []byte {
 	return encodeBinary(func(e *msgpack.Encoder) error {
 		if err := e.EncodeArrayLen(5); err != nil {
 			return err
@@ -191,40 +187,11 @@ func binaryResponse(frame []byte) ([]byte, error) {
 		if err := e.EncodeArrayLen(2); err != nil {
 			return err
 		}
-		if err := e.EncodeString(vmID); err != nil {
+		if err := e.EncodeString(r.VMID); err != nil {
 			return err
 		}
-		return e.EncodeString(data)
-	}), nil
-}
-
-// responseParts returns the vmId and the data of a response_vm hub frame.
-// The hub's own frames take a fast path that finds the two JSON strings
-// without decoding the frame.
-func responseParts(frame []byte) (vmID, data string, err error) {
-	if rest, ok := bytes.CutPrefix(frame, responsePrefix); ok {
-		if n := jsonStringLen(rest); n > 0 {
-			id, tail := rest[:n], rest[n:]
-			if d, ok := bytes.CutPrefix(tail, dataSeparator); ok && len(d) >= 3 && d[len(d)-1] == '}' {
-				d = d[:len(d)-1]
-				if jsonStringLen(d) == len(d) && json.Unmarshal(id, &vmID) == nil && json.Unmarshal(d, &data) == nil {
-					return vmID, data, nil
-				}
-			}
-		}
-	}
-	var m struct {
-		CallType string `json:"callType"`
-		VMID     string `json:"vmId"`
-		Data     string `json:"data"`
-	}
-	if err := json.Unmarshal(frame, &m); err != nil {
-		return "", "", fmt.Errorf("signalr: hub frame is not JSON: %w", err)
-	}
-	if !strings.EqualFold(m.CallType, "response_vm") {
-		return "", "", fmt.Errorf("signalr: hub frame has callType %q", m.CallType)
-	}
-	return m.VMID, m.Data, nil
+		return e.EncodeString(string(r.Data))
+	})
 }
 
 // parseBinaryMessage decodes one MessagePack message (its payload, without
@@ -616,13 +583,19 @@ func (c *conn) closeMessage(errMsg string, allowReconnect bool) []byte {
 	return closeRecord(errMsg, allowReconnect)
 }
 
-// responseMessage is the Response_VM invocation for a hub frame in the
-// connection's hub protocol.
-func (c *conn) responseMessage(frame []byte) ([]byte, error) {
+// The encodings of a hub.Response, each made once per broadcast.
+type (
+	jsonResponseKey   struct{}
+	binaryResponseKey struct{}
+)
+
+// responseMessage is the Response_VM invocation of r in the connection's
+// hub protocol.
+func (c *conn) responseMessage(r *hub.Response) []byte {
 	if c.binary.Load() {
-		return binaryResponse(frame)
+		return r.Encoded(binaryResponseKey{}, binaryResponse)
 	}
-	return responseRecord(frame)
+	return r.Encoded(jsonResponseKey{}, responseRecord)
 }
 
 // pingMessage is the ping in the connection's hub protocol.

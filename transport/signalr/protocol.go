@@ -5,7 +5,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strings"
+
+	"github.com/gonetify/gonetify/hub"
+	"github.com/gonetify/gonetify/internal/wire"
 )
 
 // recordSeparator ends every record of the JSON hub protocol (and of the
@@ -26,8 +28,6 @@ const (
 var (
 	pingRecord      = []byte("{\"type\":6}\x1e")
 	handshakeOK     = []byte("{}\x1e")
-	responsePrefix  = []byte(`{"callType":"response_vm","vmId":`)
-	dataSeparator   = []byte(`,"data":`)
 	invocationStart = []byte(`{"type":1,"target":"Response_VM","arguments":[[`)
 )
 
@@ -122,62 +122,15 @@ func closeRecord(errMsg string, allowReconnect bool) []byte {
 	return append(b, recordSeparator)
 }
 
-// responseRecord re-encodes a hub frame {"callType":"response_vm","vmId":
-// V,"data":D} as the SignalR invocation of the client's Response_VM with
-// the single argument [V, D]. The hub's own frames take a fast path that
-// copies the two JSON strings as they are.
-func responseRecord(frame []byte) ([]byte, error) {
-	if rest, ok := bytes.CutPrefix(frame, responsePrefix); ok {
-		if n := jsonStringLen(rest); n > 0 {
-			vmID, tail := rest[:n], rest[n:]
-			if data, ok := bytes.CutPrefix(tail, dataSeparator); ok && len(data) >= 3 && data[len(data)-1] == '}' {
-				data = data[:len(data)-1]
-				if jsonStringLen(data) == len(data) {
-					out := make([]byte, 0, len(invocationStart)+len(vmID)+len(data)+5)
-					out = append(out, invocationStart...)
-					out = append(out, vmID...)
-					out = append(out, ',')
-					out = append(out, data...)
-					out = append(out, ']', ']', '}', recordSeparator)
-					return out, nil
-				}
-			}
-		}
-	}
-	var m struct {
-		CallType string `json:"callType"`
-		VMID     string `json:"vmId"`
-		Data     string `json:"data"`
-	}
-	if err := json.Unmarshal(frame, &m); err != nil {
-		return nil, fmt.Errorf("signalr: hub frame is not JSON: %w", err)
-	}
-	if !strings.EqualFold(m.CallType, "response_vm") {
-		return nil, fmt.Errorf("signalr: hub frame has callType %q", m.CallType)
-	}
-	b, _ := json.Marshal(struct {
-		Type      int        `json:"type"`
-		Target    string     `json:"target"`
-		Arguments [][]string `json:"arguments"`
-	}{typeInvocation, "Response_VM", [][]string{{m.VMID, m.Data}}})
-	return append(b, recordSeparator), nil
-}
-
-// jsonStringLen returns the length of the JSON string literal b starts
-// with, quotes included, or 0 if b does not start with a complete one.
-func jsonStringLen(b []byte) int {
-	if len(b) < 2 || b[0] != '"' {
-		return 0
-	}
-	for i := 1; i < len(b); i++ {
-		switch b[i] {
-		case '\\':
-			i++
-		case '"':
-			return i + 1
-		}
-	}
-	return 0
+// responseRecord is the JSON hub protocol's invocation of the client's
+// Response_VM with the single argument [vmId, data], data as a JSON string.
+func responseRecord(r *hub.Response) []byte {
+	out := make([]byte, 0, len(invocationStart)+len(r.VMID)+len(r.Data)+len(r.Data)/8+16)
+	out = append(out, invocationStart...)
+	out = wire.AppendString(out, r.VMID)
+	out = append(out, ',')
+	out = wire.AppendString(out, string(r.Data))
+	return append(out, ']', ']', '}', recordSeparator)
 }
 
 func truncate(s string, n int) string {

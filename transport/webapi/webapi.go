@@ -131,7 +131,7 @@ func (wa *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer hc.Close()
-	hc.Handle(hub.Message{CallType: hub.CallRequest, VMID: vmID, VMArgs: vmArgs})
+	hc.Handle(hub.Message{CallType: hub.RequestVM, VMID: vmID, VMArgs: vmArgs})
 	state := col.take()
 	if r.Method == http.MethodPost {
 		if ex := firstException(state); ex != nil {
@@ -139,7 +139,7 @@ func (wa *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		if len(bytes.TrimSpace(body)) > 0 {
-			hc.Handle(hub.Message{CallType: hub.CallUpdate, VMID: vmID, Value: body})
+			hc.Handle(hub.Message{CallType: hub.UpdateVM, VMID: vmID, Value: body})
 		}
 		state = col.take()
 	}
@@ -219,39 +219,32 @@ func rawVMArg(rawQuery string) (json.RawMessage, error) {
 	return json.RawMessage(s), nil
 }
 
-// collector is the temporary connection's hub.Sender: it keeps the data of
-// the frames for one vmId.
+// collector is the temporary connection's hub.Sender: it keeps the
+// responses for one vmId.
 type collector struct {
 	vmID string
 
 	mu      sync.Mutex
-	data    [][]byte
+	got     []*hub.Response
 	stopped bool
 }
 
 // Send implements hub.Sender.
-func (c *collector) Send(frame []byte) error {
-	var m struct {
-		VMID string `json:"vmId"`
-		Data string `json:"data"`
-	}
-	if err := json.Unmarshal(frame, &m); err != nil {
-		return err
-	}
+func (c *collector) Send(r *hub.Response) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if !c.stopped && m.VMID == c.vmID {
-		c.data = append(c.data, []byte(m.Data))
+	if !c.stopped && r.VMID == c.vmID {
+		c.got = append(c.got, r)
 	}
 	return nil
 }
 
-// take returns the data collected so far and forgets it.
-func (c *collector) take() [][]byte {
+// take returns the responses collected so far and forgets them.
+func (c *collector) take() []*hub.Response {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	d := c.data
-	c.data = nil
+	d := c.got
+	c.got = nil
 	return d
 }
 
@@ -262,39 +255,31 @@ func (c *collector) stop() {
 	c.mu.Unlock()
 }
 
-// firstException returns the first of data that is dotNetify's exception
-// object, or nil.
-func firstException(data [][]byte) []byte {
-	for _, d := range data {
-		if isException(d) {
-			return d
+// firstException returns the data of the first response that is an
+// error (dotNetify's exception object), or nil.
+func firstException(rs []*hub.Response) []byte {
+	for _, r := range rs {
+		if r.Err != nil {
+			return r.Data
 		}
 	}
 	return nil
 }
 
-func isException(d []byte) bool {
-	var ex struct {
-		ExceptionType *string
-		Message       *string
-	}
-	return json.Unmarshal(d, &ex) == nil && ex.ExceptionType != nil && ex.Message != nil
-}
-
 // merge returns the one response for a request: an exception if one was
 // sent, else the objects merged key by key (later values win; the first
 // appearance fixes the order).
-func merge(data [][]byte) []byte {
-	if ex := firstException(data); ex != nil {
+func merge(rs []*hub.Response) []byte {
+	if ex := firstException(rs); ex != nil {
 		return ex
 	}
-	if len(data) == 1 {
-		return data[0]
+	if len(rs) == 1 {
+		return rs[0].Data
 	}
 	var keys []string
 	vals := map[string]json.RawMessage{}
-	for _, d := range data {
-		dec := json.NewDecoder(bytes.NewReader(d))
+	for _, r := range rs {
+		dec := json.NewDecoder(bytes.NewReader(r.Data))
 		if t, err := dec.Token(); err != nil || t != json.Delim('{') {
 			continue
 		}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/gonetify/gonetify/cluster"
 	"github.com/gonetify/gonetify/hub"
+	"github.com/gonetify/gonetify/internal/wire"
 	"github.com/gonetify/gonetify/store"
 	"github.com/gonetify/gonetify/vm"
 )
@@ -74,11 +75,11 @@ func (s *Server) receive(c *conn, frame []byte) error {
 		return c.hc.ReceiveAsync(frame)
 	}
 	var serr error
-	if strings.EqualFold(m.CallType, hub.CallRequest) {
+	if m.CallType == hub.RequestVM {
 		serr = s.cl.store.AddConnection(ctx, info.ID)
 	}
 	if serr == nil {
-		serr = store.Record(ctx, s.cl.store, info.ID, m.CallType, m.VMID, m.VMArgs)
+		serr = store.Record(ctx, s.cl.store, info.ID, string(m.CallType), m.VMID, m.VMArgs)
 	}
 	if serr != nil {
 		s.opts.Logger.Warn("cluster: store update failed", "conn", info.ID, "err", serr)
@@ -105,11 +106,12 @@ type remoteSender struct {
 	id string
 }
 
-// Send implements hub.Sender through the cluster's pub/sub.
-func (r *remoteSender) Send(frame []byte) error {
+// Send implements hub.Sender through the cluster's pub/sub: the server
+// holding the socket writes the frame as it is.
+func (r *remoteSender) Send(resp *hub.Response) error {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	return r.s.cl.r.Publish(ctx, "frame "+r.id+" "+string(frame))
+	return r.s.cl.r.Publish(ctx, "frame "+r.id+" "+string(wire.Frame(resp)))
 }
 
 // hubConn returns the hub connection for a member, local or remote.
@@ -182,7 +184,7 @@ func (s *Server) TakeOver(ctx context.Context, key string) {
 				continue
 			}
 			args, _ := json.Marshal(v.VMArgs)
-			c.Handle(hub.Message{CallType: hub.CallRequest, VMID: v.VMID, VMArgs: args})
+			c.Handle(hub.Message{CallType: hub.RequestVM, VMID: v.VMID, VMArgs: args})
 			n++
 		}
 	}
@@ -204,7 +206,7 @@ func (s *Server) Event(ctx context.Context, ev string) {
 		c := s.byID[id]
 		s.mu.Unlock()
 		if c != nil {
-			_ = c.Send([]byte(frame))
+			_ = c.push([]byte(frame))
 		}
 		return
 	}

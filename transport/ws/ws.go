@@ -24,6 +24,7 @@ import (
 
 	"github.com/gonetify/gonetify/hub"
 	"github.com/gonetify/gonetify/internal/origin"
+	"github.com/gonetify/gonetify/internal/wire"
 	"github.com/gonetify/gonetify/internal/wsout"
 	"github.com/gonetify/gonetify/vm"
 )
@@ -218,8 +219,12 @@ type conn struct {
 	mu        sync.Mutex
 }
 
-// Send implements hub.Sender: it queues a frame without blocking.
-func (c *conn) Send(frame []byte) error {
+// Send implements hub.Sender: it queues the response_vm frame of r
+// without blocking.
+func (c *conn) Send(r *hub.Response) error { return c.push(wire.Frame(r)) }
+
+// push queues a frame without blocking.
+func (c *conn) push(frame []byte) error {
 	switch err := c.q.Push(frame); err {
 	case nil, wsout.ErrClosed:
 		return nil // closing: frames for it are dropped

@@ -37,8 +37,8 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/gonetify/gonetify/hub"
 	"github.com/gonetify/gonetify/internal/bench/benchvm"
+	"github.com/gonetify/gonetify/internal/wire"
 )
 
 // The WebSocket libraries [Options.Lib] accepts.
@@ -170,9 +170,9 @@ func New(opts Options) (*Server, error) {
 		if err != nil {
 			return nil, err
 		}
-		s.initial[name] = hub.Frame(name, state)
+		s.initial[name] = wire.AppendFrame(nil, name, state)
 	}
-	s.pong = hub.Frame(benchvm.Unicast, benchvm.AppendPong(nil, 1, time.Now().UnixNano()))
+	s.pong = wire.AppendFrame(nil, benchvm.Unicast, benchvm.AppendPong(nil, 1, time.Now().UnixNano()))
 	go s.broadcastLoop()
 	return s, nil
 }
@@ -276,7 +276,7 @@ func (s *Server) pushLoop(p Peer, done <-chan struct{}) {
 			return
 		case <-t.C:
 			seq++
-			p.Send(hub.Frame(benchvm.Push, benchvm.AppendTick(make([]byte, 0, 96), time.Now().UnixNano(), seq)))
+			p.Send(wire.AppendFrame(nil, benchvm.Push, benchvm.AppendTick(make([]byte, 0, 96), time.Now().UnixNano(), seq)))
 		}
 	}
 }
@@ -300,7 +300,7 @@ func (s *Server) broadcastLoop() {
 				continue
 			}
 			seq++
-			f := hub.Frame(benchvm.Multicast, benchvm.AppendTick(make([]byte, 0, 96), time.Now().UnixNano(), seq))
+			f := wire.AppendFrame(nil, benchvm.Multicast, benchvm.AppendTick(make([]byte, 0, 96), time.Now().UnixNano(), seq))
 			if !s.inlineSend {
 				s.mu.RLock()
 				for c := range s.fanout {
