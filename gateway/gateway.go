@@ -12,7 +12,7 @@
 // orderly mode for tests. The idle timeout counts messages in both
 // directions; $connect forwards the handshake headers AWS forwards;
 // request and response templates are rendered by a VTL engine
-// (RenderTemplate) and all of them are rendered once by New, so that a
+// (renderTemplate) and all of them are rendered once by New, so that a
 // template the emulator cannot render fails at start-up.
 //
 // Where AWS does not document a behaviour the emulator makes a choice; each
@@ -166,7 +166,7 @@ func New(api *API, opts Options) (*Gateway, error) {
 	if api.Routes["$default"] == nil && len(api.Routes) == 0 {
 		return nil, errors.New("the API has no routes: add $connect, $default and $disconnect routes to the template")
 	}
-	if err := CheckTemplates(api); err != nil {
+	if err := checkTemplates(api); err != nil {
 		return nil, err
 	}
 	if opts.MaxMessageBytes <= 0 {
@@ -200,7 +200,7 @@ func New(api *API, opts Options) (*Gateway, error) {
 		opts.Now = time.Now
 	}
 	if opts.NewID == nil {
-		opts.NewID = NewConnectionID
+		opts.NewID = newConnectionID
 	}
 	g := &Gateway{
 		api:    api,
@@ -314,9 +314,9 @@ func (g *Gateway) Close() error {
 	return g.Shutdown(ctx)
 }
 
-// NewConnectionID returns an id shaped like API Gateway's: 11 random bytes
+// newConnectionID returns an id shaped like API Gateway's: 11 random bytes
 // in URL-safe base64, 16 characters ending in "=".
-func NewConnectionID() string {
+func newConnectionID() string {
 	var b [11]byte
 	if _, err := rand.Read(b[:]); err != nil {
 		panic("gateway: crypto/rand failed: " + err.Error())
@@ -570,7 +570,7 @@ func (c *conn) readLoop(log *slog.Logger, handlers *sync.WaitGroup) {
 func (c *conn) handleMessage(log *slog.Logger, data []byte) {
 	g := c.g
 	requestID := g.opts.NewID()
-	key, ok := SelectRoute(g.api, data)
+	key, ok := selectRoute(g.api, data)
 	if !ok {
 		log.Warn("no route matches the message and there is no $default route")
 		c.reply(log, errorFrame("Forbidden", c.id, requestID))

@@ -546,8 +546,8 @@ func TestURLs(t *testing.T) {
 	if got := g.ConnectionURL("localhost:3000"); got != "http://localhost:3000/dev/@connections" {
 		t.Errorf("ConnectionURL = %q", got)
 	}
-	if id := NewConnectionID(); !idPattern.MatchString(id) {
-		t.Errorf("NewConnectionID = %q", id)
+	if id := newConnectionID(); !idPattern.MatchString(id) {
+		t.Errorf("newConnectionID = %q", id)
 	}
 }
 

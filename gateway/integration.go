@@ -23,15 +23,15 @@ type integrationResult struct {
 	body   []byte
 }
 
-// BuildIntegrationRequest renders what the gateway sends to an
+// buildIntegrationRequest renders what the gateway sends to an
 // integration: the body from the selected request template (or the raw
 // message when no template matches and PassthroughBehavior allows it) and
 // the mapped request parameters. handshake is the $connect upgrade request
 // (for route.request.header/querystring sources), nil otherwise.
-func BuildIntegrationRequest(in *Integration, data *TemplateData, stageVars map[string]string, handshake *http.Request) (body string, header http.Header, query url.Values, err error) {
+func buildIntegrationRequest(in *Integration, data *templateData, stageVars map[string]string, handshake *http.Request) (body string, header http.Header, query url.Values, err error) {
 	key := "$default"
 	if in.TemplateSelectionExpression != "" {
-		if k, ok := EvalSelectionExpression(in.TemplateSelectionExpression, []byte(data.Body)); ok {
+		if k, ok := evalSelectionExpression(in.TemplateSelectionExpression, []byte(data.Body)); ok {
 			key = k
 		}
 	}
@@ -41,7 +41,7 @@ func BuildIntegrationRequest(in *Integration, data *TemplateData, stageVars map[
 	}
 	switch {
 	case found:
-		if body, err = RenderTemplate(tmpl, data); err != nil {
+		if body, err = renderTemplate(tmpl, data); err != nil {
 			return "", nil, nil, fmt.Errorf("integration %s: %w", in.LogicalID, err)
 		}
 	case in.PassthroughBehavior == "NEVER",
@@ -62,7 +62,7 @@ func BuildIntegrationRequest(in *Integration, data *TemplateData, stageVars map[
 	return body, header, query, nil
 }
 
-func paramValue(src string, data *TemplateData, stageVars map[string]string, handshake *http.Request) string {
+func paramValue(src string, data *templateData, stageVars map[string]string, handshake *http.Request) string {
 	switch {
 	case len(src) >= 2 && src[0] == '\'' && src[len(src)-1] == '\'':
 		return src[1 : len(src)-1]
@@ -73,7 +73,7 @@ func paramValue(src string, data *TemplateData, stageVars map[string]string, han
 	case strings.HasPrefix(src, "route.request.header."), strings.HasPrefix(src, "route.request.querystring."):
 		return handshakeParam(src, handshake)
 	case strings.HasPrefix(src, "route.request.body."):
-		if v, found, err := JSONPath([]byte(data.Body), "$."+strings.TrimPrefix(src, "route.request.body.")); err == nil && found {
+		if v, found, err := jsonPath([]byte(data.Body), "$."+strings.TrimPrefix(src, "route.request.body.")); err == nil && found {
 			return renderValue(v)
 		}
 	}
@@ -94,8 +94,8 @@ func (g *Gateway) stageVariables() map[string]string {
 func (g *Gateway) invoke(ctx context.Context, route *Route, ctxVars map[string]string, msg []byte, handshake *http.Request, extra http.Header) (*integrationResult, error) {
 	in := route.Integration
 	stageVars := g.stageVariables()
-	data := &TemplateData{Context: ctxVars, Body: string(msg), StageVariables: stageVars}
-	body, header, query, err := BuildIntegrationRequest(in, data, stageVars, handshake)
+	data := &templateData{Context: ctxVars, Body: string(msg), StageVariables: stageVars}
+	body, header, query, err := buildIntegrationRequest(in, data, stageVars, handshake)
 	if err != nil {
 		return nil, err
 	}
@@ -160,7 +160,7 @@ func (ir *IntegrationResponse) Render(res *integrationResult, request []byte, ct
 			return res.body, nil
 		}
 	}
-	out, err := RenderTemplate(tmpl, &TemplateData{Context: ctxVars, Body: string(res.body), StageVariables: stageVars})
+	out, err := renderTemplate(tmpl, &templateData{Context: ctxVars, Body: string(res.body), StageVariables: stageVars})
 	if err != nil {
 		return nil, fmt.Errorf("integration response %s, template %q: %w", ir.LogicalID, key, err)
 	}
@@ -209,17 +209,17 @@ func responseSelectionValue(name string, res *integrationResult, request []byte)
 	case strings.HasPrefix(name, "integration.response.header."):
 		return res.header.Get(strings.TrimPrefix(name, "integration.response.header."))
 	case strings.HasPrefix(name, "request.body"):
-		k, _ := EvalSelectionExpression("${"+name+"}", request)
+		k, _ := evalSelectionExpression("${"+name+"}", request)
 		return k
 	}
 	return ""
 }
 
-// CheckTemplates renders every request and response template of api once
+// checkTemplates renders every request and response template of api once
 // with sample values, so that a template the emulator cannot render is an
 // error at start-up rather than an "Internal server error" frame on the
 // first message.
-func CheckTemplates(api *API) error {
+func checkTemplates(api *API) error {
 	sample := map[string]string{"connectionId": "c0nnect10nId0A=", "eventType": "MESSAGE", "routeKey": "$default", "requestId": "r3qu3st1d00000A=", "messageId": "m3ss4g31d00000A=", "stage": "prod", "apiId": api.ID, "domainName": "example.com", "status": "200"}
 	var stageVars map[string]string
 	if api.Stage != nil {
@@ -228,13 +228,13 @@ func CheckTemplates(api *API) error {
 	for _, id := range sortedKeys(api.Integrations) {
 		in := api.Integrations[id]
 		for _, k := range sortedKeys(in.RequestTemplates) {
-			if err := checkTemplate(in.RequestTemplates[k], &TemplateData{Context: sample, Body: "{}", StageVariables: stageVars}); err != nil {
+			if err := checkTemplate(in.RequestTemplates[k], &templateData{Context: sample, Body: "{}", StageVariables: stageVars}); err != nil {
 				return fmt.Errorf("integration %s: request template %q: %w", id, k, err)
 			}
 		}
 		for _, ir := range in.Responses {
 			for _, k := range sortedKeys(ir.ResponseTemplates) {
-				if err := checkTemplate(ir.ResponseTemplates[k], &TemplateData{Context: sample, Body: "{}", StageVariables: stageVars}); err != nil {
+				if err := checkTemplate(ir.ResponseTemplates[k], &templateData{Context: sample, Body: "{}", StageVariables: stageVars}); err != nil {
 					return fmt.Errorf("integration response %s: response template %q: %w", ir.LogicalID, k, err)
 				}
 			}

@@ -115,9 +115,9 @@ func (v *sigV4Verifier) verify(r *http.Request, body []byte) (string, *authError
 			return "", &authError{"InvalidSignatureException", "The provided 'x-amz-content-sha256' header does not match what was computed."}
 		}
 	}
-	canonical := CanonicalRequest(r, signed, payloadHash)
+	canonical := canonicalRequest(r, signed, payloadHash)
 	scopeStr := strings.Join(scope[1:], "/")
-	sts := StringToSign(dateStr, scopeStr, canonical)
+	sts := stringToSign(dateStr, scopeStr, canonical)
 	want := hex.EncodeToString(hmacSHA256(signingKey(secret, day, region, service), []byte(sts)))
 	if subtle.ConstantTimeCompare([]byte(want), []byte(strings.ToLower(fields["Signature"]))) != 1 {
 		return "", &authError{"InvalidSignatureException", "The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.\n\nThe Canonical String for this request should have been\n'" + canonical + "'\n\nThe String-to-Sign should have been\n'" + sts + "'\n"}
@@ -132,11 +132,11 @@ func skewText(d time.Duration) string {
 	return d.String()
 }
 
-// CanonicalRequest builds the SigV4 canonical request of r for the header
+// canonicalRequest builds the SigV4 canonical request of r for the header
 // names in signed (lowercase), with the body's hex SHA-256 payloadHash. The
 // path is taken from the wire (r.RequestURI) and every segment is
 // URI-encoded again, as execute-api (not S3) expects.
-func CanonicalRequest(r *http.Request, signed []string, payloadHash string) string {
+func canonicalRequest(r *http.Request, signed []string, payloadHash string) string {
 	rawPath, rawQuery, _ := strings.Cut(r.RequestURI, "?")
 	if rawPath == "" || strings.Contains(r.RequestURI, "://") {
 		rawPath, rawQuery = r.URL.EscapedPath(), r.URL.RawQuery
@@ -144,9 +144,9 @@ func CanonicalRequest(r *http.Request, signed []string, payloadHash string) stri
 	var b strings.Builder
 	b.WriteString(r.Method)
 	b.WriteByte('\n')
-	b.WriteString(CanonicalURI(rawPath))
+	b.WriteString(canonicalURI(rawPath))
 	b.WriteByte('\n')
-	b.WriteString(CanonicalQuery(rawQuery))
+	b.WriteString(canonicalQuery(rawQuery))
 	b.WriteByte('\n')
 	names := append([]string(nil), signed...)
 	sort.Strings(names)
@@ -182,9 +182,9 @@ func canonicalHeaderValue(r *http.Request, name string) string {
 	return strings.Join(vals, ",")
 }
 
-// CanonicalURI encodes each segment of a wire path again (so "%3D" becomes
+// canonicalURI encodes each segment of a wire path again (so "%3D" becomes
 // "%253D" and "@" becomes "%40"); an empty path is "/".
-func CanonicalURI(rawPath string) string {
+func canonicalURI(rawPath string) string {
 	if rawPath == "" {
 		return "/"
 	}
@@ -195,9 +195,9 @@ func CanonicalURI(rawPath string) string {
 	return strings.Join(segs, "/")
 }
 
-// CanonicalQuery decodes the raw query's names and values, encodes them the
+// canonicalQuery decodes the raw query's names and values, encodes them the
 // SigV4 way, sorts them and joins them with "&".
-func CanonicalQuery(rawQuery string) string {
+func canonicalQuery(rawQuery string) string {
 	if rawQuery == "" {
 		return ""
 	}
@@ -246,8 +246,8 @@ func uriEncode(s string) string {
 	return b.String()
 }
 
-// StringToSign returns the SigV4 string to sign for a canonical request.
-func StringToSign(amzDate, scope, canonical string) string {
+// stringToSign returns the SigV4 string to sign for a canonical request.
+func stringToSign(amzDate, scope, canonical string) string {
 	return sigV4Algorithm + "\n" + amzDate + "\n" + scope + "\n" + hexSHA256([]byte(canonical))
 }
 

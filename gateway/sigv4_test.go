@@ -135,11 +135,11 @@ func TestCanonicalURI(t *testing.T) {
 		"/prod/%40connections/a=":        "/prod/%2540connections/a%3D",
 		"/prod/@connections/L0SM-_9c~.x": "/prod/%40connections/L0SM-_9c~.x",
 	} {
-		if got := CanonicalURI(in); got != want {
+		if got := canonicalURI(in); got != want {
 			t.Errorf("CanonicalURI(%q) = %q, want %q", in, got, want)
 		}
 	}
-	if got := CanonicalQuery("b=2&a=1&a=0&sp=a%20b&plus=a+b&e"); got != "a=0&a=1&b=2&e=&plus=a%20b&sp=a%20b" {
+	if got := canonicalQuery("b=2&a=1&a=0&sp=a%20b&plus=a+b&e"); got != "a=0&a=1&b=2&e=&plus=a%20b&sp=a%20b" {
 		t.Errorf("CanonicalQuery = %q", got)
 	}
 }

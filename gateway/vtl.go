@@ -16,8 +16,8 @@ import (
 	"unicode/utf8"
 )
 
-// TemplateData is what a mapping template can read.
-type TemplateData struct {
+// templateData is what a mapping template can read.
+type templateData struct {
 	// Context holds $context variables by dotted name ("connectionId",
 	// "identity.sourceIp", …).
 	Context map[string]string
@@ -38,7 +38,7 @@ const (
 	maxNesting    = 100     // nested directives / expressions
 )
 
-// RenderTemplate renders a mapping template written in the Velocity
+// renderTemplate renders a mapping template written in the Velocity
 // Template Language (VTL) as API Gateway runs it: references ($x.y,
 // ${x.y}, $!x, $x[0], $x['k'], method calls), #set, #if/#elseif/#else,
 // #foreach (with $foreach.hasNext/index/count and #break), ## and #* *#
@@ -56,21 +56,21 @@ const (
 // variable unchanged (Velocity 1.7); maps render as {k=v, …} and lists as
 // [a, b] (Java's toString), which is why templates use $input.json for
 // JSON. Macros (#macro, #parse, #include, #evaluate, #define) are errors.
-func RenderTemplate(tmpl string, data *TemplateData) (string, error) {
+func renderTemplate(tmpl string, data *templateData) (string, error) {
 	return render(tmpl, data, false)
 }
 
 // checkTemplate renders tmpl with sample data: only what is wrong with the
 // template itself (syntax, unsupported directives or methods) is an
 // error; errors the sample data causes are not.
-func checkTemplate(tmpl string, data *TemplateData) error {
+func checkTemplate(tmpl string, data *templateData) error {
 	_, err := render(tmpl, data, true)
 	return err
 }
 
-func render(tmpl string, data *TemplateData, lenient bool) (string, error) {
+func render(tmpl string, data *templateData, lenient bool) (string, error) {
 	if data == nil {
-		data = &TemplateData{}
+		data = &templateData{}
 	}
 	nodes, err := parseTemplate(tmpl)
 	if err != nil {
@@ -902,7 +902,7 @@ func (e dataError) Unwrap() error { return e.error }
 type renderer struct {
 	lenient bool // CheckTemplates: data errors yield null
 	src     string
-	data    *TemplateData
+	data    *templateData
 	vars    map[string]any
 	steps   int
 }
@@ -1453,7 +1453,7 @@ func (r *renderer) method(v any, name string, args []any) (any, error) {
 			if err != nil {
 				return nil, err
 			}
-			res, found, err := JSONPath([]byte(r.data.Body), p)
+			res, found, err := jsonPath([]byte(r.data.Body), p)
 			if err != nil {
 				return nil, dataError{fmt.Errorf("$input.%s(%q): %v", name, p, err)}
 			}
@@ -1488,7 +1488,7 @@ func (r *renderer) method(v any, name string, args []any) (any, error) {
 		}
 		switch name {
 		case "escapeJavaScript":
-			return EscapeJavaScript(s), nil
+			return escapeJavaScript(s), nil
 		case "urlEncode":
 			return url.QueryEscape(s), nil
 		case "urlDecode":
@@ -1982,10 +1982,10 @@ func decodeValue(dec *json.Decoder, depth int) (any, error) {
 	return t, nil
 }
 
-// EscapeJavaScript escapes s like $util.escapeJavaScript (Apache Commons
+// escapeJavaScript escapes s like $util.escapeJavaScript (Apache Commons
 // StringEscapeUtils.escapeJavaScript): quotes, backslash, slash and control
 // characters get backslash escapes; other non-ASCII becomes \uXXXX.
-func EscapeJavaScript(s string) string {
+func escapeJavaScript(s string) string {
 	var b strings.Builder
 	for _, r := range s {
 		switch r {
@@ -2024,11 +2024,11 @@ func utf16Pair(r rune) (rune, rune) {
 	return 0xd800 + (r>>10)&0x3ff, 0xdc00 + r&0x3ff
 }
 
-// JSONPath evaluates the subset of JSONPath API Gateway templates use
+// jsonPath evaluates the subset of jsonPath API Gateway templates use
 // ("$", "$.a.b", "$['a']", "$.list[0]") against a JSON document. found is
 // false when the path does not resolve; err reports invalid JSON or an
 // invalid path.
-func JSONPath(doc []byte, path string) (v any, found bool, err error) {
+func jsonPath(doc []byte, path string) (v any, found bool, err error) {
 	root, err := decodeOrdered(doc)
 	if err != nil {
 		return nil, false, fmt.Errorf("body is not JSON: %v", err)
@@ -2091,12 +2091,12 @@ func JSONPath(doc []byte, path string) (v any, found bool, err error) {
 	return cur, true, nil
 }
 
-// EvalSelectionExpression evaluates a route or template selection
+// evalSelectionExpression evaluates a route or template selection
 // expression against a message body: "$request.body.action",
 // "${request.body.a}/${request.body.b}", "\$default" or a static key. ok is
 // false when the expression refers to the body and the body is not JSON.
 // Paths that do not resolve render as "", arrays as "[a, b]".
-func EvalSelectionExpression(expr string, body []byte) (key string, ok bool) {
+func evalSelectionExpression(expr string, body []byte) (key string, ok bool) {
 	var doc []byte
 	jsonOK := json.Valid(body)
 	if jsonOK {
@@ -2107,7 +2107,7 @@ func EvalSelectionExpression(expr string, body []byte) (key string, ok bool) {
 			ok = false
 			return ""
 		}
-		v, found, err := JSONPath(doc, "$"+path)
+		v, found, err := jsonPath(doc, "$"+path)
 		if err != nil || !found {
 			return ""
 		}
@@ -2164,12 +2164,12 @@ func stringifySelection(v any) string {
 	return renderValue(v)
 }
 
-// SelectRoute picks the route key for a client message: the value of the
+// selectRoute picks the route key for a client message: the value of the
 // API's RouteSelectionExpression if a route has that key, else "$default"
 // if the API has it; ok is false when neither exists (the client then gets
 // a Forbidden error frame). Non-JSON messages go to "$default".
-func SelectRoute(api *API, body []byte) (key string, ok bool) {
-	k, valid := EvalSelectionExpression(api.RouteSelectionExpression, body)
+func selectRoute(api *API, body []byte) (key string, ok bool) {
+	k, valid := evalSelectionExpression(api.RouteSelectionExpression, body)
 	if valid && k != "$connect" && k != "$disconnect" {
 		if _, exists := api.Routes[k]; exists {
 			return k, true

@@ -8,7 +8,7 @@ import (
 )
 
 func TestRenderTemplate(t *testing.T) {
-	data := &TemplateData{
+	data := &templateData{
 		Context: map[string]string{
 			"connectionId":      "L0SM9cOFvHcCIhw=",
 			"eventType":         "MESSAGE",
@@ -42,7 +42,7 @@ func TestRenderTemplate(t *testing.T) {
 		{"a #* block *# b", "a  b"},
 		{`email@$context.eventType.`, `email@MESSAGE.`},
 	} {
-		got, err := RenderTemplate(tc.tmpl, data)
+		got, err := renderTemplate(tc.tmpl, data)
 		if err != nil {
 			t.Errorf("%s: %v", tc.tmpl, err)
 			continue
@@ -66,7 +66,7 @@ func TestRenderTemplateErrors(t *testing.T) {
 		{"$util.nope('x')", "nope() is not supported"},
 		{"$input.json('a')", "must start with $"},
 	} {
-		_, err := RenderTemplate(tc.tmpl, &TemplateData{Body: `{"a":1}`})
+		_, err := renderTemplate(tc.tmpl, &templateData{Body: `{"a":1}`})
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%q: err = %v, want it to mention %q", tc.tmpl, err, tc.want)
 		}
@@ -76,7 +76,7 @@ func TestRenderTemplateErrors(t *testing.T) {
 func TestRenderNonJSONBody(t *testing.T) {
 	// $input.body is inserted unquoted: a non-JSON message makes invalid
 	// JSON at the backend, exactly as on AWS.
-	got, err := RenderTemplate(`{"payload":$input.body}`, &TemplateData{Body: "hello"})
+	got, err := renderTemplate(`{"payload":$input.body}`, &templateData{Body: "hello"})
 	if err != nil || got != `{"payload":hello}` {
 		t.Fatalf("got %q, %v", got, err)
 	}
@@ -90,7 +90,7 @@ func TestEscapeJavaScript(t *testing.T) {
 		"é€😀\x01":    `\u00E9\u20AC\uD83D\uDE00\u0001`,
 		"</script>":  `<\/script>`,
 	} {
-		if got := EscapeJavaScript(in); got != want {
+		if got := escapeJavaScript(in); got != want {
 			t.Errorf("EscapeJavaScript(%q) = %q, want %q", in, got, want)
 		}
 	}
@@ -111,15 +111,15 @@ func TestEvalSelectionExpression(t *testing.T) {
 		{`\$default`, "$default", true},
 		{"static", "static", true},
 	} {
-		got, ok := EvalSelectionExpression(tc.expr, body)
+		got, ok := evalSelectionExpression(tc.expr, body)
 		if got != tc.want || ok != tc.ok {
 			t.Errorf("%s = %q, %v; want %q, %v", tc.expr, got, ok, tc.want, tc.ok)
 		}
 	}
-	if _, ok := EvalSelectionExpression("$request.body.action", []byte("not json")); ok {
+	if _, ok := evalSelectionExpression("$request.body.action", []byte("not json")); ok {
 		t.Error("non-JSON body must not be matchable")
 	}
-	if got, ok := EvalSelectionExpression(`\$default`, []byte("not json")); !ok || got != "$default" {
+	if got, ok := evalSelectionExpression(`\$default`, []byte("not json")); !ok || got != "$default" {
 		t.Errorf("static key on non-JSON = %q, %v", got, ok)
 	}
 }
@@ -136,12 +136,12 @@ func TestSelectRoute(t *testing.T) {
 		`not json`:                  "$default",
 		``:                          "$default",
 	} {
-		if got, ok := SelectRoute(api, []byte(body)); !ok || got != want {
-			t.Errorf("SelectRoute(%s) = %q, %v; want %q", body, got, ok, want)
+		if got, ok := selectRoute(api, []byte(body)); !ok || got != want {
+			t.Errorf("selectRoute(%s) = %q, %v; want %q", body, got, ok, want)
 		}
 	}
 	delete(api.Routes, "$default")
-	if got, ok := SelectRoute(api, []byte(`{"action":"x"}`)); ok {
+	if got, ok := selectRoute(api, []byte(`{"action":"x"}`)); ok {
 		t.Errorf("without $default: got %q, want no route", got)
 	}
 }
@@ -160,7 +160,7 @@ func TestJSONPath(t *testing.T) {
 		{"$.a.b[5]", "", false},
 		{"$.a.z", "", false},
 	} {
-		v, found, err := JSONPath(doc, tc.path)
+		v, found, err := jsonPath(doc, tc.path)
 		if err != nil || found != tc.found {
 			t.Errorf("%s: found %v err %v", tc.path, found, err)
 			continue
@@ -180,7 +180,7 @@ func FuzzRenderTemplate(f *testing.F) {
 		f.Add(s, `{"a":[1]}`)
 	}
 	f.Fuzz(func(t *testing.T, tmpl, body string) {
-		out, err := RenderTemplate(tmpl, &TemplateData{Body: body, Context: map[string]string{"connectionId": "id"}})
+		out, err := renderTemplate(tmpl, &templateData{Body: body, Context: map[string]string{"connectionId": "id"}})
 		if err == nil && !strings.Contains(tmpl, "$") && !strings.Contains(tmpl, "#") && out != tmpl {
 			t.Fatalf("template without $ or # changed: %q -> %q", tmpl, out)
 		}
@@ -191,7 +191,7 @@ func FuzzEvalSelectionExpression(f *testing.F) {
 	f.Add("$request.body.action", `{"action":"x"}`)
 	f.Add("${request.body.a}/${request.body.b[0]}", `{"a":1,"b":[2]}`)
 	f.Fuzz(func(t *testing.T, expr, body string) {
-		_, _ = EvalSelectionExpression(expr, []byte(body))
+		_, _ = evalSelectionExpression(expr, []byte(body))
 	})
 }
 
@@ -203,7 +203,7 @@ func FuzzEscapeJavaScript(f *testing.F) {
 		}
 		// The result, placed in double quotes, is a valid JSON string
 		// except for \' which JSON does not know.
-		esc := strings.ReplaceAll(EscapeJavaScript(s), `\'`, `'`)
+		esc := strings.ReplaceAll(escapeJavaScript(s), `\'`, `'`)
 		var back string
 		if err := json.Unmarshal([]byte(`"`+esc+`"`), &back); err != nil {
 			t.Fatalf("escape of %q is not a JSON string body: %v", s, err)
@@ -286,7 +286,7 @@ func TestAWSReferenceTemplates(t *testing.T) {
 		},
 	} {
 		body := tc.body
-		got, err := RenderTemplate(tc.tmpl, &TemplateData{Body: body, Context: map[string]string{"eventType": "MESSAGE"}, StageVariables: map[string]string{"env": "dev"}})
+		got, err := renderTemplate(tc.tmpl, &templateData{Body: body, Context: map[string]string{"eventType": "MESSAGE"}, StageVariables: map[string]string{"env": "dev"}})
 		if err != nil {
 			t.Errorf("%s: %v", tc.name, err)
 			continue
@@ -311,16 +311,16 @@ func TestAWSReferenceTemplates(t *testing.T) {
 
 // Runaway templates stop with an error, not a hang.
 func TestTemplateLimits(t *testing.T) {
-	got, err := RenderTemplate(`#foreach($i in [1..5000])x#end`, nil)
+	got, err := renderTemplate(`#foreach($i in [1..5000])x#end`, nil)
 	if err != nil || len(got) != maxForeach {
 		t.Fatalf("foreach cap: %d characters, %v; want %d", len(got), err, maxForeach)
 	}
 	deep := strings.Repeat("#if(true)", 200) + strings.Repeat("#end", 200)
-	if _, err := RenderTemplate(deep, nil); err == nil || !strings.Contains(err.Error(), "nested") {
+	if _, err := renderTemplate(deep, nil); err == nil || !strings.Contains(err.Error(), "nested") {
 		t.Fatalf("deep nesting: %v", err)
 	}
 	nested := `#foreach($a in [1..1000])#foreach($b in [1..1000])#foreach($c in [1..1000])x#end#end#end`
-	if _, err := RenderTemplate(nested, nil); err == nil || !strings.Contains(err.Error(), "too much work") {
+	if _, err := renderTemplate(nested, nil); err == nil || !strings.Contains(err.Error(), "too much work") {
 		t.Fatalf("a billion iterations: %v", err)
 	}
 }
