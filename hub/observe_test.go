@@ -3,6 +3,8 @@ package hub_test
 import (
 	"context"
 	"reflect"
+	"runtime"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -144,4 +146,42 @@ func TestKeepSnapshots(t *testing.T) {
 	// Without KeepSnapshots the last member leaving deletes the snapshot.
 	b.c.Close()
 	waitKeys(t, snaps)
+}
+
+// TestHubClose: Close writes the pending snapshots and stops the hub's
+// snapshot writer; a second Close does nothing.
+func TestHubClose(t *testing.T) {
+	loops := func() int {
+		buf := make([]byte, 1<<20)
+		return strings.Count(string(buf[:runtime.Stack(buf, true)]), "(*snapshotter).loop")
+	}
+	before := loops()
+	snaps := &store.Snapshots{}
+	reg := vm.NewRegistry()
+	mustReg(vm.RegisterType[Room](reg, "Room"))
+	h := hub.New(reg, hub.Options{Snapshots: snaps, AsyncSnapshots: true, SnapshotDelay: time.Hour})
+	if loops() != before+1 {
+		t.Fatal("no snapshot writer running")
+	}
+	a := connect(t, h, "a")
+	a.request("Room", `{}`)
+	a.update("Room", `{"Say":"before the shutdown"}`)
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+	defer cancel()
+	if err := h.Close(ctx); err != nil {
+		t.Fatal(err)
+	}
+	waitKeys(t, snaps, "mc/Room$/")
+	deadline := time.Now().Add(3 * time.Second)
+	for loops() != before && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if n := loops(); n != before {
+		t.Fatalf("%d snapshot writers after Close, want %d", n, before)
+	}
+	if err := h.Close(ctx); err != nil {
+		t.Fatalf("second Close: %v", err)
+	}
+	a.c.Close() // the room is disposed after Close: its snapshot stays
+	waitKeys(t, snaps, "mc/Room$/")
 }

@@ -40,7 +40,11 @@ type snapshotter struct {
 	next    *round // the round the pending states go in; nil: none yet
 	failing bool
 	wake    chan struct{}
-	keep    bool // shutting down: disposed VMs keep their snapshots
+	hurry   chan struct{} // a flush waits: don't gather a batch
+	stop    chan struct{} // closed by close: the loop ends
+	stopped chan struct{} // closed when the loop has ended
+	keep    bool          // shutting down: disposed VMs keep their snapshots
+	closed  bool          // after close: nothing more is written
 }
 
 // round is one write; done is closed when it ended (written or failed).
@@ -50,7 +54,8 @@ func newSnapshotter(st SnapshotStore, log *slog.Logger, delay time.Duration, asy
 	if delay <= 0 {
 		delay = 100 * time.Millisecond
 	}
-	s := &snapshotter{st: st, log: log, delay: delay, async: async, dirty: map[string][]byte{}, deleted: map[string]bool{}, wake: make(chan struct{}, 1)}
+	s := &snapshotter{st: st, log: log, delay: delay, async: async, dirty: map[string][]byte{}, deleted: map[string]bool{},
+		wake: make(chan struct{}, 1), hurry: make(chan struct{}, 1), stop: make(chan struct{}), stopped: make(chan struct{})}
 	go s.loop()
 	return s
 }
@@ -59,6 +64,11 @@ func newSnapshotter(st SnapshotStore, log *slog.Logger, delay time.Duration, asy
 // waits until it is written.
 func (s *snapshotter) commit(key string, state []byte) {
 	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		s.log.Debug("view model snapshot not saved: the hub is closed", "key", key)
+		return
+	}
 	s.dirty[key] = state
 	delete(s.deleted, key)
 	var r *round
@@ -112,19 +122,58 @@ func (s *snapshotter) load(key string) []byte {
 }
 
 func (s *snapshotter) loop() {
+	defer close(s.stopped)
 	backoff := s.delay
-	for range s.wake {
+	for {
+		select {
+		case <-s.stop:
+			return
+		case <-s.wake:
+		}
 		if s.async {
-			time.Sleep(s.delay) // gather a batch
+			s.sleep(s.delay) // gather a batch
 		}
 		if s.write() {
 			backoff = s.delay
 			continue
 		}
-		time.Sleep(backoff)
+		s.sleep(backoff)
 		backoff = min(backoff*2, 5*time.Second)
 		s.poke()
 	}
+}
+
+// sleep waits d, or less if a flush waits or the snapshotter is closed.
+func (s *snapshotter) sleep(d time.Duration) {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-s.hurry:
+	case <-s.stop:
+	}
+}
+
+// close writes what is pending (bounded by ctx) and stops the loop; later
+// commits are not written.
+func (s *snapshotter) close(ctx context.Context) error {
+	err := s.flush(ctx)
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return err
+	}
+	s.closed = true
+	s.mu.Unlock()
+	close(s.stop)
+	select {
+	case <-s.stopped:
+	case <-ctx.Done():
+		if err == nil {
+			err = ctx.Err()
+		}
+	}
+	return err
 }
 
 // write saves one batch; false when the store failed (the batch is kept).
@@ -191,6 +240,10 @@ func (s *snapshotter) flush(ctx context.Context) error {
 	s.mu.Unlock()
 	s.poke()
 	select {
+	case s.hurry <- struct{}{}:
+	default:
+	}
+	select {
 	case <-r.done:
 		return nil
 	case <-ctx.Done():
@@ -205,6 +258,22 @@ func (h *Hub) FlushSnapshots(ctx context.Context) error {
 		return nil
 	}
 	return h.snaps.flush(ctx)
+}
+
+// Close ends the hub's background work, for a graceful shutdown once the
+// transports are shut down: the pending snapshots are written, bounded by
+// ctx, and the snapshot writer stops. Disposed VMs keep their snapshots
+// from then on (as with [Hub.KeepSnapshots]). Connections still open
+// (API Gateway's, whose clients stay connected to the gateway while the
+// server restarts) are left as they are: their VMs resume from their
+// snapshots on the next server. Nothing is saved after Close. Calling it
+// again does nothing.
+func (h *Hub) Close(ctx context.Context) error {
+	h.KeepSnapshots()
+	if h.snaps == nil {
+		return nil
+	}
+	return h.snaps.close(ctx)
 }
 
 // KeepSnapshots makes the VMs disposed from now on keep their snapshots,

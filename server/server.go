@@ -568,7 +568,7 @@ func (s *Server) shutdown(ctx context.Context) error {
 			s.log.Warn("pushes to the gateway not all delivered", "err", err)
 		}
 	}
-	if err := s.hub.FlushSnapshots(ctx); err != nil {
+	if err := s.hub.Close(ctx); err != nil {
 		s.log.Warn("view model snapshots not all saved", "err", err)
 	}
 	if s.jwt != nil {
