@@ -288,8 +288,8 @@ func (j *JWT) Middleware() hub.Middleware {
 					level = slog.LevelDebug // re-checked on every push: don't flood the log
 				}
 				attrs := []any{"call", string(x.CallType), "vm", x.VMID, "from", from, "err", err}
-				if x.Conn != nil {
-					attrs = append(attrs, "conn", x.Conn.ID())
+				if x.Client != nil {
+					attrs = append(attrs, "conn", x.Client.ID())
 				}
 				j.log.Log(context.Background(), level, "bearer token refused", attrs...)
 			} else {
@@ -321,10 +321,10 @@ func TokenOf(x *hub.Context) (token, from string) {
 	if tok, ok := Bearer(x.Header("Authorization")); ok {
 		return tok, "$headers"
 	}
-	if x.Conn == nil || x.Conn.Info() == nil {
+	if x.Client == nil || x.Client.Info() == nil {
 		return "", ""
 	}
-	info := x.Conn.Info()
+	info := x.Client.Info()
 	if tok, ok := Bearer(info.Header.Get("Authorization")); ok {
 		return tok, "handshake header"
 	}

@@ -125,7 +125,7 @@ func (r *recorder) wait(t *testing.T, what string, pred func(map[string]any) boo
 
 type conn struct {
 	t   *testing.T
-	c   *hub.Conn
+	c   *hub.Client
 	rec *recorder
 }
 

@@ -101,8 +101,8 @@ func AuthorizeFilter() hub.Filter {
 			if !r.allows(p) {
 				if x.CallType != hub.ResponseVM {
 					attrs := []any{"call", string(x.CallType), "vm", x.VMID, "needs", describe(r)}
-					if x.Conn != nil {
-						attrs = append(attrs, "conn", x.Conn.ID())
+					if x.Client != nil {
+						attrs = append(attrs, "conn", x.Client.ID())
 					}
 					if p != nil {
 						attrs = append(attrs, "user", p.Name())

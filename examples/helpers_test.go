@@ -31,7 +31,7 @@ type client struct {
 	t    *testing.T
 	id   string
 	vc   *vmtest.Client
-	conn *hub.Conn
+	conn *hub.Client
 	seen int // frames already taken
 }
 

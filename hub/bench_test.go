@@ -125,7 +125,7 @@ func BenchmarkMulticastPush(b *testing.B) {
 			h, tick := benchHub(b)
 			var frames atomic.Int64
 			send := hub.SenderFunc(func(*hub.Response) error { frames.Add(1); return nil })
-			conns := make([]*hub.Conn, n)
+			conns := make([]*hub.Client, n)
 			for i := range conns {
 				c, err := h.Connect(&vm.Conn{ID: fmt.Sprint("c", i)}, send)
 				if err != nil {

@@ -47,7 +47,7 @@ func (h *Hub) Dispatch(ctx context.Context, target Target, values map[string]any
 		return 0, err
 	}
 	type hit struct {
-		c *Conn
+		c *Client
 		e *entry
 	}
 	var hits []hit

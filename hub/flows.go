@@ -15,7 +15,7 @@ import (
 )
 
 // request runs dotNetify's request_vm flow (protocol §5.2). c.mu is held.
-func (c *Conn) request(vmID string, rawArgs json.RawMessage) error {
+func (c *Client) request(vmID string, rawArgs json.RawMessage) error {
 	args, err := innerObject(rawArgs, "vmArgs")
 	if err != nil {
 		return err
@@ -84,7 +84,7 @@ func vmArgEntries(raw json.RawMessage) ([]vm.PathValue, error) {
 
 // requestVM creates (or finds) the VM and sends its full state; x is the
 // pipeline context, nil without a pipeline. It runs in the VM's lane.
-func (c *Conn) requestVM(x *Context, vmID string, init []vm.PathValue) error {
+func (c *Client) requestVM(x *Context, vmID string, init []vm.PathValue) error {
 	// A "namespace" key picks the type by its full name and is not applied.
 	typePrefix := ""
 	for i, e := range init {
@@ -151,13 +151,13 @@ func (c *Conn) requestVM(x *Context, vmID string, init []vm.PathValue) error {
 }
 
 // vmCount is the number of VMs the connection holds.
-func (c *Conn) vmCount() int {
+func (c *Client) vmCount() int {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return len(c.vms)
 }
 
-func (c *Conn) sendFull(vmID string, inst *vm.Instance) error {
+func (c *Client) sendFull(vmID string, inst *vm.Instance) error {
 	state, err := inst.FullState()
 	if err != nil {
 		return err
@@ -169,7 +169,7 @@ func (c *Conn) sendFull(vmID string, inst *vm.Instance) error {
 // instance it shares. init are the $vmArg values to apply to a new VM. The
 // VM filters run around its set-up (or before joining a multicast VM); a
 // filter halting the call gives (nil, nil).
-func (c *Conn) create(x *Context, id vm.ID, typeName string, init []vm.PathValue) (*entry, error) {
+func (c *Client) create(x *Context, id vm.ID, typeName string, init []vm.PathValue) (*entry, error) {
 	h := c.h
 	ctx := c.vmCtx(x)
 	var master *entry
@@ -293,7 +293,7 @@ func (c *Conn) create(x *Context, id vm.ID, typeName string, init []vm.PathValue
 // unicast sets up a new VM that is not shared and makes its entry (state
 // restored from its snapshot, if any); a filter halting the set-up gives
 // (nil, nil).
-func (h *Hub) unicast(c *Conn, id vm.ID, inst *vm.Instance, setup func(*vm.Instance) error) (*entry, error) {
+func (h *Hub) unicast(c *Client, id vm.ID, inst *vm.Instance, setup func(*vm.Instance) error) (*entry, error) {
 	if err := setup(inst); err != nil {
 		inst.Dispose()
 		return nil, unhalted(err)
@@ -316,7 +316,7 @@ func unhalted(err error) error {
 }
 
 // update runs the update_vm flow and the action-reaction cycle (§5.5).
-func (c *Conn) update(vmID string, rawValue json.RawMessage) error {
+func (c *Client) update(vmID string, rawValue json.RawMessage) error {
 	obj, err := innerObject(rawValue, "value")
 	if err != nil {
 		return err
@@ -373,7 +373,7 @@ func notRequested(vmID string) error {
 // stored. The update and the taking of its changes are one step under the
 // VM's lock, and the outbox is held meanwhile: pushes asked for during the
 // command follow the reaction.
-func (c *Conn) applyUpdate(x *Context, vmID string, e *entry, entries []vm.PathValue) error {
+func (c *Client) applyUpdate(x *Context, vmID string, e *entry, entries []vm.PathValue) error {
 	ctx, cancel := c.commandCtx(x, e.inst)
 	defer cancel()
 	sent := make(map[string]json.RawMessage, len(entries))
@@ -403,7 +403,7 @@ func (c *Conn) applyUpdate(x *Context, vmID string, e *entry, entries []vm.PathV
 // commandCtx is the context of VM code run for the call x: it carries the
 // connection and the pipeline context, and is cancelled when the VM is
 // disposed or the connection closes.
-func (c *Conn) commandCtx(x *Context, inst *vm.Instance) (context.Context, context.CancelFunc) {
+func (c *Client) commandCtx(x *Context, inst *vm.Instance) (context.Context, context.CancelFunc) {
 	ctx, cancel := context.WithCancel(c.vmCtx(x))
 	stop := context.AfterFunc(inst.VM().(interface{ Context() context.Context }).Context(), cancel)
 	return ctx, func() { stop(); cancel() }
@@ -422,7 +422,7 @@ func jsonEqual(a, b json.RawMessage) bool {
 }
 
 // dispose runs the dispose_vm flow (§5.9): the VM and its sub-VMs go.
-func (c *Conn) dispose(vmID string) error {
+func (c *Client) dispose(vmID string) error {
 	if !c.h.piped {
 		return c.disposeVM(vmID)
 	}
@@ -431,7 +431,7 @@ func (c *Conn) dispose(vmID string) error {
 
 // noteDisposed remembers that a dispose_vm for vmID was handled (a bounded
 // memory: it starts over past 256 ids). c.mu is held.
-func (c *Conn) noteDisposed(vmID string) {
+func (c *Client) noteDisposed(vmID string) {
 	if c.disposed == nil || len(c.disposed) >= 256 {
 		c.disposed = map[string]bool{}
 	}
@@ -439,7 +439,7 @@ func (c *Conn) noteDisposed(vmID string) {
 }
 
 // disposeVM disposes vmID and its sub-VMs. It runs in the VM's lane.
-func (c *Conn) disposeVM(vmID string) error {
+func (c *Client) disposeVM(vmID string) error {
 	c.mu.Lock()
 	if c.vms[vmID] == nil {
 		repeated := c.disposed[vmID]
@@ -483,7 +483,7 @@ func (c *Conn) disposeVM(vmID string) error {
 }
 
 // release disposes a connection's VM, or leaves its multicast group.
-func (h *Hub) release(c *Conn, e *entry) {
+func (h *Hub) release(c *Client, e *entry) {
 	if g := e.group; g != nil {
 		last := h.leave(g, c.info.ID)
 		g.inst.Leave(c.baseCtx()) // OnLeave: Members no longer lists c
@@ -519,12 +519,12 @@ type group struct {
 
 // member is a connection sharing a multicast VM, and the vmId it uses.
 type member struct {
-	c    *Conn
+	c    *Client
 	vmID string
 }
 
 // join adds a member; false if the group was disposed meanwhile.
-func (h *Hub) join(g *group, c *Conn, vmID string) bool {
+func (h *Hub) join(g *group, c *Client, vmID string) bool {
 	connID := c.info.ID
 	h.mu.Lock()
 	defer h.mu.Unlock()
@@ -650,13 +650,13 @@ func (g *group) Send(_ *vm.Instance, connIDs []string, data []byte) {
 // flush broadcasts the VM's pending changes to every member except the
 // connection except. The response pipeline runs once, for the connection
 // by that caused them (nil for a timer).
-func (g *group) flush(by *Conn, except string) {
+func (g *group) flush(by *Client, except string) {
 	g.out.flush(func() { g.flushNow(by, except, false) })
 }
 
 // flushNow takes and broadcasts the VM's changes; g.out is held. With try
 // it does nothing while VM code holds the VM, and reports false.
-func (g *group) flushNow(by *Conn, except string, try bool) bool {
+func (g *group) flushNow(by *Client, except string, try bool) bool {
 	changes, ok, err := g.h.take(g.inst, g.snapKey(), try)
 	switch {
 	case !ok:
@@ -672,14 +672,14 @@ func (g *group) flushNow(by *Conn, except string, try bool) bool {
 }
 
 // tryFlush is flush if nobody holds the VM now; false if it did nothing.
-func (g *group) tryFlush(by *Conn) bool {
+func (g *group) tryFlush(by *Client) bool {
 	return g.out.tryFlush(func() bool { return g.flushNow(by, "", true) }, func() { g.flushNow(nil, "", false) })
 }
 
 // react applies an update by c and sends its reaction to c (echo
 // suppressed) and the same changes to the other members, in one step of
 // the VM's order.
-func (g *group) react(ctx context.Context, c *Conn, vmID string, entries []vm.PathValue, echo func(vm.Change) bool) error {
+func (g *group) react(ctx context.Context, c *Client, vmID string, entries []vm.PathValue, echo func(vm.Change) bool) error {
 	var err error
 	g.out.hold(func() {
 		var changes []vm.Change
@@ -698,7 +698,7 @@ func (g *group) react(ctx context.Context, c *Conn, vmID string, entries []vm.Pa
 
 // sendAll sends data to every member except the connection except. g.out
 // is held.
-func (g *group) sendAll(by *Conn, except string, data []byte) {
+func (g *group) sendAll(by *Client, except string, data []byte) {
 	if g.h.piped {
 		var err error
 		if data, err = g.respond(by, data); err != nil || data == nil {
@@ -777,7 +777,7 @@ type keyMutex struct {
 // respond runs the response pipeline of a broadcast once, in the context
 // of the connection by (nil: none), and returns the data to send (nil: the
 // pipeline halted or failed).
-func (g *group) respond(by *Conn, data []byte) ([]byte, error) {
+func (g *group) respond(by *Client, data []byte) ([]byte, error) {
 	vmID := g.inst.ID().Full
 	var x *Context
 	if by != nil {

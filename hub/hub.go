@@ -4,7 +4,7 @@
 // and hands the resulting [Response] values to a [Sender].
 //
 // A transport decodes bytes, calls [Hub.Connect] once per client, passes
-// each message to [Conn.Receive], and calls [Conn.Close] when the client is
+// each message to [Client.Receive], and calls [Client.Close] when the client is
 // gone. It never touches a VM.
 package hub
 
@@ -98,14 +98,14 @@ type Options struct {
 	// for OnDisconnect, who it was (c.Principal(): the identity the
 	// middlewares last set, nil for an anonymous one). They run in the
 	// goroutine of Connect or Close; they must not block for long.
-	OnConnect    func(c *Conn)
-	OnDisconnect func(c *Conn)
+	OnConnect    func(c *Client)
+	OnDisconnect func(c *Client)
 }
 
 // Hub holds the connections and their VMs. It is safe for concurrent use.
 type Hub struct {
-	onConnect    func(*Conn)
-	onDisconnect func(*Conn)
+	onConnect    func(*Client)
+	onDisconnect func(*Client)
 
 	reg      *vm.Registry
 	log      *slog.Logger
@@ -121,7 +121,7 @@ type Hub struct {
 	obs      Observer     // nil without Options.Observer
 
 	mu     sync.Mutex
-	conns  map[string]*Conn
+	conns  map[string]*Client
 	groups map[string][]*group // multicast instances by type key
 	create map[string]*keyMutex
 
@@ -142,7 +142,7 @@ func New(reg *vm.Registry, opts Options) *Hub {
 		mws:          append([]Middleware(nil), opts.Middlewares...),
 		filters:      append([]Filter(nil), opts.Filters...),
 		limits:       resolveLimits(opts),
-		conns:        map[string]*Conn{},
+		conns:        map[string]*Client{},
 		groups:       map[string][]*group{},
 		create:       map[string]*keyMutex{},
 	}
@@ -183,11 +183,11 @@ func (h *Hub) Stats() Stats {
 
 // Connect registers a client connection. info.ID must be unique among live
 // connections; frames for it go to s.
-func (h *Hub) Connect(info *vm.Conn, s Sender) (*Conn, error) {
+func (h *Hub) Connect(info *vm.Conn, s Sender) (*Client, error) {
 	if info == nil || info.ID == "" {
 		return nil, errors.New("hub: connection needs an id")
 	}
-	c := &Conn{h: h, info: info, sender: s, vms: map[string]*entry{}, lanes: map[string]*lane{}}
+	c := &Client{h: h, info: info, sender: s, vms: map[string]*entry{}, lanes: map[string]*lane{}}
 	c.ctx, c.cancel = context.WithCancel(context.Background())
 	h.mu.Lock()
 	if _, dup := h.conns[info.ID]; dup {
@@ -206,21 +206,21 @@ func (h *Hub) Connect(info *vm.Conn, s Sender) (*Conn, error) {
 	return c, nil
 }
 
-// Conn returns the live connection with the given id, or nil.
-func (h *Hub) Conn(id string) *Conn {
+// Client returns the live connection with the given id, or nil.
+func (h *Hub) Client(id string) *Client {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	return h.conns[id]
 }
 
-// Conn is one client connection and the VMs it holds (dotNetify's VM
+// Client is one client connection and the VMs it holds (dotNetify's VM
 // controller).
 //
 // Messages for different VMs of one connection run concurrently: each root
 // VM (a VM and its "Master.Child" sub-VMs) has a lane that runs its
 // messages one at a time, in the order received, so a long command holds
 // up only its own VM.
-type Conn struct {
+type Client struct {
 	h      *Hub
 	info   *vm.Conn
 	sender Sender
@@ -272,33 +272,33 @@ type lane struct {
 const maxQueued = 256
 
 // Info returns the connection's description.
-func (c *Conn) Info() *vm.Conn { return c.info }
+func (c *Client) Info() *vm.Conn { return c.info }
 
 // ID returns the connection id.
-func (c *Conn) ID() string { return c.info.ID }
+func (c *Client) ID() string { return c.info.ID }
 
-func (c *Conn) baseCtx() context.Context { return vm.WithConn(c.ctx, c.info) }
+func (c *Client) baseCtx() context.Context { return vm.WithConn(c.ctx, c.info) }
 
 // Headers returns the connection's cached $headers value, or nil.
-func (c *Conn) Headers() json.RawMessage { return c.getHeaders() }
+func (c *Client) Headers() json.RawMessage { return c.getHeaders() }
 
-func (c *Conn) getHeaders() json.RawMessage {
+func (c *Client) getHeaders() json.RawMessage {
 	c.hmu.Lock()
 	defer c.hmu.Unlock()
 	return c.headers
 }
 
-func (c *Conn) setHeaders(h json.RawMessage) {
+func (c *Client) setHeaders(h json.RawMessage) {
 	c.hmu.Lock()
 	c.headers = h
 	c.hmu.Unlock()
 }
 
 // Receive handles one client frame and returns once it is done (see
-// [Conn.Handle]). A *ProtocolError means the frame could not be attributed
+// [Client.Handle]). A *ProtocolError means the frame could not be attributed
 // to a VM: the transport should close this connection. Errors of a VM are
 // sent to the client as dotNetify exceptions and are not returned.
-func (c *Conn) Receive(frame []byte) error {
+func (c *Client) Receive(frame []byte) error {
 	m, err := c.decode(frame)
 	if err != nil {
 		return err
@@ -307,10 +307,10 @@ func (c *Conn) Receive(frame []byte) error {
 	return nil
 }
 
-// ReceiveAsync is [Conn.Receive] without the wait: the message runs in its
+// ReceiveAsync is [Client.Receive] without the wait: the message runs in its
 // VM's lane, and the caller (a socket's read loop) goes on reading, so a
 // long command holds up only its own VM.
-func (c *Conn) ReceiveAsync(frame []byte) error {
+func (c *Client) ReceiveAsync(frame []byte) error {
 	m, err := c.decode(frame)
 	if err != nil {
 		return err
@@ -319,7 +319,7 @@ func (c *Conn) ReceiveAsync(frame []byte) error {
 	return nil
 }
 
-func (c *Conn) decode(frame []byte) (Message, error) {
+func (c *Client) decode(frame []byte) (Message, error) {
 	if c.h.debug {
 		c.h.dlog.Debug("message in", "conn", c.info.ID, "frame", string(frame))
 	}
@@ -334,15 +334,15 @@ func (c *Conn) decode(frame []byte) (Message, error) {
 }
 
 // Dispatch runs one decoded message in its VM's lane without waiting for
-// it (see [Conn.ReceiveAsync]); done, if not nil, is called once it has run
+// it (see [Client.ReceiveAsync]); done, if not nil, is called once it has run
 // (or was refused), from another goroutine.
-func (c *Conn) Dispatch(m Message, done func()) { c.run(m, done) }
+func (c *Client) Dispatch(m Message, done func()) { c.run(m, done) }
 
 // Handle runs one decoded message and returns once it is done: its
 // reaction has been handed to the Sender (and, with snapshots, the state
 // it reports is stored). Transports whose caller waits for the outcome
 // (an integration call, a Web API request) use it.
-func (c *Conn) Handle(m Message) {
+func (c *Client) Handle(m Message) {
 	done := make(chan struct{})
 	c.run(m, func() { close(done) })
 	<-done
@@ -350,7 +350,7 @@ func (c *Conn) Handle(m Message) {
 
 // run queues m in its lane; done (if set) is called when it has run or
 // was refused.
-func (c *Conn) run(m Message, done func()) {
+func (c *Client) run(m Message, done func()) {
 	if c.h.obs != nil {
 		c.h.obs.MessageIn(c.info.Transport, callLabel(m.CallType))
 	}
@@ -413,7 +413,7 @@ func laneKey(vmID string) string {
 }
 
 // drainLane runs a lane's messages until it is empty.
-func (c *Conn) drainLane(key string, l *lane) {
+func (c *Client) drainLane(key string, l *lane) {
 	for {
 		c.mu.Lock()
 		if len(l.queue) == 0 {
@@ -434,7 +434,7 @@ func (c *Conn) drainLane(key string, l *lane) {
 
 // handle runs one message: the flow of its call type, then the pushes of
 // the connection's other VMs that it caused.
-func (c *Conn) handle(m Message) {
+func (c *Client) handle(m Message) {
 	var err error
 	switch m.CallType.canonical() {
 	case RequestVM:
@@ -456,7 +456,7 @@ func (c *Conn) handle(m Message) {
 // call more than once. The messages already received still run first
 // (nothing accepted is lost); commands still running see their context
 // cancelled, so Close does not wait for long work that heeds it.
-func (c *Conn) Close() {
+func (c *Client) Close() {
 	c.mu.Lock()
 	if c.closing {
 		c.mu.Unlock()
@@ -495,14 +495,14 @@ func (c *Conn) Close() {
 
 // Principal returns who the connection's calls last ran as (what the
 // middlewares set, e.g. the auth package's *auth.Principal), or nil.
-func (c *Conn) Principal() Principal {
+func (c *Client) Principal() Principal {
 	c.hmu.Lock()
 	defer c.hmu.Unlock()
 	return c.principal
 }
 
 // getEntry returns the connection's VM with this id, or nil.
-func (c *Conn) getEntry(vmID string) *entry {
+func (c *Client) getEntry(vmID string) *entry {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.vms[vmID]
@@ -510,7 +510,7 @@ func (c *Conn) getEntry(vmID string) *entry {
 
 // addEntry records a new VM of the connection; false when the connection
 // closed meanwhile (the caller releases the VM).
-func (c *Conn) addEntry(vmID string, e *entry) bool {
+func (c *Client) addEntry(vmID string, e *entry) bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.closed {
@@ -522,7 +522,7 @@ func (c *Conn) addEntry(vmID string, e *entry) bool {
 }
 
 // sortedIDs returns the vmIds, longest first (children before masters).
-func (c *Conn) sortedIDs() []string {
+func (c *Client) sortedIDs() []string {
 	ids := make([]string, 0, len(c.vms))
 	for id := range c.vms {
 		ids = append(ids, id)
@@ -539,7 +539,7 @@ func (c *Conn) sortedIDs() []string {
 // Push implements vm.Pusher: PushUpdates of a VM on this connection sends
 // its pending changes (and, without waiting for them, those of the
 // connection's other VMs).
-func (c *Conn) Push(inst *vm.Instance) {
+func (c *Client) Push(inst *vm.Instance) {
 	e := c.getEntry(inst.ID().Full)
 	if e == nil || e.inst != inst {
 		return
@@ -550,26 +550,26 @@ func (c *Conn) Push(inst *vm.Instance) {
 
 // Send implements vm.Pusher: a VM on this connection sends data to some
 // connections.
-func (c *Conn) Send(inst *vm.Instance, connIDs []string, data []byte) {
+func (c *Client) Send(inst *vm.Instance, connIDs []string, data []byte) {
 	c.h.sendTo(inst, connIDs, inst.ID().Full, data)
 }
 
 // SendTo implements vm.Pusher: a VM on this connection sends data to an
 // audience of connections and users (it has no group).
-func (c *Conn) SendTo(inst *vm.Instance, to vm.Audience, data []byte) {
+func (c *Client) SendTo(inst *vm.Instance, to vm.Audience, data []byte) {
 	for _, id := range c.h.audience(to, nil) {
 		c.h.sendTo(inst, []string{id}, inst.ID().Full, data)
 	}
 }
 
 // Members implements vm.Pusher: a VM of one connection has that one.
-func (c *Conn) Members(*vm.Instance) []vm.Member { return []vm.Member{memberOf(c)} }
+func (c *Client) Members(*vm.Instance) []vm.Member { return []vm.Member{memberOf(c)} }
 
 // connList returns the live connections, in no order.
-func (h *Hub) connList() []*Conn {
+func (h *Hub) connList() []*Client {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	conns := make([]*Conn, 0, len(h.conns))
+	conns := make([]*Client, 0, len(h.conns))
 	for _, c := range h.conns {
 		conns = append(conns, c)
 	}
@@ -577,14 +577,14 @@ func (h *Hub) connList() []*Conn {
 }
 
 // userName is the name of the connection's identity, "" when anonymous.
-func (c *Conn) userName() string {
+func (c *Client) userName() string {
 	if p := c.Principal(); p != nil {
 		return p.Name()
 	}
 	return ""
 }
 
-func memberOf(c *Conn) vm.Member {
+func memberOf(c *Client) vm.Member {
 	m := vm.Member{ConnID: c.info.ID}
 	if p := c.Principal(); p != nil {
 		m.User, m.Principal = p.Name(), p
@@ -633,7 +633,7 @@ func (h *Hub) audience(to vm.Audience, groups []*group) []string {
 }
 
 // flush sends the pending changes of one VM of the connection.
-func (c *Conn) flush(e *entry) {
+func (c *Client) flush(e *entry) {
 	if e.group != nil {
 		e.group.flush(c, "")
 		return
@@ -643,7 +643,7 @@ func (c *Conn) flush(e *entry) {
 
 // flushNow takes and sends a unicast VM's changes; e.out is held. With
 // try it does nothing while VM code holds the VM, and reports false.
-func (c *Conn) flushNow(e *entry, try bool) bool {
+func (c *Client) flushNow(e *entry, try bool) bool {
 	if c.gone.Load() {
 		return true
 	}
@@ -665,7 +665,7 @@ func (c *Conn) flushNow(e *entry, try bool) bool {
 // than vmID (changes a cycle of vmID made in them, as a master's hook
 // does), now if they are free; a VM busy with a long command is flushed
 // in a goroutine that waits for it, so the caller is not held up.
-func (c *Conn) flushOthers(vmID string) {
+func (c *Client) flushOthers(vmID string) {
 	c.mu.Lock()
 	if c.closed || len(c.vms) < 2 {
 		c.mu.Unlock()
@@ -687,7 +687,7 @@ func (c *Conn) flushOthers(vmID string) {
 }
 
 // tryFlush is flush if nobody holds the VM now; false if it did nothing.
-func (c *Conn) tryFlush(e *entry) bool {
+func (c *Client) tryFlush(e *entry) bool {
 	if e.group != nil {
 		return e.group.tryFlush(c)
 	}
@@ -726,12 +726,12 @@ func (h *Hub) applyTake(ctx context.Context, inst *vm.Instance, entries []vm.Pat
 }
 
 // send delivers data for vmID to this connection.
-func (c *Conn) send(vmID string, data []byte) {
+func (c *Client) send(vmID string, data []byte) {
 	c.deliver(&Response{VMID: vmID, Data: data})
 }
 
 // deliver hands r to the connection's transport.
-func (c *Conn) deliver(r *Response) {
+func (c *Client) deliver(r *Response) {
 	if c.h.debug {
 		c.h.dlog.Debug("message out", "conn", c.info.ID, "vm", r.VMID, "data", string(r.Data))
 	}
@@ -747,7 +747,7 @@ func (c *Conn) deliver(r *Response) {
 // panic is logged with its stack and an error id; the client gets a
 // generic message with that id (the panic's text only with
 // Options.DetailedErrors).
-func (c *Conn) sendError(vmID string, err error) {
+func (c *Client) sendError(vmID string, err error) {
 	var ex *vm.Exception
 	var pe *vm.PanicError
 	switch {
@@ -764,7 +764,7 @@ func (c *Conn) sendError(vmID string, err error) {
 // hub, each through its response pipeline.
 func (h *Hub) sendTo(inst *vm.Instance, connIDs []string, vmID string, data []byte) {
 	for _, id := range connIDs {
-		c := h.Conn(id)
+		c := h.Client(id)
 		if c == nil {
 			continue
 		}
@@ -775,7 +775,7 @@ func (h *Hub) sendTo(inst *vm.Instance, connIDs []string, vmID string, data []by
 }
 
 // Has reports whether the connection holds a VM with this id.
-func (c *Conn) Has(vmID string) bool { return c.getEntry(vmID) != nil }
+func (c *Client) Has(vmID string) bool { return c.getEntry(vmID) != nil }
 
 // panicException logs a panic of VM or pipeline code through the hub's
 // logger, with its stack and a new error id, and returns what the client

@@ -80,7 +80,7 @@ func (r *recorder) waitFor(t *testing.T, what string, pred func(frame) bool) fra
 
 type client struct {
 	t   *testing.T
-	c   *hub.Conn
+	c   *hub.Client
 	rec *recorder
 }
 

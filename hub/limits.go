@@ -52,7 +52,7 @@ func limitError(format string, args ...any) error {
 }
 
 // checkDepth refuses JSON nested deeper than the limit.
-func (h *Hub) checkDepth(c *Conn, vmID, field string, raw []byte) error {
+func (h *Hub) checkDepth(c *Client, vmID, field string, raw []byte) error {
 	if h.limits.depth == 0 || !tooDeep(raw, h.limits.depth) {
 		return nil
 	}
@@ -96,7 +96,7 @@ func tooDeep(b []byte, max int) bool {
 // MessageBurst, refilled at MessagesPerSecond. Over the
 // limit it returns an exception the first time, then drops silently until
 // a message is allowed again.
-func (c *Conn) allow(vmID string) (ok bool, err error) {
+func (c *Client) allow(vmID string) (ok bool, err error) {
 	l := &c.h.limits
 	if l.rate == 0 {
 		return true, nil

@@ -58,9 +58,9 @@ type Context struct {
 	// object such as {"Authorization":"Bearer …"}), as last sent with a
 	// request_vm or an update_vm, or nil.
 	Headers json.RawMessage
-	// Conn is the calling connection. It is nil for a push of a
+	// Client is the calling connection. It is nil for a push of a
 	// multicast VM not triggered by any connection (a timer).
-	Conn *Conn
+	Client *Client
 	// Principal is who the call runs as; middlewares may set it.
 	Principal Principal
 	// PipelineData is a scratch map shared along the pipeline of this
@@ -125,7 +125,7 @@ func FromContext(ctx context.Context) *Context {
 }
 
 // vmCtx is the context given to VM code for the call x.
-func (c *Conn) vmCtx(x *Context) context.Context {
+func (c *Client) vmCtx(x *Context) context.Context {
 	ctx := c.baseCtx()
 	if x != nil {
 		ctx = context.WithValue(ctx, ctxKey{}, x)
@@ -134,8 +134,8 @@ func (c *Conn) vmCtx(x *Context) context.Context {
 }
 
 // newContext starts the pipeline context of a call on c.
-func (c *Conn) newContext(ct CallType, vmID string, data json.RawMessage) *Context {
-	return &Context{CallType: ct, VMID: vmID, Data: data, Headers: c.getHeaders(), Conn: c, PipelineData: map[string]any{}}
+func (c *Client) newContext(ct CallType, vmID string, data json.RawMessage) *Context {
+	return &Context{CallType: ct, VMID: vmID, Data: data, Headers: c.getHeaders(), Client: c, PipelineData: map[string]any{}}
 }
 
 // middlewares runs the middlewares around final, and remembers the
@@ -144,10 +144,10 @@ func (h *Hub) middlewares(x *Context, final func() error) error {
 	return h.guardPanic(x, func() error {
 		return h.runMW(x, 0, func() error {
 			// Known before the VM runs (OnJoin, a command listing members).
-			if x.Conn != nil && x.Principal != nil && x.CallType != ResponseVM {
-				x.Conn.hmu.Lock()
-				x.Conn.principal = x.Principal
-				x.Conn.hmu.Unlock()
+			if x.Client != nil && x.Principal != nil && x.CallType != ResponseVM {
+				x.Client.hmu.Lock()
+				x.Client.principal = x.Principal
+				x.Client.hmu.Unlock()
 			}
 			return final()
 		})
@@ -193,7 +193,7 @@ func (h *Hub) guardPanic(x *Context, fn func() error) (err error) {
 
 // respond sends data for vmID (a VM's state or changes) to c through the
 // response pipeline.
-func (c *Conn) respond(vmID string, inst *vm.Instance, data []byte) error {
+func (c *Client) respond(vmID string, inst *vm.Instance, data []byte) error {
 	if !c.h.piped {
 		c.send(vmID, data)
 		return nil
@@ -211,7 +211,7 @@ func (c *Conn) respond(vmID string, inst *vm.Instance, data []byte) error {
 // pushed handles the outcome of a push to c: a refused push
 // sends its exception once, until a push for that VM goes through again,
 // so an expired token does not flood the client.
-func (c *Conn) pushed(vmID string, err error) {
+func (c *Client) pushed(vmID string, err error) {
 	c.mu.Lock()
 	if err == nil {
 		if c.denied != nil {
@@ -256,8 +256,8 @@ func LogMiddleware(log *slog.Logger) Middleware {
 		start := time.Now()
 		err := next()
 		attrs := []any{"call", string(x.CallType), "vm", x.VMID}
-		if x.Conn != nil {
-			attrs = append(attrs, "conn", x.Conn.ID())
+		if x.Client != nil {
+			attrs = append(attrs, "conn", x.Client.ID())
 		}
 		if x.Principal != nil && x.Principal.Authenticated() {
 			attrs = append(attrs, "user", x.Principal.Name())

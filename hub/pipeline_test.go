@@ -213,7 +213,7 @@ func TestMulticastResponsePipelineOnce(t *testing.T) {
 	var tr trace
 	mw := func(x *hub.Context, next func() error) error {
 		if x.CallType == hub.ResponseVM && x.VMID == "Room" {
-			tr.add(x.Conn.ID() + " " + string(x.Data))
+			tr.add(x.Client.ID() + " " + string(x.Data))
 		}
 		return next()
 	}

@@ -247,8 +247,8 @@ func TestConnectionLifecycleHooks(t *testing.T) {
 	type event struct{ what, id, transport, who string }
 	var mu sync.Mutex
 	var events []event
-	note := func(what string) func(c *hub.Conn) {
-		return func(c *hub.Conn) {
+	note := func(what string) func(c *hub.Client) {
+		return func(c *hub.Client) {
 			who := ""
 			if p := c.Principal(); p != nil {
 				who = p.Name()

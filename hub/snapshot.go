@@ -293,7 +293,7 @@ func (h *Hub) KeepSnapshots() {
 
 // snapKey is the snapshot key of a connection's VM, or "" when its state
 // is not kept (a connection whose id dies with the socket).
-func (c *Conn) snapKey(e *entry) string {
+func (c *Client) snapKey(e *entry) string {
 	if c.h.snaps == nil {
 		return ""
 	}

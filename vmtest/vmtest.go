@@ -92,7 +92,7 @@ func (s *Server) Client(opts ...ClientOptions) *Client {
 type Client struct {
 	t    testing.TB
 	opts ClientOptions
-	conn *hub.Conn
+	conn *hub.Client
 
 	mu      sync.Mutex
 	vms     map[string]*VM
@@ -141,8 +141,8 @@ func (c *Client) WaitFrames(n int, timeout time.Duration) []Frame {
 func (c *Client) ID() string { return c.opts.ID }
 
 // Conn returns the client's hub connection, for what the package does not
-// cover (raw frames through Conn.Receive, for one).
-func (c *Client) Conn() *hub.Conn { return c.conn }
+// cover (raw frames through Client.Receive, for one).
+func (c *Client) Conn() *hub.Client { return c.conn }
 
 // Close disconnects the client: the server disposes its VMs (a multicast
 // VM it shared sees it leave).

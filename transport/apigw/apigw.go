@@ -416,8 +416,8 @@ func (s *Server) serveDisconnect(w http.ResponseWriter, r *http.Request) {
 
 // conn returns the hub connection for a gateway connection id, creating it
 // (and marking it live in the store) on first sight.
-func (s *Server) conn(ctx context.Context, id string, r *http.Request) (*hub.Conn, error) {
-	if c := s.h.Conn(id); c != nil {
+func (s *Server) conn(ctx context.Context, id string, r *http.Request) (*hub.Client, error) {
+	if c := s.h.Client(id); c != nil {
 		return c, nil
 	}
 	// The query is what the $connect integration maps into it (the
@@ -430,7 +430,7 @@ func (s *Server) conn(ctx context.Context, id string, r *http.Request) (*hub.Con
 // apply runs a client message on this server and records it in the store.
 // A new VM is recorded before its state is sent: a client that got it can
 // update it after a crash (the VM is re-created from the record).
-func (s *Server) apply(ctx context.Context, c *hub.Conn, msg hub.Message) {
+func (s *Server) apply(ctx context.Context, c *hub.Client, msg hub.Message) {
 	record := func() {
 		if s.gone.buried(c.ID()) {
 			return // its $disconnect came meanwhile: nothing to remember
@@ -461,8 +461,8 @@ func (s *Server) apply(ctx context.Context, c *hub.Conn, msg hub.Message) {
 // marking it live in the store) on first sight.
 // A connection whose $disconnect has arrived is not re-created
 // (errDisconnected).
-func (s *Server) connFor(ctx context.Context, info *vm.Conn) (*hub.Conn, error) {
-	if c := s.h.Conn(info.ID); c != nil {
+func (s *Server) connFor(ctx context.Context, info *vm.Conn) (*hub.Client, error) {
+	if c := s.h.Client(info.ID); c != nil {
 		return c, nil
 	}
 	if s.disconnected(ctx, info.ID) {
@@ -510,10 +510,10 @@ func clientAddr(r *http.Request) string {
 // (disconnected) id is refused under s.mu, which bury also takes: either
 // the $disconnect is seen here, or the connection is registered before the
 // $disconnect's forget looks for it.
-func (s *Server) connect(id string, info *vm.Conn) (*hub.Conn, *sender, error) {
+func (s *Server) connect(id string, info *vm.Conn) (*hub.Client, *sender, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if c := s.h.Conn(id); c != nil {
+	if c := s.h.Client(id); c != nil {
 		if snd := s.senders[id]; snd != nil {
 			return c, snd, nil
 		}
@@ -532,7 +532,7 @@ func (s *Server) connect(id string, info *vm.Conn) (*hub.Conn, *sender, error) {
 
 // forget disposes a connection's VMs and removes it from the store.
 func (s *Server) forget(ctx context.Context, id string) {
-	if c := s.h.Conn(id); c != nil {
+	if c := s.h.Client(id); c != nil {
 		c.Close()
 	}
 	if err := s.store.RemoveConnection(ctx, id); err != nil {

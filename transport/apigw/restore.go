@@ -37,7 +37,7 @@ func (s *Server) Restore(ctx context.Context) (RestoreStats, error) {
 	var mu sync.Mutex
 	var wg sync.WaitGroup
 	for _, id := range ids {
-		if s.h.Conn(id) != nil {
+		if s.h.Client(id) != nil {
 			continue
 		}
 		s.sem <- struct{}{}
@@ -129,7 +129,7 @@ func (s *Server) restoreConn(ctx context.Context, info *vm.Conn, want func(vmID 
 // ensureVM re-creates a VM this server does not hold before an update
 // reaches it (dotNetify's EnsureVMExistsOnUpdate, but with the stored
 // arguments): after a restart, or when another server created it.
-func (s *Server) ensureVM(ctx context.Context, c *hub.Conn, vmID string) {
+func (s *Server) ensureVM(ctx context.Context, c *hub.Client, vmID string) {
 	if c.Has(vmID) {
 		return
 	}

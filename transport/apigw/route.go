@@ -104,7 +104,7 @@ func (s *Server) TakeOver(ctx context.Context, key string) {
 		if err != nil || info == nil {
 			continue
 		}
-		if c := s.h.Conn(id); c != nil {
+		if c := s.h.Client(id); c != nil {
 			info = c.Info()
 		}
 		k, _ := s.restoreConn(ctx, info, func(vmID string) bool {
@@ -127,7 +127,7 @@ func (s *Server) Event(ctx context.Context, ev string) {
 	}
 	if id, ok := strings.CutPrefix(ev, "disconnect "); ok {
 		s.buryLocal(id)
-		if c := s.h.Conn(id); c != nil {
+		if c := s.h.Client(id); c != nil {
 			c.Close()
 		}
 	}

@@ -41,7 +41,7 @@ type conn struct {
 	query       url.Values // of the transport request (the client's access_token)
 	handshaken  bool
 	ended       bool // the supervisor has released the hub connection
-	hc          *hub.Conn
+	hc          *hub.Client
 	lastRecv    time.Time
 	pollStarted bool          // long polling: the initial poll was answered
 	polling     bool          // long polling: a poll is waiting

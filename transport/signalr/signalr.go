@@ -14,7 +14,7 @@
 // case-insensitively) run dotNetify's flows on the [hub.Hub]; the server
 // calls the client's Response_VM with [vmId, data].
 //
-// Each SignalR connection is one [hub.Conn]. Frames for it wait in a bounded
+// Each SignalR connection is one [hub.Client]. Frames for it wait in a bounded
 // queue: a client that does not read them fast enough is closed (and
 // reconnects by itself).
 package signalr

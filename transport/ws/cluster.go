@@ -115,8 +115,8 @@ func (r *remoteSender) Send(resp *hub.Response) error {
 }
 
 // hubConn returns the hub connection for a member, local or remote.
-func (s *Server) hubConn(m cluster.Message) (*hub.Conn, error) {
-	if c := s.h.Conn(m.ConnectionID); c != nil {
+func (s *Server) hubConn(m cluster.Message) (*hub.Client, error) {
+	if c := s.h.Client(m.ConnectionID); c != nil {
 		return c, nil
 	}
 	if strings.HasPrefix(m.ConnectionID, s.idPrefix()) {
@@ -128,7 +128,7 @@ func (s *Server) hubConn(m cluster.Message) (*hub.Conn, error) {
 	}
 	c, err := s.h.Connect(info, &remoteSender{s: s, id: m.ConnectionID})
 	if err != nil {
-		if c := s.h.Conn(m.ConnectionID); c != nil {
+		if c := s.h.Client(m.ConnectionID); c != nil {
 			return c, nil
 		}
 	}
@@ -211,7 +211,7 @@ func (s *Server) Event(ctx context.Context, ev string) {
 		return
 	}
 	if id, ok := strings.CutPrefix(ev, "disconnect "); ok && !strings.HasPrefix(id, s.idPrefix()) {
-		if c := s.h.Conn(id); c != nil {
+		if c := s.h.Client(id); c != nil {
 			c.Close()
 		}
 	}

@@ -209,7 +209,7 @@ func (s *Server) Connections() int {
 type conn struct {
 	s    *Server
 	sock *websocket.Conn
-	hc   *hub.Conn
+	hc   *hub.Client
 	q    *wsout.Queue
 
 	once      sync.Once
