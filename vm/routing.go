@@ -203,7 +203,7 @@ func nullable(s string) any {
 
 // MarshalJSON encodes the routing state as dotNetify does.
 func (s RoutingState) MarshalJSON() ([]byte, error) {
-	var root any = nullable(s.Root)
+	root := nullable(s.Root)
 	if s.Templates != nil {
 		root = s.Root
 	}
