@@ -51,6 +51,11 @@ var dotnetifyState = map[string][]string{
 	// DevApp.ViewModels/Examples/SecurePage.cs: SecurePageVM, AdminSecurePageVM
 	"SecurePageVM":      {"SecureCaption", "SecureData"},
 	"AdminSecurePageVM": {"TokenIssuer", "TokenValidFrom", "TokenValidTo", "Refresh"},
+	// DevApp.ViewModels/Examples/BookStore.cs: BookStoreVM, BookDetailsVM
+	// (the version with SearchTitle and BookDefaultRoute, which dotNetify's
+	// BookStore front-ends read)
+	"BookStoreVM":   {"RoutingState", "Books"},
+	"BookDetailsVM": {"RoutingState", "Book", "SearchTitle", "BookDefaultRoute"},
 }
 
 // dotnetifyValues are values the original's initial state fixes: commands
@@ -64,6 +69,20 @@ var dotnetifyValues = map[string]map[string]string{
 	"CompositeViewVM.FilterableMovieTableVM.MovieFilterVM": {"Apply": "null", "Delete": "null"},
 	"MasterDetails.MasterList":                             {"Select": "null"},
 	"MasterDetails.Details":                                {"ItemImageUrl": "null"},
+	// RegisterRoutes' templates; RouteTemplate(id) leaves Root, ViewUrl,
+	// JSModuleUrl and Target null.
+	"BookStoreVM": {"RoutingState": `{"Templates":[` +
+		`{"Id":"BookHome","Root":null,"UrlPattern":"","ViewUrl":"BookDefault","JSModuleUrl":null,"Target":null},` +
+		`{"Id":"BookDefault","Root":null,"UrlPattern":"default","ViewUrl":null,"JSModuleUrl":null,"Target":null},` +
+		`{"Id":"Book","Root":null,"UrlPattern":"book(/:title)","ViewUrl":null,"JSModuleUrl":null,"Target":null}],` +
+		`"Root":"examples/bookstore","Active":null,"Origin":null}`},
+	// Not routed yet: no book; OnRouted made a RoutingState with nothing
+	// set; Redirect leaves TemplateId null.
+	"BookDetailsVM": {
+		"Book": "null", "SearchTitle": "null",
+		"RoutingState":     `{"Templates":null,"Root":null,"Active":null,"Origin":null}`,
+		"BookDefaultRoute": `{"TemplateId":null,"Path":"default","RedirectRoot":"examples/bookstore"}`,
+	},
 }
 
 // dotnetifyItems lists the properties of the records the ported VMs send,
@@ -80,6 +99,11 @@ var dotnetifyItems = map[string][]string{
 	"ChatUser":    {"Id", "CorrelationId", "Name", "IpAddress", "Browser"},
 	// DevApp.ViewModels/Examples/ControlTypes.cs: ControlTypesVM.DropDownItem
 	"DropDownItem": {"Id", "Text"},
+	// DevApp.ViewModels/Examples/BookStore.cs: BookStoreVM's Books items
+	// (new { Info, Route }) and their WebStoreRecord
+	"BookStoreItem":       {"Info", "Route"},
+	"BookStoreItem.Info":  {"Id", "Type", "Category", "Recommended", "Title", "Author", "Rating", "ImageUrl", "ItemUrl", "UrlSafeTitle"},
+	"BookStoreItem.Route": {"TemplateId", "Path", "RedirectRoot"},
 }
 
 func sortedKeys[V any](m map[string]V) []string {
@@ -147,7 +171,10 @@ func TestRecordsMatchDotNetify(t *testing.T) {
 		"ChatMessage":    first("ChatRoomVM", "Messages"),
 		"ChatUser":       first("ChatRoomVM", "Users"),
 		"DropDownItem":   first("ControlTypesVM", "DropDownOptions"),
+		"BookStoreItem":  first("BookStoreVM", "Books"),
 	}
+	got["BookStoreItem.Info"] = get[map[string]json.RawMessage](t, got["BookStoreItem"], "Info")
+	got["BookStoreItem.Route"] = get[map[string]json.RawMessage](t, got["BookStoreItem"], "Route")
 	for _, name := range sortedKeys(dotnetifyItems) {
 		want := slices.Sorted(slices.Values(dotnetifyItems[name]))
 		if g := sortedKeys(got[name]); !slices.Equal(g, want) {

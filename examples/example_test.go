@@ -54,7 +54,7 @@ func ExampleRegister() {
 	_ = conn.Receive([]byte(`{"callType":"update_vm","vmId":"GreeterVM","value":"{\"Name\":\"Gopher\"}"}`))
 	_ = conn.Receive([]byte(`{"callType":"update_vm","vmId":"GreeterVM","value":"{\"Shout\":null}"}`))
 	// Output:
-	// [AdminSecurePageVM ChatRoomVM CompositeViewVM ControlTypesVM Details FilterableMovieTableVM GreeterVM GreetingVM HelloWorldVM LiveChartVM MasterDetails MasterList MovieDetailsVM MovieFilterVM MovieTableVM PresenceVM SecurePageVM ServerTimeVM SimpleListVM TunableLiveChartVM]
+	// [AdminSecurePageVM BookDetailsVM BookStoreVM ChatRoomVM CompositeViewVM ControlTypesVM Details FilterableMovieTableVM GreeterVM GreetingVM HelloWorldVM LiveChartVM MasterDetails MasterList MovieDetailsVM MovieFilterVM MovieTableVM PresenceVM SecurePageVM ServerTimeVM SimpleListVM TunableLiveChartVM]
 	// GreeterVM {"Name":"World","Greeting":"Hello, World!","Shout":null}
 	// GreeterVM {"Greeting":"Hello, Gopher!"}
 	// GreeterVM {"Name":"GOPHER","Greeting":"Hello, GOPHER!"}

@@ -1,12 +1,12 @@
 // Package examples ports dotNetify's demo view models to gonetify: the VMs
 // of dotNetify's DevApp (HelloWorld, ControlTypes, SimpleList, LiveChart,
-// ChatRoom, the CompositeView movie table, SecurePage and the DataFlow
-// MasterDetails set), each with exactly the original's properties and
-// commands (names, shapes, item keys), so dotNetify's own front-ends run
-// unchanged. What gonetify's demo app wants beyond them lives in separate
+// ChatRoom, the CompositeView movie table, SecurePage, the DataFlow
+// MasterDetails set and the routed BookStore), each with exactly the
+// original's properties and commands (names, shapes, item keys), so
+// dotNetify's own front-ends run unchanged. What gonetify's demo app wants beyond them lives in separate
 // demo VMs ([DemoNames]). They double as worked examples of the [vm] rules: state
 // fields, computed getters, SetX setters, commands, list item keys,
-// multicast, timers and master/sub-VM wiring.
+// multicast, timers, master/sub-VM wiring and routing ([vm.Routable]).
 //
 // Register them all with [Register], or with [RegisterWith] to tune timers
 // and logging (tests use short intervals).
@@ -58,7 +58,7 @@ func (o Options) withDefaults() Options {
 var Names = []string{
 	"HelloWorldVM", "ControlTypesVM", "SimpleListVM", "LiveChartVM", "ChatRoomVM",
 	"CompositeViewVM", "FilterableMovieTableVM", "MovieTableVM", "MovieFilterVM", "MovieDetailsVM",
-	"MasterDetails", "MasterList", "Details",
+	"MasterDetails", "MasterList", "Details", "BookStoreVM", "BookDetailsVM",
 }
 
 // DemoNames lists the demo VMs [Register] adds: not ports, but what the
@@ -77,6 +77,7 @@ func Register(reg *vm.Registry) { RegisterWith(reg, Options{}) }
 func RegisterWith(reg *vm.Registry, opts Options) {
 	o := opts.withDefaults()
 	movies := NewMovieService()
+	store := NewWebStoreService()
 	add(reg, "HelloWorldVM", NewHelloWorldVM)
 	add(reg, "ControlTypesVM", NewControlTypesVM)
 	add(reg, "SimpleListVM", func() *SimpleListVM { return NewSimpleListVM(NewEmployeeRepository()) })
@@ -90,6 +91,8 @@ func RegisterWith(reg *vm.Registry, opts Options) {
 	add(reg, "MasterDetails", func() *MasterDetailsVM { return NewMasterDetailsVM(o.Logger) })
 	add(reg, "MasterList", NewMasterListVM)
 	add(reg, "Details", NewDetailsVM)
+	add(reg, "BookStoreVM", func() *BookStoreVM { return NewBookStoreVM(store) })
+	add(reg, "BookDetailsVM", func() *BookDetailsVM { return NewBookDetailsVM(store) })
 	add(reg, "GreetingVM", NewGreetingVM)
 	add(reg, "ServerTimeVM", func() *ServerTimeVM { return NewServerTimeVM(o.ServerTimeInterval) })
 	add(reg, "TunableLiveChartVM", func() *TunableLiveChartVM { return NewTunableLiveChartVM(o.LiveChartInterval) })

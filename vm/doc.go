@@ -70,6 +70,13 @@
 //     pushes), or use [Base.Every] for timers. No VM author writes locks.
 //     A long command holds only its own VM: the connection's other VMs
 //     keep answering and pushing meanwhile.
+//   - Routing: a VM embedding [Routable] is routable as in dotNetify
+//     (IRoutable): [Routable.RegisterRoutes] declares its route templates,
+//     [Routable.GetRoute] and [Routable.Redirect] make the routes its state
+//     hands the client's router, and [Routable.OnRouted] handlers learn the
+//     route a routed view was opened with. Its RoutingState property is
+//     sent like any field; what the client's router sets in it
+//     (RoutingState.Active, RoutingState.Origin) is not sent back.
 //   - Lifecycle: a [Registry] maps names to factories ([Register]). Optional
 //     hooks: [Creator] (OnCreated, after $vmArg values are applied, before
 //     the first state is sent), [Disposer], [Master] / [SubVMCreated] /

@@ -514,6 +514,9 @@ func (i *Instance) applyOne(ctx context.Context, path string, raw json.RawMessag
 	if err != nil || !ok {
 		return err
 	}
+	if i.routed(m, segs[1:]) {
+		return nil // the client's router set its routing state (routing.go)
+	}
 	if item.IsValid() {
 		i.b.UpdateList(m.name, item.Interface())
 	} else {

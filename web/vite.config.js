@@ -4,7 +4,10 @@ import { defineConfig } from "vite";
 import { thirdPartyNotices } from "./notices.js";
 
 export default defineConfig({
-  base: "./",
+  // Absolute asset URLs: the server answers deep links such as
+  // /examples/bookstore/book/the-martian (dotNetify's router uses the
+  // page's path) with index.html, whose assets must load from any path.
+  base: "/",
   // The Vue page renders with h(): Vue's runtime-only build is enough (the
   // dotnetify/vue bundle's require("vue") would otherwise pull in the
   // template compiler).

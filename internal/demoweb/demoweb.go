@@ -10,9 +10,11 @@ package demoweb
 import (
 	"embed"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io/fs"
 	"net/http"
+	"path"
 	"strings"
 )
 
@@ -37,6 +39,11 @@ type hubs struct {
 //
 // /config.js sets window.GONETIFY_HUBS = {direct, gateway, default} and, as
 // before, window.GONETIFY_HUB_URL = hubURL.
+//
+// A path that names no file and whose last segment has no extension (a
+// route of the app, such as /examples/bookstore/book/the-martian, which
+// dotNetify's router reads from the page's path) gets index.html, so a deep
+// link opened directly loads the app; a missing file still gets 404.
 func Handler(hubURL string) http.Handler {
 	sub, err := fs.Sub(dist, "dist")
 	if err != nil {
@@ -63,7 +70,23 @@ func Handler(hubURL string) http.Handler {
 			w.Header().Set("Cache-Control", "public, max-age=31536000, immutable")
 		default:
 			w.Header().Set("Cache-Control", "no-cache")
+			if isRoute(sub, r.URL.Path) {
+				r = r.Clone(r.Context())
+				r.URL.Path = "/"
+			}
 		}
 		files.ServeHTTP(w, r)
 	})
+}
+
+// isRoute reports whether p is a route of the single-page app rather than
+// a file: no file of fsys has that path and its last segment has no
+// extension.
+func isRoute(fsys fs.FS, p string) bool {
+	name := strings.Trim(p, "/")
+	if name == "" || strings.Contains(path.Base(name), ".") {
+		return false
+	}
+	_, err := fs.Stat(fsys, name)
+	return errors.Is(err, fs.ErrNotExist) || errors.Is(err, fs.ErrInvalid)
 }

@@ -30,14 +30,14 @@ func get(t *testing.T, h http.Handler, path string) (reply, string) {
 func TestIndexAndAssets(t *testing.T) {
 	h := Handler("")
 	res, body := get(t, h, "/")
-	if res.StatusCode != 200 || !strings.Contains(body, `<div id="root">`) || !strings.Contains(body, `src="config.js"`) {
+	if res.StatusCode != 200 || !strings.Contains(body, `<div id="root">`) || !strings.Contains(body, `src="/config.js"`) {
 		t.Fatalf("GET / = %d:\n%s", res.StatusCode, body)
 	}
-	i := strings.Index(body, "./assets/")
+	i := strings.Index(body, `"/assets/`)
 	if i < 0 {
-		t.Fatalf("index.html names no asset:\n%s", body)
+		t.Fatalf("index.html names no asset by its absolute path:\n%s", body)
 	}
-	asset := "/" + strings.TrimPrefix(body[i:i+strings.IndexAny(body[i:], `"'`)], "./")
+	asset := body[i+1 : i+1+strings.IndexAny(body[i+1:], `"'`)]
 	res, _ = get(t, h, asset)
 	if res.StatusCode != 200 || !strings.Contains(res.Header.Get("Cache-Control"), "immutable") {
 		t.Fatalf("GET %s = %d, Cache-Control %q", asset, res.StatusCode, res.Header.Get("Cache-Control"))
@@ -59,5 +59,27 @@ func TestConfigJS(t *testing.T) {
 		if ct := res.Header.Get("Content-Type"); !strings.HasPrefix(ct, "text/javascript") {
 			t.Errorf("Content-Type %q", ct)
 		}
+	}
+}
+
+// A route of the app (a deep link dotNetify's router will read) gets
+// index.html, whose assets load from any path; a missing file is still
+// 404, and files are still themselves.
+func TestRoutesGetTheApp(t *testing.T) {
+	h := Handler("")
+	_, index := get(t, h, "/")
+	for _, p := range []string{"/examples/bookstore", "/examples/bookstore/", "/examples/bookstore/book/the-martian", "/examples/bookstore/default"} {
+		res, body := get(t, h, p)
+		if res.StatusCode != 200 || body != index || res.Header.Get("Cache-Control") != "no-cache" {
+			t.Errorf("GET %s = %d, Cache-Control %q, index.html: %v", p, res.StatusCode, res.Header.Get("Cache-Control"), body == index)
+		}
+	}
+	for _, p := range []string{"/nope.js", "/assets/nope.js", "/examples/bookstore/cover.png"} {
+		if res, _ := get(t, h, p); res.StatusCode != 404 {
+			t.Errorf("GET %s = %d, want 404", p, res.StatusCode)
+		}
+	}
+	if _, body := get(t, h, "/vue.html"); body == index || !strings.Contains(body, "vue") {
+		t.Errorf("GET /vue.html is not the Vue page")
 	}
 }

@@ -8,9 +8,12 @@ import LiveChart from "./tabs/LiveChart.jsx";
 import ChatRoom from "./tabs/ChatRoom.jsx";
 import CompositeView from "./tabs/CompositeView.jsx";
 import SecurePage from "./tabs/SecurePage.jsx";
+import BookStore from "./tabs/BookStore.jsx";
 
 // One tab per example; the URL hash (#HelloWorld) names the open one. Only
-// the open tab is mounted, so leaving a tab disposes its view models.
+// the open tab is mounted, so leaving a tab disposes its view models. A tab
+// with a path (BookStore, whose view models route) opens at that path, and
+// at any path below it: dotNetify's router routes by the page's path.
 const TABS = [
   { id: "HelloWorld", title: "Hello World", Component: HelloWorld },
   { id: "ControlTypes", title: "Control Types", Component: ControlTypes },
@@ -19,11 +22,13 @@ const TABS = [
   { id: "ChatRoom", title: "Chat Room", Component: ChatRoom },
   { id: "CompositeView", title: "Composite View", Component: CompositeView },
   { id: "SecurePage", title: "Secure Page", Component: SecurePage },
+  { id: "BookStore", title: "Book Store", Component: BookStore, path: "/examples/bookstore" },
 ];
 
 function tabFromHash() {
   const id = location.hash.replace(/^#\/?/, "");
-  return TABS.find((t) => t.id === id) || TABS[0];
+  const under = (p) => location.pathname === p || location.pathname.startsWith(p + "/");
+  return TABS.find((t) => t.id === id) || TABS.find((t) => t.path && under(t.path)) || TABS[0];
 }
 
 export default function App({ hub }) {
@@ -53,7 +58,7 @@ export default function App({ hub }) {
         {TABS.map((t) => (
           <a
             key={t.id}
-            href={`#${t.id}`}
+            href={t.path ? t.path + location.search : `#${t.id}`}
             role="tab"
             aria-selected={t.id === tab.id}
             className={t.id === tab.id ? "active" : ""}
@@ -62,7 +67,7 @@ export default function App({ hub }) {
             {t.title}
           </a>
         ))}
-        <a href={`vue.html${location.search}`} className="vue-link" data-testid="vue-page">
+        <a href={`/vue.html${location.search}`} className="vue-link" data-testid="vue-page">
           Vue page
         </a>
       </nav>

@@ -1,7 +1,7 @@
 // Points the React page's dotnetify client at the hub hubs.js picks, and
 // tracks the connection state.
 import dotnetify from "dotnetify";
-import { selectedHub } from "./hubs.js";
+import { selectedHub, applyHub } from "./hubs.js";
 
 export { availableHubs, selectedHub } from "./hubs.js";
 
@@ -29,7 +29,7 @@ export function onConnectionState(fn) {
 /** Points dotnetify at the selected hub. Call once, before any VM connects. */
 export function setupHub() {
   const hub = selectedHub();
-  dotnetify.hub = dotnetify.createWebSocketHub(hub.url);
+  applyHub(dotnetify, hub);
   dotnetify.connectionStateHandler = (s) => {
     state = s;
     listeners.forEach((fn) => fn(s));

@@ -54,3 +54,23 @@ test("gateway: the Vue page's HelloWorld and ChatRoom work through the API Gatew
   assert.deepEqual(page.errors, []);
   assert.deepEqual(warnings, []);
 });
+
+test("gateway: BookStore routing through the API Gateway emulator: a book's URL opened directly, then a click and Back", async () => {
+  const page = await app.browser.newPage();
+  // The covers are dotNetify's web store images on Amazon's servers; the
+  // test machine is offline, so they get a blank image.
+  await page.route(/^https?:\/\/(?!127\.0\.0\.1)/, (route) =>
+    route.fulfill({ contentType: "image/svg+xml", body: '<svg xmlns="http://www.w3.org/2000/svg" width="1" height="1"/>' }),
+  );
+  await page.goto(`${app.url}examples/bookstore/book/wayward-pines`);
+  await page.locator('[data-testid="conn-state"][data-state="connected"]').waitFor();
+  assert.equal(await page.getByTestId("hub-url").textContent(), app.server.gatewayURL);
+  await page.getByTestId("book-title").filter({ hasText: /^Wayward Pines$/ }).waitFor();
+  await page.getByTestId("book-back").click();
+  await page.waitForURL(/\/examples\/bookstore\/default$/);
+  await page.getByTestId("book-details").waitFor({ state: "detached" });
+  await page.locator('[data-title="go-set-a-watchman"] a').click();
+  await page.waitForURL(/\/examples\/bookstore\/book\/go-set-a-watchman$/);
+  await page.getByTestId("book-title").filter({ hasText: /^Go Set A Watchman$/ }).waitFor();
+  assert.deepEqual(page.errors, []);
+});

@@ -127,6 +127,27 @@ env.test('SimpleList Add over Web API: the POST reaction carries Employees_add',
   assert.ok(h.state.Employees.some((e) => e.FirstName === 'Web' && e.LastName === 'Api'));
 });
 
+env.test('BookStore routing over Web API: the router\'s $vmArg and RoutingState.Active', async (t) => {
+  const c = client(t);
+  const store = c.connect('BookStoreVM');
+  await c.wait(store, (s) => Array.isArray(s.Books) && s.Books.length === 8, 'Books');
+  assert.equal(store.state.RoutingState.Root, 'examples/bookstore');
+  const path = store.state.Books[0].Route.Path;
+  assert.equal(path, 'book/the-martian');
+  store.vm.$dispatch({ 'RoutingState.Active': path });
+  const details = c.connect('BookDetailsVM', { vmArg: { 'RoutingState.Origin': path } });
+  await c.wait(details, (s) => s.Book && s.Book.Title === 'The Martian', 'the book from the route');
+  assert.equal(details.state.SearchTitle, 'the-martian');
+  await waitFor(() => c.requests().some((r) => r.method === 'POST' && r.status), { what: 'POST answered', describe: () => c.describe(store) });
+  const post = c.requests().find((r) => r.method === 'POST');
+  assert.equal(post.body, '{"RoutingState.Active":"book/the-martian"}');
+  // Accepted, and nothing is sent back: no reaction (204).
+  assert.equal(post.status, 204, `POST answered ${post.status} ${post.response}`);
+  assert.equal(post.response, '');
+  assert.deepEqual(store.exceptions, []);
+  assert.deepEqual(details.exceptions, []);
+});
+
 env.test('$destroy → DELETE; an unknown VM reaches exceptionHandler', async (t) => {
   const c = client(t);
   const h = c.connect('HelloWorldVM');

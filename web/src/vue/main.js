@@ -3,7 +3,7 @@
 // this)), against the same gonetify hub as the React page.
 import { createApp, h, ref } from "vue";
 import dotnetify from "dotnetify/vue";
-import { selectedHub } from "../hubs.js";
+import { selectedHub, applyHub } from "../hubs.js";
 import HelloWorld from "./HelloWorld.js";
 import SimpleList from "./SimpleList.js";
 import ChatRoom from "./ChatRoom.js";
@@ -11,7 +11,7 @@ import "../styles.css";
 
 const hub = selectedHub();
 const connState = ref("idle");
-dotnetify.hub = dotnetify.createWebSocketHub(hub.url);
+applyHub(dotnetify, hub);
 dotnetify.connectionStateHandler = (s) => (connState.value = s);
 
 const App = {
@@ -23,7 +23,7 @@ const App = {
         h("div", { class: "hub" }, [
           h("span", { class: "conn", "data-testid": "conn-state", "data-state": connState.value }, connState.value),
           h("code", { class: "hub-url", "data-testid": "hub-url" }, hub.url),
-          h("a", { href: "./" }, "React page"),
+          h("a", { href: "/" + location.search }, "React page"),
         ]),
       ]),
       h("main", [h(HelloWorld), h(SimpleList), h(ChatRoom)]),

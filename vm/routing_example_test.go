@@ -1,0 +1,65 @@
+package vm_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"github.com/gonetify/gonetify/vm"
+)
+
+// ShopVM routes to one page per product: dotNetify's BookStoreVM in
+// miniature.
+type ShopVM struct {
+	vm.Base
+	vm.Routable
+	_ vm.Computed `vm:"Products"`
+}
+
+// Product is a product with the route of its page.
+type Product struct {
+	Name  string
+	Route vm.Route
+}
+
+// Products is computed: each product with its route.
+func (v *ShopVM) Products() []Product {
+	return []Product{{Name: "pen", Route: v.GetRoute("Product", "product/pen")}}
+}
+
+// ProductVM is the product page, routed to from ShopVM.
+type ProductVM struct {
+	vm.Base
+	vm.Routable
+	Name string
+}
+
+// ExampleRoutable shows a routable VM's state as the client's router reads
+// it, and a routed-to VM learning its route from the $vmArg the router
+// gives the page it loads.
+func ExampleRoutable() {
+	ctx := context.Background()
+	shop := &ShopVM{}
+	shop.RegisterRoutes("shop",
+		vm.RouteTemplate{Id: "Home", UrlPattern: ""},
+		vm.RouteTemplate{Id: "Product", UrlPattern: "product(/:name)"},
+	)
+	inst, _ := vm.Wrap(ctx, vm.ParseID("ShopVM"), shop)
+	state, _ := inst.FullState()
+	fmt.Println(string(state))
+
+	page := &ProductVM{}
+	page.OnRouted(func(e vm.RoutedEventArgs) {
+		page.Name = strings.TrimPrefix(e.From, "product/")
+		page.Changed("Name")
+	})
+	pinst, _ := vm.Wrap(ctx, vm.ParseID("ProductVM"), page)
+	// What the hub does with $vmArg {"RoutingState.Origin": "product/pen"}.
+	_ = pinst.Apply(ctx, []vm.PathValue{{Path: "RoutingState.Origin", Value: json.RawMessage(`"product/pen"`)}})
+	state, _ = pinst.FullState()
+	fmt.Println(string(state))
+	// Output:
+	// {"RoutingState":{"Templates":[{"Id":"Home","Root":null,"UrlPattern":"","ViewUrl":null,"JSModuleUrl":null,"Target":null},{"Id":"Product","Root":null,"UrlPattern":"product(/:name)","ViewUrl":null,"JSModuleUrl":null,"Target":null}],"Root":"shop","Active":null,"Origin":null},"Products":[{"Name":"pen","Route":{"TemplateId":"Product","Path":"product/pen","RedirectRoot":null}}]}
+	// {"RoutingState":{"Templates":null,"Root":null,"Active":null,"Origin":"product/pen"},"Name":"pen"}
+}
