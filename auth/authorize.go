@@ -91,8 +91,8 @@ func (r requirement) allows(p *Principal) bool {
 // (the token expired) reaches the client once, until a valid token (sent
 // with $dispatch({$headers: …})) lets the pushes through again.
 func AuthorizeFilter() hub.Filter {
-	return func(x *hub.Context, inst *vm.Instance, next func() error) error {
-		reqs := requirements(inst.VM())
+	return func(x *hub.Context, v vm.VM, next func() error) error {
+		reqs := requirements(v)
 		if len(reqs) == 0 {
 			return next()
 		}

@@ -127,14 +127,14 @@ type accessTokenSetter interface {
 // computed from the old token is dropped and pushed again from the new
 // one. Register it after auth.AuthorizeFilter.
 func AccessTokenFilter() hub.Filter {
-	return func(x *hub.Context, inst *vm.Instance, next func() error) error {
-		s, ok := inst.VM().(accessTokenSetter)
+	return func(x *hub.Context, v vm.VM, next func() error) error {
+		s, ok := v.(accessTokenSetter)
 		p := auth.Of(x)
 		if !ok || p == nil {
 			return next()
 		}
 		changed := false
-		if err := inst.Do(func() error { changed = s.setAccessToken(p); return nil }); err != nil {
+		if err := vm.Do(v, func() error { changed = s.setAccessToken(p); return nil }); err != nil {
 			return err
 		}
 		if changed && x.CallType == hub.ResponseVM {

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/gonetify/gonetify/internal/vmrt"
 	"github.com/gonetify/gonetify/vm"
 )
 
@@ -28,7 +29,7 @@ func (c *Client) request(vmID string, rawArgs json.RawMessage) error {
 		return badArg("vmArgs: %v", err)
 	}
 	var vmArg json.RawMessage
-	var rest []vm.PathValue
+	var rest []vmrt.PathValue
 	hasVMArg := false
 	for _, e := range entries {
 		switch e.Path {
@@ -42,7 +43,7 @@ func (c *Client) request(vmID string, rawArgs json.RawMessage) error {
 		}
 	}
 	if !c.h.piped {
-		var init []vm.PathValue
+		var init []vmrt.PathValue
 		if hasVMArg {
 			if init, err = vmArgEntries(vmArg); err != nil {
 				return err
@@ -67,7 +68,7 @@ func (c *Client) request(vmID string, rawArgs json.RawMessage) error {
 }
 
 // vmArgEntries decodes a $vmArg object (nil or null: none).
-func vmArgEntries(raw json.RawMessage) ([]vm.PathValue, error) {
+func vmArgEntries(raw json.RawMessage) ([]vmrt.PathValue, error) {
 	v := bytes.TrimSpace(raw)
 	if len(v) == 0 || string(v) == "null" {
 		return nil, nil
@@ -84,7 +85,7 @@ func vmArgEntries(raw json.RawMessage) ([]vm.PathValue, error) {
 
 // requestVM creates (or finds) the VM and sends its full state; x is the
 // pipeline context, nil without a pipeline. It runs in the VM's lane.
-func (c *Client) requestVM(x *Context, vmID string, init []vm.PathValue) error {
+func (c *Client) requestVM(x *Context, vmID string, init []vmrt.PathValue) error {
 	// A "namespace" key picks the type by its full name and is not applied.
 	typePrefix := ""
 	for i, e := range init {
@@ -145,7 +146,7 @@ func (c *Client) requestVM(x *Context, vmID string, init []vm.PathValue) error {
 		return err
 	}
 	if e.group == nil {
-		e.inst.SetPusher(c)
+		e.inst.SetPusher((*pusher)(c))
 	}
 	return nil
 }
@@ -157,7 +158,7 @@ func (c *Client) vmCount() int {
 	return len(c.vms)
 }
 
-func (c *Client) sendFull(vmID string, inst *vm.Instance) error {
+func (c *Client) sendFull(vmID string, inst vmrt.Instance) error {
 	state, err := inst.FullState()
 	if err != nil {
 		return err
@@ -169,7 +170,7 @@ func (c *Client) sendFull(vmID string, inst *vm.Instance) error {
 // instance it shares. init are the $vmArg values to apply to a new VM. The
 // VM filters run around its set-up (or before joining a multicast VM); a
 // filter halting the call gives (nil, nil).
-func (c *Client) create(x *Context, id vm.ID, typeName string, init []vm.PathValue) (*entry, error) {
+func (c *Client) create(x *Context, id vm.ID, typeName string, init []vmrt.PathValue) (*entry, error) {
 	h := c.h
 	ctx := c.vmCtx(x)
 	var master *entry
@@ -186,12 +187,12 @@ func (c *Client) create(x *Context, id vm.ID, typeName string, init []vm.PathVal
 				return nil, context.Canceled
 			}
 			if master.group == nil {
-				master.inst.SetPusher(c)
+				master.inst.SetPusher((*pusher)(c))
 			}
 		}
 	}
-	var setupVM func(inst *vm.Instance) error
-	newInst := func() (*vm.Instance, error) {
+	var setupVM func(inst vmrt.Instance) error
+	newInst := func() (vmrt.Instance, error) {
 		if master != nil {
 			var sub vm.VM
 			if m, ok := master.inst.VM().(vm.Master); ok {
@@ -201,19 +202,19 @@ func (c *Client) create(x *Context, id vm.ID, typeName string, init []vm.PathVal
 				}
 			}
 			if sub != nil && !reflect.ValueOf(sub).IsNil() {
-				return h.wrap(vm.Wrap(ctx, id, sub))
+				return h.wrap(vmrt.Wrap(ctx, id.Full, sub))
 			}
 		}
 		return h.wrap(h.reg.New(ctx, typeName, id))
 	}
-	setup := func(inst *vm.Instance) error {
+	setup := func(inst vmrt.Instance) error {
 		ran, err := h.filter(x, inst, func() error { return setupVM(inst) })
 		if err == nil && !ran {
 			err = errHalted
 		}
 		return err
 	}
-	setupVM = func(inst *vm.Instance) error {
+	setupVM = func(inst vmrt.Instance) error {
 		if len(init) > 0 {
 			if err := inst.Apply(ctx, init); err != nil {
 				return err
@@ -224,7 +225,7 @@ func (c *Client) create(x *Context, id vm.ID, typeName string, init []vm.PathVal
 		}
 		if master != nil {
 			if m, ok := master.inst.VM().(vm.SubVMCreated); ok {
-				return master.inst.Do(func() error { m.OnSubVMCreated(inst.VM()); return nil })
+				return master.inst.Do(func() error { m.OnSubVMCreated(inst.VM().(vm.VM)); return nil })
 			}
 		}
 		return nil
@@ -279,7 +280,7 @@ func (c *Client) create(x *Context, id vm.ID, typeName string, init []vm.PathVal
 		inst.Dispose()
 		return nil, unhalted(err)
 	}
-	h.observeVM(inst.ID().Type, 1)
+	h.observeVM(inst.Type(), 1)
 	g := &group{h: h, key: key, name: inst.GroupName(ctx), inst: inst, members: map[string]*member{}}
 	h.restoreSnapshot(g.snapKey(), inst)
 	inst.SetPusher(g)
@@ -293,12 +294,12 @@ func (c *Client) create(x *Context, id vm.ID, typeName string, init []vm.PathVal
 // unicast sets up a new VM that is not shared and makes its entry (state
 // restored from its snapshot, if any); a filter halting the set-up gives
 // (nil, nil).
-func (h *Hub) unicast(c *Client, id vm.ID, inst *vm.Instance, setup func(*vm.Instance) error) (*entry, error) {
+func (h *Hub) unicast(c *Client, id vm.ID, inst vmrt.Instance, setup func(vmrt.Instance) error) (*entry, error) {
 	if err := setup(inst); err != nil {
 		inst.Dispose()
 		return nil, unhalted(err)
 	}
-	h.observeVM(inst.ID().Type, 1)
+	h.observeVM(inst.Type(), 1)
 	e := &entry{id: id, inst: inst}
 	h.restoreSnapshot(c.snapKey(e), inst)
 	return e, nil
@@ -373,14 +374,14 @@ func notRequested(vmID string) error {
 // stored. The update and the taking of its changes are one step under the
 // VM's lock, and the outbox is held meanwhile: pushes asked for during the
 // command follow the reaction.
-func (c *Client) applyUpdate(x *Context, vmID string, e *entry, entries []vm.PathValue) error {
+func (c *Client) applyUpdate(x *Context, vmID string, e *entry, entries []vmrt.PathValue) error {
 	ctx, cancel := c.commandCtx(x, e.inst)
 	defer cancel()
 	sent := make(map[string]json.RawMessage, len(entries))
 	for _, pv := range entries {
 		sent[pv.Path] = pv.Value
 	}
-	echo := func(ch vm.Change) bool {
+	echo := func(ch vmrt.Change) bool {
 		v, ok := sent[ch.Key]
 		return ok && jsonEqual(v, ch.Value)
 	}
@@ -389,11 +390,11 @@ func (c *Client) applyUpdate(x *Context, vmID string, e *entry, entries []vm.Pat
 	}
 	var err error
 	e.out.hold(func() {
-		var changes []vm.Change
+		var changes []vmrt.Change
 		if changes, err = c.h.applyTake(ctx, e.inst, entries, c.snapKey(e)); err != nil {
 			return
 		}
-		if reaction := vm.EncodeChanges(changes, echo); reaction != nil {
+		if reaction := vmrt.EncodeChanges(changes, echo); reaction != nil {
 			err = c.respond(vmID, e.inst, reaction)
 		}
 	}, func() { c.flushNow(e, false) })
@@ -403,7 +404,7 @@ func (c *Client) applyUpdate(x *Context, vmID string, e *entry, entries []vm.Pat
 // commandCtx is the context of VM code run for the call x: it carries the
 // connection and the pipeline context, and is cancelled when the VM is
 // disposed or the connection closes.
-func (c *Client) commandCtx(x *Context, inst *vm.Instance) (context.Context, context.CancelFunc) {
+func (c *Client) commandCtx(x *Context, inst vmrt.Instance) (context.Context, context.CancelFunc) {
 	ctx, cancel := context.WithCancel(c.vmCtx(x))
 	stop := context.AfterFunc(inst.VM().(interface{ Context() context.Context }).Context(), cancel)
 	return ctx, func() { stop(); cancel() }
@@ -474,7 +475,7 @@ func (c *Client) disposeVM(vmID string) error {
 	for _, g := range list {
 		if g.master != nil {
 			if d, ok := g.master.inst.VM().(vm.SubVMDisposing); ok {
-				_ = g.master.inst.Do(func() error { d.OnSubVMDisposing(g.e.inst.VM()); return nil })
+				_ = g.master.inst.Do(func() error { d.OnSubVMDisposing(g.e.inst.VM().(vm.VM)); return nil })
 			}
 		}
 		c.h.release(c, g.e)
@@ -498,7 +499,7 @@ func (h *Hub) release(c *Client, e *entry) {
 		h.snaps.drop(key)
 	}
 	e.inst.Dispose()
-	h.observeVM(e.inst.ID().Type, -1)
+	h.observeVM(e.inst.Type(), -1)
 }
 
 // group is one multicast instance and the connections sharing it.
@@ -506,7 +507,7 @@ type group struct {
 	h    *Hub
 	key  string
 	name string
-	inst *vm.Instance
+	inst vmrt.Instance
 
 	// out serializes taking the VM's changes and sending them, so every
 	// member gets its frames in the order of its state.
@@ -576,15 +577,15 @@ func (h *Hub) disposeGroup(g *group) {
 		h.snaps.drop(key)
 	}
 	g.inst.Dispose()
-	h.observeVM(g.inst.ID().Type, -1)
+	h.observeVM(g.inst.Type(), -1)
 }
 
-// Push implements vm.Pusher for a multicast VM: PushUpdates broadcasts.
-func (g *group) Push(*vm.Instance) { g.flush(nil, "") }
+// Push implements vmrt.Pusher for a multicast VM: PushUpdates broadcasts.
+func (g *group) Push(vmrt.Instance) { g.flush(nil, "") }
 
-// SendTo implements vm.Pusher: a multicast VM sends to an audience; each
+// SendTo implements vmrt.Pusher: a multicast VM sends to an audience; each
 // connection gets it under the vmId it uses for this VM type.
-func (g *group) SendTo(inst *vm.Instance, to vm.Audience, data []byte) {
+func (g *group) SendTo(inst vmrt.Instance, to vmrt.Audience, data []byte) {
 	var groups []*group
 	if len(to.Groups) > 0 {
 		g.h.mu.Lock()
@@ -608,21 +609,21 @@ func (g *group) SendTo(inst *vm.Instance, to vm.Audience, data []byte) {
 	for _, id := range ids {
 		vmID := vmIDs[id]
 		if vmID == "" {
-			vmID = inst.ID().Full
+			vmID = inst.ID()
 		}
 		g.h.sendTo(inst, []string{id}, vmID, data)
 	}
 }
 
-// Members implements vm.Pusher: who shares the VM, sorted by connection id.
-func (g *group) Members(*vm.Instance) []vm.Member {
+// Members implements vmrt.Pusher: who shares the VM, sorted by connection id.
+func (g *group) Members(vmrt.Instance) []vmrt.Member {
 	g.mu.Lock()
 	ms := make([]*member, 0, len(g.members))
 	for _, m := range g.members {
 		ms = append(ms, m)
 	}
 	g.mu.Unlock()
-	out := make([]vm.Member, len(ms))
+	out := make([]vmrt.Member, len(ms))
 	for i, m := range ms {
 		out[i] = memberOf(m.c)
 	}
@@ -630,15 +631,15 @@ func (g *group) Members(*vm.Instance) []vm.Member {
 	return out
 }
 
-// Send implements vm.Pusher: a multicast VM sends to chosen connections.
-func (g *group) Send(_ *vm.Instance, connIDs []string, data []byte) {
+// Send implements vmrt.Pusher: a multicast VM sends to chosen connections.
+func (g *group) Send(_ vmrt.Instance, connIDs []string, data []byte) {
 	g.mu.Lock()
 	vmIDs := make([]string, len(connIDs))
 	for i, id := range connIDs {
 		if m := g.members[id]; m != nil {
 			vmIDs[i] = m.vmID
 		} else {
-			vmIDs[i] = g.inst.ID().Full
+			vmIDs[i] = g.inst.ID()
 		}
 	}
 	g.mu.Unlock()
@@ -664,7 +665,7 @@ func (g *group) flushNow(by *Client, except string, try bool) bool {
 	case err != nil:
 		g.h.log.Error("multicast view model changes could not be encoded", "vm", g.key, "err", err)
 	default:
-		if data := vm.EncodeChanges(changes, nil); data != nil {
+		if data := vmrt.EncodeChanges(changes, nil); data != nil {
 			g.sendAll(by, except, data)
 		}
 	}
@@ -679,17 +680,17 @@ func (g *group) tryFlush(by *Client) bool {
 // react applies an update by c and sends its reaction to c (echo
 // suppressed) and the same changes to the other members, in one step of
 // the VM's order.
-func (g *group) react(ctx context.Context, c *Client, vmID string, entries []vm.PathValue, echo func(vm.Change) bool) error {
+func (g *group) react(ctx context.Context, c *Client, vmID string, entries []vmrt.PathValue, echo func(vmrt.Change) bool) error {
 	var err error
 	g.out.hold(func() {
-		var changes []vm.Change
+		var changes []vmrt.Change
 		if changes, err = g.h.applyTake(ctx, g.inst, entries, g.snapKey()); err != nil {
 			return
 		}
-		if all := vm.EncodeChanges(changes, nil); all != nil {
+		if all := vmrt.EncodeChanges(changes, nil); all != nil {
 			g.sendAll(c, c.info.ID, all)
 		}
-		if reaction := vm.EncodeChanges(changes, echo); reaction != nil {
+		if reaction := vmrt.EncodeChanges(changes, echo); reaction != nil {
 			err = c.respond(vmID, g.inst, reaction)
 		}
 	}, func() { g.flushNow(nil, "", false) })
@@ -740,7 +741,7 @@ func (g *group) sendAll(by *Client, except string, data []byte) {
 }
 
 // wrap sets the hub's logger on a VM just made.
-func (h *Hub) wrap(inst *vm.Instance, err error) (*vm.Instance, error) {
+func (h *Hub) wrap(inst vmrt.Instance, err error) (vmrt.Instance, error) {
 	if err == nil {
 		inst.SetLogger(h.dlog)
 	}
@@ -778,7 +779,7 @@ type keyMutex struct {
 // of the connection by (nil: none), and returns the data to send (nil: the
 // pipeline halted or failed).
 func (g *group) respond(by *Client, data []byte) ([]byte, error) {
-	vmID := g.inst.ID().Full
+	vmID := g.inst.ID()
 	var x *Context
 	if by != nil {
 		g.mu.Lock()

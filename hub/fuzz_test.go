@@ -53,7 +53,7 @@ func FuzzReceive(f *testing.F) {
 	mustReg(vm.RegisterType[Master](reg, "Master"))
 	mustReg(vm.RegisterType[Details](reg, "Details"))
 	pass := func(x *hub.Context, next func() error) error { _ = x.Header("Authorization"); return next() }
-	filter := func(x *hub.Context, inst *vm.Instance, next func() error) error { return next() }
+	filter := func(x *hub.Context, v vm.VM, next func() error) error { return next() }
 	h := hub.New(reg, hub.Options{
 		Logger:      slog.New(slog.NewTextHandler(io.Discard, nil)),
 		Middlewares: []hub.Middleware{pass},

@@ -24,6 +24,7 @@ import (
 
 	"golang.org/x/time/rate"
 
+	"github.com/gonetify/gonetify/internal/vmrt"
 	"github.com/gonetify/gonetify/vm"
 )
 
@@ -254,7 +255,7 @@ type Client struct {
 
 type entry struct {
 	id    vm.ID
-	inst  *vm.Instance
+	inst  vmrt.Instance
 	group *group // multicast only
 	// out serializes taking a unicast VM's changes and sending them, so
 	// its frames leave in the order of its state.
@@ -536,11 +537,16 @@ func (c *Client) sortedIDs() []string {
 	return ids
 }
 
-// Push implements vm.Pusher: PushUpdates of a VM on this connection sends
-// its pending changes (and, without waiting for them, those of the
+// pusher is a Client as the vmrt.Pusher of its unicast VMs (the methods
+// stay off Client's API).
+type pusher Client
+
+// Push implements vmrt.Pusher: PushUpdates of a VM on this connection
+// sends its pending changes (and, without waiting for them, those of the
 // connection's other VMs).
-func (c *Client) Push(inst *vm.Instance) {
-	e := c.getEntry(inst.ID().Full)
+func (p *pusher) Push(inst vmrt.Instance) {
+	c := (*Client)(p)
+	e := c.getEntry(inst.ID())
 	if e == nil || e.inst != inst {
 		return
 	}
@@ -548,22 +554,24 @@ func (c *Client) Push(inst *vm.Instance) {
 	c.flushOthers(e.id.Full)
 }
 
-// Send implements vm.Pusher: a VM on this connection sends data to some
-// connections.
-func (c *Client) Send(inst *vm.Instance, connIDs []string, data []byte) {
-	c.h.sendTo(inst, connIDs, inst.ID().Full, data)
+// Send implements vmrt.Pusher: a VM on this connection sends data to
+// some connections.
+func (p *pusher) Send(inst vmrt.Instance, connIDs []string, data []byte) {
+	p.h.sendTo(inst, connIDs, inst.ID(), data)
 }
 
-// SendTo implements vm.Pusher: a VM on this connection sends data to an
+// SendTo implements vmrt.Pusher: a VM on this connection sends data to an
 // audience of connections and users (it has no group).
-func (c *Client) SendTo(inst *vm.Instance, to vm.Audience, data []byte) {
-	for _, id := range c.h.audience(to, nil) {
-		c.h.sendTo(inst, []string{id}, inst.ID().Full, data)
+func (p *pusher) SendTo(inst vmrt.Instance, to vmrt.Audience, data []byte) {
+	for _, id := range p.h.audience(to, nil) {
+		p.h.sendTo(inst, []string{id}, inst.ID(), data)
 	}
 }
 
-// Members implements vm.Pusher: a VM of one connection has that one.
-func (c *Client) Members(*vm.Instance) []vm.Member { return []vm.Member{memberOf(c)} }
+// Members implements vmrt.Pusher: a VM of one connection has that one.
+func (p *pusher) Members(vmrt.Instance) []vmrt.Member {
+	return []vmrt.Member{memberOf((*Client)(p))}
+}
 
 // connList returns the live connections, in no order.
 func (h *Hub) connList() []*Client {
@@ -584,8 +592,8 @@ func (c *Client) userName() string {
 	return ""
 }
 
-func memberOf(c *Client) vm.Member {
-	m := vm.Member{ConnID: c.info.ID}
+func memberOf(c *Client) vmrt.Member {
+	m := vmrt.Member{ConnID: c.info.ID}
 	if p := c.Principal(); p != nil {
 		m.User, m.Principal = p.Name(), p
 	}
@@ -595,7 +603,7 @@ func memberOf(c *Client) vm.Member {
 // audience resolves an audience to connection ids of this hub: by id, by
 // user, and the members of the groups named (among groups, the instances
 // of one multicast VM type), less the exceptions.
-func (h *Hub) audience(to vm.Audience, groups []*group) []string {
+func (h *Hub) audience(to vmrt.Audience, groups []*group) []string {
 	seen := map[string]bool{}
 	var out []string
 	add := func(id string) {
@@ -654,7 +662,7 @@ func (c *Client) flushNow(e *entry, try bool) bool {
 	case err != nil:
 		c.sendError(e.id.Full, err)
 	default:
-		if data := vm.EncodeChanges(changes, nil); data != nil {
+		if data := vmrt.EncodeChanges(changes, nil); data != nil {
 			c.pushed(e.id.Full, c.respond(e.id.Full, e.inst, data))
 		}
 	}
@@ -698,7 +706,7 @@ func (c *Client) tryFlush(e *entry) bool {
 // read in the same step, is stored first: a change is durable before a
 // client is told of it. With try, it takes nothing while VM code holds the
 // VM, and ok is false.
-func (h *Hub) take(inst *vm.Instance, key string, try bool) (changes []vm.Change, ok bool, err error) {
+func (h *Hub) take(inst vmrt.Instance, key string, try bool) (changes []vmrt.Change, ok bool, err error) {
 	var state []byte
 	ok = true
 	switch {
@@ -717,7 +725,7 @@ func (h *Hub) take(inst *vm.Instance, key string, try bool) (changes []vm.Change
 
 // applyTake applies an update to inst and takes its changes in one step
 // (see [Hub.take] for key).
-func (h *Hub) applyTake(ctx context.Context, inst *vm.Instance, entries []vm.PathValue, key string) ([]vm.Change, error) {
+func (h *Hub) applyTake(ctx context.Context, inst vmrt.Instance, entries []vmrt.PathValue, key string) ([]vmrt.Change, error) {
 	changes, state, err := inst.ApplyAndTake(ctx, entries, key != "")
 	if err == nil && state != nil {
 		h.snaps.commit(key, state)
@@ -762,7 +770,7 @@ func (c *Client) sendError(vmID string, err error) {
 
 // sendTo sends data of inst for vmID to the given connections of this
 // hub, each through its response pipeline.
-func (h *Hub) sendTo(inst *vm.Instance, connIDs []string, vmID string, data []byte) {
+func (h *Hub) sendTo(inst vmrt.Instance, connIDs []string, vmID string, data []byte) {
 	for _, id := range connIDs {
 		c := h.Client(id)
 		if c == nil {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/gonetify/gonetify/internal/vmrt"
 	"github.com/gonetify/gonetify/vm"
 )
 
@@ -96,7 +97,7 @@ func badArg(format string, args ...any) error {
 }
 
 // orderedObject decodes a JSON object into its entries in document order.
-func orderedObject(obj json.RawMessage) ([]vm.PathValue, error) {
+func orderedObject(obj json.RawMessage) ([]vmrt.PathValue, error) {
 	if obj == nil {
 		return nil, nil
 	}
@@ -104,7 +105,7 @@ func orderedObject(obj json.RawMessage) ([]vm.PathValue, error) {
 	if _, err := dec.Token(); err != nil { // '{'
 		return nil, err
 	}
-	var out []vm.PathValue
+	var out []vmrt.PathValue
 	for dec.More() {
 		t, err := dec.Token()
 		if err != nil {
@@ -115,7 +116,7 @@ func orderedObject(obj json.RawMessage) ([]vm.PathValue, error) {
 		if err := dec.Decode(&v); err != nil {
 			return nil, err
 		}
-		out = append(out, vm.PathValue{Path: k, Value: v})
+		out = append(out, vmrt.PathValue{Path: k, Value: v})
 	}
 	return out, nil
 }

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/gonetify/gonetify/internal/vmrt"
 	"github.com/gonetify/gonetify/vm"
 )
 
@@ -110,9 +111,11 @@ type Middleware func(x *Context, next func() error) error
 // declaration on the VM type (see auth.Authorize), and calls next at once
 // for the others. Halting and errors work as for a [Middleware].
 //
-// A response filter may run while the VM's own lock is held (a multicast
-// VM's Send from a command); use inst.Do only for VM types you own.
-type Filter func(x *Context, inst *vm.Instance, next func() error) error
+// v is the VM (the user's value). To change its state from a filter, hold
+// its lock with [vm.Do]; a response filter may run while that lock is held
+// already (a multicast VM's Send from a command), so do it only for VM
+// types you own.
+type Filter func(x *Context, v vm.VM, next func() error) error
 
 type ctxKey struct{}
 
@@ -163,21 +166,21 @@ func (h *Hub) runMW(x *Context, i int, final func() error) error {
 
 // filter runs the VM filters around fn for inst, and reports whether fn
 // ran (false: a filter halted the call).
-func (h *Hub) filter(x *Context, inst *vm.Instance, fn func() error) (ran bool, err error) {
+func (h *Hub) filter(x *Context, inst vmrt.Instance, fn func() error) (ran bool, err error) {
 	if len(h.filters) == 0 || x == nil {
 		return true, fn()
 	}
 	err = h.guardPanic(x, func() error {
-		return h.runFilter(x, inst, 0, func() error { ran = true; return fn() })
+		return h.runFilter(x, inst.VM().(vm.VM), 0, func() error { ran = true; return fn() })
 	})
 	return ran, err
 }
 
-func (h *Hub) runFilter(x *Context, inst *vm.Instance, i int, final func() error) error {
+func (h *Hub) runFilter(x *Context, v vm.VM, i int, final func() error) error {
 	if i == len(h.filters) {
 		return final()
 	}
-	return h.filters[i](x, inst, func() error { return h.runFilter(x, inst, i+1, final) })
+	return h.filters[i](x, v, func() error { return h.runFilter(x, v, i+1, final) })
 }
 
 // guardPanic turns a panic of a middleware or filter into an exception
@@ -193,7 +196,7 @@ func (h *Hub) guardPanic(x *Context, fn func() error) (err error) {
 
 // respond sends data for vmID (a VM's state or changes) to c through the
 // response pipeline.
-func (c *Client) respond(vmID string, inst *vm.Instance, data []byte) error {
+func (c *Client) respond(vmID string, inst vmrt.Instance, data []byte) error {
 	if !c.h.piped {
 		c.send(vmID, data)
 		return nil
@@ -234,12 +237,12 @@ func (c *Client) pushed(vmID string, err error) {
 }
 
 // encodeObject encodes entries as a JSON object, in order.
-func encodeObject(entries []vm.PathValue) json.RawMessage {
-	changes := make([]vm.Change, len(entries))
+func encodeObject(entries []vmrt.PathValue) json.RawMessage {
+	changes := make([]vmrt.Change, len(entries))
 	for i, e := range entries {
-		changes[i] = vm.Change{Key: e.Path, Value: e.Value}
+		changes[i] = vmrt.Change{Key: e.Path, Value: e.Value}
 	}
-	if b := vm.EncodeChanges(changes, nil); b != nil {
+	if b := vmrt.EncodeChanges(changes, nil); b != nil {
 		return b
 	}
 	return json.RawMessage("{}")

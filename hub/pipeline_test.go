@@ -128,8 +128,8 @@ func TestMiddlewareRewritesHaltsAndFails(t *testing.T) {
 // guardFilter refuses GuardedVM unless the headers say "ok", on every call
 // including pushes.
 func guardFilter(calls *trace) hub.Filter {
-	return func(x *hub.Context, inst *vm.Instance, next func() error) error {
-		if _, ok := inst.VM().(interface{ guarded() }); !ok {
+	return func(x *hub.Context, v vm.VM, next func() error) error {
+		if _, ok := v.(interface{ guarded() }); !ok {
 			return next()
 		}
 		calls.add(string(x.CallType))
@@ -190,7 +190,7 @@ func TestFilterGuardsRequestAndPushes(t *testing.T) {
 }
 
 func TestFilterHaltSendsNothing(t *testing.T) {
-	halt := func(x *hub.Context, inst *vm.Instance, next func() error) error {
+	halt := func(x *hub.Context, v vm.VM, next func() error) error {
 		if x.CallType == hub.RequestVM {
 			return nil
 		}

@@ -6,7 +6,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/gonetify/gonetify/vm"
+	"github.com/gonetify/gonetify/internal/vmrt"
 )
 
 // SnapshotStore keeps the public state of VMs so that a VM re-created after
@@ -314,7 +314,7 @@ func (g *group) snapKey() string {
 }
 
 // restoreSnapshot applies a saved state to a VM just created.
-func (h *Hub) restoreSnapshot(key string, inst *vm.Instance) {
+func (h *Hub) restoreSnapshot(key string, inst vmrt.Instance) {
 	if key == "" {
 		return
 	}

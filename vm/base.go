@@ -8,6 +8,8 @@ import (
 	"runtime/debug"
 	"sync"
 	"time"
+
+	"github.com/gonetify/gonetify/internal/vmrt"
 )
 
 // VM is implemented by every view model: a struct that embeds [Base] (or
@@ -15,21 +17,6 @@ import (
 // its commands; see the package documentation for the rules.
 type VM interface {
 	vmBase() *Base
-}
-
-// Pusher is how a running VM reaches whoever delivers its changes. The hub
-// implements it; VM authors never do.
-type Pusher interface {
-	// Push delivers the pending changes of inst (and, for a VM bound to
-	// one connection, of every other VM on that connection).
-	Push(inst *Instance)
-	// Send delivers data (a JSON object of property values) from inst to
-	// the given connections only.
-	Send(inst *Instance, connIDs []string, data []byte)
-	// SendTo delivers data from inst to an audience.
-	SendTo(inst *Instance, to Audience, data []byte)
-	// Members lists who shares inst (a multicast VM), on every server.
-	Members(inst *Instance) []Member
 }
 
 // Audience selects who a multicast VM's [Multicast.SendTo] reaches
@@ -79,8 +66,8 @@ type Base struct {
 	changed []string
 	crud    []crudOp
 	pushReq bool
-	pusher  Pusher
-	inst    *Instance
+	pusher  vmrt.Pusher
+	inst    *instance
 	conn    *Conn
 	log     *slog.Logger
 
@@ -170,6 +157,23 @@ func (b *Base) PushUpdates() {
 	p, inst := b.pusher, b.inst
 	b.cmu.Unlock()
 	p.Push(inst)
+}
+
+// Do runs fn with v's state lock held, as the runtime runs commands and
+// hooks, and turns a panic into a *PanicError. It is for code outside the
+// VM that must change its state in step with the runtime, such as a
+// hub.Filter; changes fn marks go out with the next response or push.
+// Don't call it from the VM's own commands or hooks (they hold the lock
+// already), nor for a VM not yet handed to the runtime.
+func Do(v VM, fn func() error) error {
+	b := v.vmBase()
+	b.cmu.Lock()
+	inst := b.inst
+	b.cmu.Unlock()
+	if inst == nil {
+		return fmt.Errorf("vm: Do on a %T the runtime does not hold", v)
+	}
+	return inst.Do(fn)
 }
 
 // Update runs fn with the VM's state lock held, then pushes whatever fn
@@ -300,12 +304,12 @@ func (m *Multicast) isMulticast() {}
 // users and groups, less some connections (dotNetify's Send with
 // SendEventArgs).
 func (m *Multicast) SendTo(to Audience, prop string, value any) error {
-	return m.send(prop, value, func(p Pusher, inst *Instance, data []byte) { p.SendTo(inst, to, data) })
+	return m.send(prop, value, func(p vmrt.Pusher, inst *instance, data []byte) { p.SendTo(inst, vmrt.Audience(to), data) })
 }
 
 // send encodes {prop: value} and hands it to deliver, if the VM has a
 // pusher yet.
-func (m *Multicast) send(prop string, value any, deliver func(p Pusher, inst *Instance, data []byte)) error {
+func (m *Multicast) send(prop string, value any, deliver func(p vmrt.Pusher, inst *instance, data []byte)) error {
 	data, err := marshalObject([]kv{{prop, value}})
 	if err != nil {
 		return err
@@ -330,12 +334,17 @@ func (m *Multicast) Members() []Member {
 	if p == nil {
 		return nil
 	}
-	return p.Members(inst)
+	ms := p.Members(inst)
+	out := make([]Member, len(ms))
+	for i, mb := range ms {
+		out[i] = Member(mb)
+	}
+	return out
 }
 
 // Send sends {prop: value} from this VM to the given connections only.
 func (m *Multicast) Send(connIDs []string, prop string, value any) error {
-	return m.send(prop, value, func(p Pusher, inst *Instance, data []byte) { p.Send(inst, connIDs, data) })
+	return m.send(prop, value, func(p vmrt.Pusher, inst *instance, data []byte) { p.Send(inst, connIDs, data) })
 }
 
 type kv struct {

@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"testing"
 
+	"github.com/gonetify/gonetify/internal/vmrt"
 	"github.com/gonetify/gonetify/vm"
 )
 
@@ -41,7 +42,7 @@ func (v *benchVM) FullName() string { return v.Person.FirstName + " " + v.Person
 
 func (v *benchVM) Ping(n int64) { v.Pong = n; v.Count++; v.Changed("Count", "Pong") }
 
-func newBenchVM(b *testing.B) (*benchVM, *vm.Instance) {
+func newBenchVM(b *testing.B) (*benchVM, vmrt.Instance) {
 	b.Helper()
 	v := &benchVM{Title: "bench", Person: benchPerson{"Ann", "Lee", 30}, Tags: []string{"a", "b", "c"}}
 	for i := 0; i < 50; i++ {
@@ -82,7 +83,7 @@ func BenchmarkChangedProperties(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		if vm.EncodeChanges(ch, nil) == nil {
+		if vmrt.EncodeChanges(ch, nil) == nil {
 			b.Fatal("no changes")
 		}
 	}
@@ -98,7 +99,7 @@ func BenchmarkChangedList(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		_ = vm.EncodeChanges(ch, nil)
+		_ = vmrt.EncodeChanges(ch, nil)
 	}
 }
 
@@ -113,7 +114,7 @@ func BenchmarkUpdatePath(b *testing.B) {
 	for _, c := range cases {
 		b.Run(c.name, func(b *testing.B) {
 			_, inst := newBenchVM(b)
-			u := []vm.PathValue{{Path: c.path, Value: json.RawMessage(c.value)}}
+			u := []vmrt.PathValue{{Path: c.path, Value: json.RawMessage(c.value)}}
 			ctx := context.Background()
 			b.ReportAllocs()
 			for b.Loop() {
@@ -133,7 +134,7 @@ func BenchmarkUpdatePath(b *testing.B) {
 func BenchmarkCommand(b *testing.B) {
 	_, inst := newBenchVM(b)
 	ctx := context.Background()
-	u := []vm.PathValue{{Path: "Ping", Value: json.RawMessage(`12345`)}}
+	u := []vmrt.PathValue{{Path: "Ping", Value: json.RawMessage(`12345`)}}
 	b.ReportAllocs()
 	for b.Loop() {
 		if err := inst.Apply(ctx, u); err != nil {
@@ -143,7 +144,7 @@ func BenchmarkCommand(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		_ = vm.EncodeChanges(ch, nil)
+		_ = vmrt.EncodeChanges(ch, nil)
 	}
 }
 

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gonetify/gonetify/internal/vmrt"
 	"github.com/gonetify/gonetify/vm"
 )
 
@@ -47,22 +48,22 @@ func TestUndeclaredMethodsAreNotExposed(t *testing.T) {
 		t.Fatalf("state\n got %s\nwant %s", state, want)
 	}
 	for _, p := range []string{"DeleteEverything", "Config", "SetSecret", "Lookup", "Helper"} {
-		err := inst.Apply(context.Background(), []vm.PathValue{{Path: p, Value: json.RawMessage(`"x"`)}})
+		err := inst.Apply(context.Background(), []vmrt.PathValue{{Path: p, Value: json.RawMessage(`"x"`)}})
 		var ex *vm.Exception
 		if !errors.As(err, &ex) || !strings.Contains(ex.Message, "'"+p+"' is not a property or command of Leaky") {
 			t.Fatalf("%s: got %v, want an exception naming it as no property or command", p, err)
 		}
 	}
 	// Other unknown names are ignored, as dotNetify does.
-	if err := inst.Apply(context.Background(), []vm.PathValue{{Path: "Secret", Value: json.RawMessage(`"x"`)}}); err != nil {
+	if err := inst.Apply(context.Background(), []vmrt.PathValue{{Path: "Secret", Value: json.RawMessage(`"x"`)}}); err != nil {
 		t.Fatal(err)
 	}
 	if v.deleted {
 		t.Fatal("an undeclared method was called by a dispatch")
 	}
-	_ = inst.Apply(context.Background(), []vm.PathValue{{Path: "Rename", Value: json.RawMessage(`"Bo"`)}})
+	_ = inst.Apply(context.Background(), []vmrt.PathValue{{Path: "Rename", Value: json.RawMessage(`"Bo"`)}})
 	ch, _ := inst.TakeChanges()
-	if got := string(vm.EncodeChanges(ch, nil)); got != `{"Name":"Bo","Greeting":"Hi Bo"}` {
+	if got := string(vmrt.EncodeChanges(ch, nil)); got != `{"Name":"Bo","Greeting":"Hi Bo"}` {
 		t.Fatalf("declared command: %s", got)
 	}
 }
@@ -179,7 +180,7 @@ func TestNilListsAndMapsAreEmpty(t *testing.T) {
 	}
 	v.Update(func() { v.AddList("Items", Item{1, "a"}); v.Changed("Tags") })
 	ch, _ := inst.TakeChanges()
-	if got := string(vm.EncodeChanges(ch, nil)); got != `{"Tags":{},"Items_add":{"Id":1,"Name":"a"}}` {
+	if got := string(vmrt.EncodeChanges(ch, nil)); got != `{"Tags":{},"Items_add":{"Id":1,"Name":"a"}}` {
 		t.Fatalf("changes: %s", got)
 	}
 }
@@ -190,7 +191,7 @@ type recPusher struct {
 	ch     chan struct{}
 }
 
-func (p *recPusher) Push(*vm.Instance) {
+func (p *recPusher) Push(vmrt.Instance) {
 	p.mu.Lock()
 	p.pushes++
 	p.mu.Unlock()
@@ -199,9 +200,9 @@ func (p *recPusher) Push(*vm.Instance) {
 	default:
 	}
 }
-func (p *recPusher) Send(*vm.Instance, []string, []byte)      {}
-func (p *recPusher) SendTo(*vm.Instance, vm.Audience, []byte) {}
-func (p *recPusher) Members(*vm.Instance) []vm.Member         { return nil }
+func (p *recPusher) Send(vmrt.Instance, []string, []byte)        {}
+func (p *recPusher) SendTo(vmrt.Instance, vmrt.Audience, []byte) {}
+func (p *recPusher) Members(vmrt.Instance) []vmrt.Member         { return nil }
 
 // A PushUpdates from another goroutine while the runtime holds the VM's
 // lock (outside a cycle, as a multicast broadcast's TakeChanges does) is
@@ -243,7 +244,7 @@ func TestPanicBecomesPanicError(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	err = inst.Apply(context.Background(), []vm.PathValue{{Path: "Boom", Value: json.RawMessage(`null`)}})
+	err = inst.Apply(context.Background(), []vmrt.PathValue{{Path: "Boom", Value: json.RawMessage(`null`)}})
 	var pe *vm.PanicError
 	if !errors.As(err, &pe) || pe.Value != "secret detail" || len(pe.Stack) == 0 || pe.VM != "panicky" {
 		t.Fatalf("got %#v", err)
@@ -269,14 +270,14 @@ func TestComputedPropertiesAreDerived(t *testing.T) {
 	if _, err := inst.InitialState(); err != nil {
 		t.Fatal(err)
 	}
-	_ = inst.Apply(context.Background(), []vm.PathValue{{Path: "First", Value: json.RawMessage(`"C"`)}})
+	_ = inst.Apply(context.Background(), []vmrt.PathValue{{Path: "First", Value: json.RawMessage(`"C"`)}})
 	ch, _ := inst.TakeChanges()
-	if got := string(vm.EncodeChanges(ch, nil)); got != `{"First":"C","Full":"C B"}` {
+	if got := string(vmrt.EncodeChanges(ch, nil)); got != `{"First":"C","Full":"C B"}` {
 		t.Fatalf("changes after First: %s", got)
 	}
 	v.Update(func() { v.Last = "B" }) // no visible change
 	ch, _ = inst.TakeChanges()
 	if len(ch) != 0 {
-		t.Fatalf("unchanged computed property sent: %s", vm.EncodeChanges(ch, nil))
+		t.Fatalf("unchanged computed property sent: %s", vmrt.EncodeChanges(ch, nil))
 	}
 }

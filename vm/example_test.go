@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 
+	"github.com/gonetify/gonetify/hub"
 	"github.com/gonetify/gonetify/vm"
 )
 
@@ -27,20 +28,24 @@ func (v *HelloWorldVM) SetFirstName(s string) { v.FirstName = s; v.Changed("Full
 // Initials is not declared: never sent, never callable.
 func (v *HelloWorldVM) Initials() string { return v.FirstName[:1] + v.LastName[:1] }
 
-// Example shows what the runtime makes of a VM: its state, and the changes a
-// dispatched value causes (what the hub sends back, echo aside).
+// Example shows what a client gets of a VM: its state, then the changes a
+// dispatched value causes (the hub leaves out the echo of the value sent).
 func Example() {
-	ctx := context.Background()
-	inst, _ := vm.Wrap(ctx, vm.ParseID("HelloWorldVM"), &HelloWorldVM{FirstName: "Hello", LastName: "World"})
-	state, _ := inst.FullState()
-	fmt.Println(string(state))
-
-	_ = inst.Apply(ctx, []vm.PathValue{{Path: "FirstName", Value: json.RawMessage(`"Ann"`)}})
-	changes, _ := inst.TakeChanges()
-	fmt.Println(string(vm.EncodeChanges(changes, nil)))
+	reg := vm.NewRegistry()
+	vm.MustRegister(reg, "HelloWorldVM", func(context.Context, vm.ID) (*HelloWorldVM, error) {
+		return &HelloWorldVM{FirstName: "Hello", LastName: "World"}, nil
+	})
+	h := hub.New(reg, hub.Options{})
+	c, _ := h.Connect(&vm.Conn{ID: "c1"}, hub.SenderFunc(func(r *hub.Response) error {
+		fmt.Println(string(r.Data))
+		return nil
+	}))
+	defer c.Close()
+	c.Handle(hub.Message{CallType: hub.RequestVM, VMID: "HelloWorldVM"})
+	c.Handle(hub.Message{CallType: hub.UpdateVM, VMID: "HelloWorldVM", Value: json.RawMessage(`{"FirstName":"Ann"}`)})
 	// Output:
 	// {"FirstName":"Hello","LastName":"World","FullName":"Hello World"}
-	// {"FullName":"Ann World","FirstName":"Ann"}
+	// {"FullName":"Ann World"}
 }
 
 // ExampleRegister shows a VM registered with a factory, and what

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gonetify/gonetify/internal/vmrt"
 	"github.com/gonetify/gonetify/vm"
 )
 
@@ -64,7 +65,7 @@ func FuzzApply(f *testing.F) {
 			t.Fatal(err)
 		}
 		defer inst.Dispose()
-		_ = inst.Apply(context.Background(), []vm.PathValue{{Path: path, Value: value}})
+		_ = inst.Apply(context.Background(), []vmrt.PathValue{{Path: path, Value: value}})
 		if _, err := inst.FullState(); err != nil {
 			t.Fatalf("state after %q=%q: %v", path, value, err)
 		}

@@ -9,11 +9,13 @@ import (
 	"reflect"
 	"runtime/debug"
 	"strings"
+
+	"github.com/gonetify/gonetify/internal/vmrt"
 )
 
-// Instance is a live VM as the runtime holds it: the user's value, its type
+// instance is a live VM as the runtime holds it: the user's value, its type
 // information and its id. The hub drives it; VM authors don't need it.
-type Instance struct {
+type instance struct {
 	id   ID
 	v    VM
 	b    *Base
@@ -27,7 +29,7 @@ type Instance struct {
 	sent map[string][]byte
 }
 
-func newInstance(id ID, v VM, conn *Conn) (*Instance, error) {
+func newInstance(id ID, v VM, conn *Conn) (*instance, error) {
 	rv := reflect.ValueOf(v)
 	if rv.Kind() != reflect.Pointer || rv.Elem().Kind() != reflect.Struct || rv.IsNil() {
 		return nil, fmt.Errorf("vm: factory for %q returned %T; want a pointer to a struct embedding vm.Base", id.Type, v)
@@ -36,7 +38,7 @@ func newInstance(id ID, v VM, conn *Conn) (*Instance, error) {
 	if err != nil {
 		return nil, err
 	}
-	inst := &Instance{id: id, v: v, b: v.vmBase(), rv: rv, ti: ti, conn: conn, log: slog.Default()}
+	inst := &instance{id: id, v: v, b: v.vmBase(), rv: rv, ti: ti, conn: conn, log: slog.Default()}
 	inst.b.initCtx()
 	inst.b.cmu.Lock()
 	inst.b.inst = inst
@@ -45,18 +47,21 @@ func newInstance(id ID, v VM, conn *Conn) (*Instance, error) {
 	return inst, nil
 }
 
-// ID returns the parsed id the VM was created with.
-func (i *Instance) ID() ID { return i.id }
+// ID returns the id the VM was created with.
+func (i *instance) ID() string { return i.id.Full }
+
+// Type returns the VM's registered type name.
+func (i *instance) Type() string { return i.id.Type }
 
 // VM returns the user's view model.
-func (i *Instance) VM() VM { return i.v }
+func (i *instance) VM() any { return i.v }
 
 // Multicast reports whether the VM is shared between connections.
-func (i *Instance) Multicast() bool { return i.ti.multicast }
+func (i *instance) Multicast() bool { return i.ti.multicast }
 
 // SetLogger sets where the VM's runtime logs go: panics in its timers
 // ([Base.Every]) and, at debug level, dispatched paths that match nothing.
-func (i *Instance) SetLogger(l *slog.Logger) {
+func (i *instance) SetLogger(l *slog.Logger) {
 	if l == nil {
 		return
 	}
@@ -68,7 +73,7 @@ func (i *Instance) SetLogger(l *slog.Logger) {
 
 // SetPusher sets who delivers the VM's pushes. A push requested before a
 // pusher was set is delivered now.
-func (i *Instance) SetPusher(p Pusher) {
+func (i *instance) SetPusher(p vmrt.Pusher) {
 	i.b.cmu.Lock()
 	i.b.pusher = p
 	req := p != nil && i.b.pushReq && !i.b.locked
@@ -82,7 +87,7 @@ func (i *Instance) SetPusher(p Pusher) {
 }
 
 // HasChanges reports whether changes are waiting to be sent.
-func (i *Instance) HasChanges() bool { return i.b.hasChanges() }
+func (i *instance) HasChanges() bool { return i.b.hasChanges() }
 
 // PanicError is a panic in view-model code (a command, setter, hook or
 // computed property), recovered by the runtime. The hub logs it with its
@@ -103,14 +108,14 @@ func (e *PanicError) Error() string { return fmt.Sprintf("panic in view model %s
 // run calls fn with the VM locked, turning a panic into a *PanicError. A
 // push requested meanwhile by another goroutine ([Base.PushUpdates] while
 // the lock was held) is delivered once the lock is released.
-func (i *Instance) run(fn func() error) (err error) {
+func (i *instance) run(fn func() error) (err error) {
 	i.b.lock()
 	return i.locked(fn)
 }
 
 // tryRun is run when the VM's lock is free now; ran is false when it is
 // not (fn did not run).
-func (i *Instance) tryRun(fn func() error) (ran bool, err error) {
+func (i *instance) tryRun(fn func() error) (ran bool, err error) {
 	if !i.b.tryLock() {
 		return false, nil
 	}
@@ -118,7 +123,7 @@ func (i *Instance) tryRun(fn func() error) (ran bool, err error) {
 }
 
 // locked calls fn, the lock being held, and releases it.
-func (i *Instance) locked(fn func() error) (err error) {
+func (i *instance) locked(fn func() error) (err error) {
 	defer func() {
 		if i.b.unlockNoPush() {
 			i.b.deferredPush()
@@ -133,7 +138,7 @@ func (i *Instance) locked(fn func() error) (err error) {
 }
 
 // Created runs the VM's OnCreated hook, if it has one.
-func (i *Instance) Created(ctx context.Context) error {
+func (i *instance) Created(ctx context.Context) error {
 	c, ok := i.v.(Creator)
 	if !ok {
 		return nil
@@ -142,7 +147,7 @@ func (i *Instance) Created(ctx context.Context) error {
 }
 
 // Dispose cancels the VM's context and runs its Dispose hook.
-func (i *Instance) Dispose() {
+func (i *instance) Dispose() {
 	i.b.initCtx()
 	i.b.cancel()
 	if d, ok := i.v.(Disposer); ok {
@@ -152,14 +157,14 @@ func (i *Instance) Dispose() {
 }
 
 // FullState returns the VM's whole state as a JSON object.
-func (i *Instance) FullState() ([]byte, error) { return i.fullState(false) }
+func (i *instance) FullState() ([]byte, error) { return i.fullState(false) }
 
 // InitialState returns the VM's whole state and, in the same locked step,
 // drops its pending changes (the state covers them): what a new VM sends.
-func (i *Instance) InitialState() ([]byte, error) { return i.fullState(true) }
+func (i *instance) InitialState() ([]byte, error) { return i.fullState(true) }
 
 // Join runs the VM's OnJoin hook, if it has one, for the connection in ctx.
-func (i *Instance) Join(ctx context.Context) error {
+func (i *instance) Join(ctx context.Context) error {
 	if j, ok := i.v.(Joiner); ok {
 		return i.run(func() error { j.OnJoin(ctx); return nil })
 	}
@@ -167,13 +172,13 @@ func (i *Instance) Join(ctx context.Context) error {
 }
 
 // Leave runs the VM's OnLeave hook, if it has one, for the connection in ctx.
-func (i *Instance) Leave(ctx context.Context) {
+func (i *instance) Leave(ctx context.Context) {
 	if l, ok := i.v.(Leaver); ok {
 		_ = i.run(func() error { l.OnLeave(ctx); return nil })
 	}
 }
 
-func (i *Instance) fullState(clear bool) ([]byte, error) {
+func (i *instance) fullState(clear bool) ([]byte, error) {
 	var out []byte
 	err := i.run(func() error {
 		if clear {
@@ -188,7 +193,7 @@ func (i *Instance) fullState(clear bool) ([]byte, error) {
 
 // encode returns the JSON of a member's current value; the VM's lock is
 // held.
-func (i *Instance) encode(m *member) ([]byte, error) {
+func (i *instance) encode(m *member) ([]byte, error) {
 	v, err := i.value(m)
 	if err != nil {
 		return nil, err
@@ -202,7 +207,7 @@ func (i *Instance) encode(m *member) ([]byte, error) {
 
 // noteSent records the JSON of a computed property a client got; the VM's
 // lock is held.
-func (i *Instance) noteSent(name string, raw []byte) {
+func (i *instance) noteSent(name string, raw []byte) {
 	if i.sent == nil {
 		i.sent = map[string][]byte{}
 	}
@@ -210,7 +215,7 @@ func (i *Instance) noteSent(name string, raw []byte) {
 }
 
 // stateLocked serializes the whole state; the VM's lock is held.
-func (i *Instance) stateLocked() ([]byte, error) {
+func (i *instance) stateLocked() ([]byte, error) {
 	kvs := make([]kv, 0, len(i.ti.members)+1)
 	for _, m := range i.ti.members {
 		var v any
@@ -241,7 +246,7 @@ func (i *Instance) stateLocked() ([]byte, error) {
 
 // value returns the value of a member for serialization. A nil slice or
 // map goes out as [] or {}, so the client can add items to it.
-func (i *Instance) value(m *member) (any, error) {
+func (i *instance) value(m *member) (any, error) {
 	var v reflect.Value
 	switch m.kind {
 	case kindField:
@@ -264,30 +269,23 @@ func (i *Instance) value(m *member) (any, error) {
 	return v.Interface(), nil
 }
 
-// Change is one key of a changes object: a property name (or a list
-// pseudo-key such as "Employees_add") and its JSON value.
-type Change struct {
-	Key   string
-	Value json.RawMessage
-}
-
 // TakeChanges returns the pending changes and clears them.
-func (i *Instance) TakeChanges() ([]Change, error) {
+func (i *instance) TakeChanges() ([]vmrt.Change, error) {
 	out, _, err := i.takeChanges(false)
 	return out, err
 }
 
-// TakeChangesAndState is [Instance.TakeChanges] that also returns the VM's
+// TakeChangesAndState is TakeChanges that also returns the VM's
 // whole state, read in the same locked step (nil when there are no
 // changes): the snapshot that matches what the changes tell the client.
-func (i *Instance) TakeChangesAndState() ([]Change, []byte, error) {
+func (i *instance) TakeChangesAndState() ([]vmrt.Change, []byte, error) {
 	return i.takeChanges(true)
 }
 
-// TryTakeChangesAndState is [Instance.TakeChangesAndState] (or, without
-// withState, [Instance.TakeChanges]) if the VM's lock is free now; ok is
+// TryTakeChangesAndState is TakeChangesAndState (or, without
+// withState, TakeChanges) if the VM's lock is free now; ok is
 // false, and nothing is taken, while VM code runs.
-func (i *Instance) TryTakeChangesAndState(withState bool) (changes []Change, state []byte, ok bool, err error) {
+func (i *instance) TryTakeChangesAndState(withState bool) (changes []vmrt.Change, state []byte, ok bool, err error) {
 	ok = true
 	changes, state, err = i.takeChangesWith(withState, func(fn func() error) error {
 		var ran bool
@@ -298,11 +296,11 @@ func (i *Instance) TryTakeChangesAndState(withState bool) (changes []Change, sta
 	return changes, state, ok, err
 }
 
-func (i *Instance) takeChanges(withState bool) ([]Change, []byte, error) {
+func (i *instance) takeChanges(withState bool) ([]vmrt.Change, []byte, error) {
 	return i.takeChangesWith(withState, i.run)
 }
 
-func (i *Instance) takeChangesWith(withState bool, run func(func() error) error) (out []Change, state []byte, err error) {
+func (i *instance) takeChangesWith(withState bool, run func(func() error) error) (out []vmrt.Change, state []byte, err error) {
 	err = run(func() error {
 		var err error
 		out, state, err = i.takeLocked(withState)
@@ -313,7 +311,7 @@ func (i *Instance) takeChangesWith(withState bool, run func(func() error) error)
 
 // takeLocked takes the pending changes (and with withState the state);
 // the VM's lock is held.
-func (i *Instance) takeLocked(withState bool) (out []Change, state []byte, err error) {
+func (i *instance) takeLocked(withState bool) (out []vmrt.Change, state []byte, err error) {
 	names, crud := i.b.takeChanges()
 	for _, n := range names {
 		m := i.ti.byName[n]
@@ -327,7 +325,7 @@ func (i *Instance) takeLocked(withState bool) (out []Change, state []byte, err e
 		if m.kind == kindGetter {
 			i.noteSent(n, raw)
 		}
-		out = append(out, Change{n, raw})
+		out = append(out, vmrt.Change{Key: n, Value: raw})
 	}
 	// Computed properties are derived: each one whose value moved goes out
 	// too, whether or not the VM said it changed.
@@ -343,7 +341,7 @@ func (i *Instance) takeLocked(withState bool) (out []Change, state []byte, err e
 			continue
 		}
 		i.noteSent(m.name, raw)
-		out = append(out, Change{m.name, raw})
+		out = append(out, vmrt.Change{Key: m.name, Value: raw})
 	}
 	for _, op := range crud {
 		var v any = op.items
@@ -354,7 +352,7 @@ func (i *Instance) takeLocked(withState bool) (out []Change, state []byte, err e
 		if err != nil {
 			return nil, nil, fmt.Errorf("vm: encoding %s.%s: %w", i.id.Type, op.key, err)
 		}
-		out = append(out, Change{op.key, raw})
+		out = append(out, vmrt.Change{Key: op.key, Value: raw})
 	}
 	if withState && len(out) > 0 {
 		if state, err = i.stateLocked(); err != nil {
@@ -364,59 +362,28 @@ func (i *Instance) takeLocked(withState bool) (out []Change, state []byte, err e
 	return out, state, nil
 }
 
-// EncodeChanges encodes changes as one JSON object, leaving out keys for
-// which skip returns true.
-func EncodeChanges(changes []Change, skip func(Change) bool) []byte {
-	buf := make([]byte, 0, 128)
-	buf = append(buf, '{')
-	n := 0
-	for _, c := range changes {
-		if skip != nil && skip(c) {
-			continue
-		}
-		if n > 0 {
-			buf = append(buf, ',')
-		}
-		n++
-		k, _ := json.Marshal(c.Key)
-		buf = append(buf, k...)
-		buf = append(buf, ':')
-		buf = append(buf, c.Value...)
-	}
-	if n == 0 {
-		return nil
-	}
-	return append(buf, '}')
-}
-
-// PathValue is one entry of an update: a property path and its JSON value.
-type PathValue struct {
-	Path  string
-	Value json.RawMessage
-}
-
 // Apply applies an update's entries in order (dotNetify's property-path
 // rules: set a property, call a command or setter, address list items by key
 // with "$key"). Unknown paths are ignored. ctx is passed to commands.
-func (i *Instance) Apply(ctx context.Context, updates []PathValue) error {
+func (i *instance) Apply(ctx context.Context, updates []vmrt.PathValue) error {
 	return i.apply(ctx, updates, false)
 }
 
-// ApplyServer is [Instance.Apply] for the server's own code (a push from
+// ApplyServer is Apply for the server's own code (a push from
 // an HTTP handler or a job, never a client's message): a name may also
 // call an exported method that is not declared as a command, if it has a
 // command's signature — server-only commands, such as posting a chat
 // room's system message, that no client can call.
-func (i *Instance) ApplyServer(ctx context.Context, updates []PathValue) error {
+func (i *instance) ApplyServer(ctx context.Context, updates []vmrt.PathValue) error {
 	return i.apply(ctx, updates, true)
 }
 
-// ApplyAndTake is [Instance.Apply] followed, under the same hold of the
-// VM's lock, by [Instance.TakeChanges] (with withState, the state too, as
-// [Instance.TakeChangesAndState]): the changes are exactly those of the
+// ApplyAndTake is Apply followed, under the same hold of the
+// VM's lock, by TakeChanges (with withState, the state too, as
+// TakeChangesAndState): the changes are exactly those of the
 // update and of whatever else changed before it, and no push can take
 // them in between. On an error nothing is taken.
-func (i *Instance) ApplyAndTake(ctx context.Context, updates []PathValue, withState bool) (changes []Change, state []byte, err error) {
+func (i *instance) ApplyAndTake(ctx context.Context, updates []vmrt.PathValue, withState bool) (changes []vmrt.Change, state []byte, err error) {
 	err = i.run(func() error {
 		if err := i.applyLocked(ctx, updates, false); err != nil {
 			return err
@@ -428,12 +395,12 @@ func (i *Instance) ApplyAndTake(ctx context.Context, updates []PathValue, withSt
 	return changes, state, err
 }
 
-func (i *Instance) apply(ctx context.Context, updates []PathValue, server bool) error {
+func (i *instance) apply(ctx context.Context, updates []vmrt.PathValue, server bool) error {
 	return i.run(func() error { return i.applyLocked(ctx, updates, server) })
 }
 
 // applyLocked applies updates; the VM's lock is held.
-func (i *Instance) applyLocked(ctx context.Context, updates []PathValue, server bool) error {
+func (i *instance) applyLocked(ctx context.Context, updates []vmrt.PathValue, server bool) error {
 	for _, u := range updates {
 		if server && !strings.Contains(u.Path, ".") && i.ti.byName[u.Path] == nil && i.ti.methods[u.Path] && !hooks[u.Path] {
 			meth := i.rv.MethodByName(u.Path)
@@ -453,7 +420,7 @@ func (i *Instance) applyLocked(ctx context.Context, updates []PathValue, server 
 	return nil
 }
 
-func (i *Instance) applyOne(ctx context.Context, path string, raw json.RawMessage) error {
+func (i *instance) applyOne(ctx context.Context, path string, raw json.RawMessage) error {
 	segs := strings.Split(path, ".")
 	m := i.ti.byName[segs[0]]
 	if m == nil && i.ti.methods[segs[0]] {
@@ -525,7 +492,7 @@ func (i *Instance) applyOne(ctx context.Context, path string, raw json.RawMessag
 	return nil
 }
 
-func (i *Instance) call(ctx context.Context, fn reflect.Value, arg reflect.Type, withCtx, retErr bool, path string, raw json.RawMessage) error {
+func (i *instance) call(ctx context.Context, fn reflect.Value, arg reflect.Type, withCtx, retErr bool, path string, raw json.RawMessage) error {
 	var args []reflect.Value
 	if withCtx {
 		args = append(args, reflect.ValueOf(ctx))
@@ -547,11 +514,11 @@ func (i *Instance) call(ctx context.Context, fn reflect.Value, arg reflect.Type,
 
 // Do runs fn with the VM's lock held (panics become errors). The hub uses it
 // to call master hooks; fn must not call Update.
-func (i *Instance) Do(fn func() error) error { return i.run(fn) }
+func (i *instance) Do(fn func() error) error { return i.run(fn) }
 
 // GroupName returns the multicast group name the VM gives for the
 // connection in ctx ("" when it does not split by group).
-func (i *Instance) GroupName(ctx context.Context) string {
+func (i *instance) GroupName(ctx context.Context) string {
 	g, ok := i.v.(GroupNamer)
 	if !ok {
 		return ""
@@ -562,17 +529,17 @@ func (i *Instance) GroupName(ctx context.Context) string {
 }
 
 // StateRestorer is implemented by a VM that restores its own state from a
-// snapshot (see [Instance.RestoreState]); state maps property names to
+// snapshot (see RestoreState); state maps property names to
 // their saved JSON values.
 type StateRestorer interface {
 	RestoreState(state map[string]json.RawMessage) error
 }
 
 // RestoreState sets the VM's fields from a state object saved earlier with
-// [Instance.FullState], without marking anything changed. Computed
+// FullState, without marking anything changed. Computed
 // properties, commands, unknown keys and fields tagged `vm:"transient"` are
 // left alone. A VM implementing [StateRestorer] restores itself instead.
-func (i *Instance) RestoreState(state []byte) error {
+func (i *instance) RestoreState(state []byte) error {
 	var m map[string]json.RawMessage
 	if err := json.Unmarshal(state, &m); err != nil {
 		return fmt.Errorf("vm: snapshot of %s is not a JSON object: %w", i.id.Full, err)

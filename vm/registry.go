@@ -6,6 +6,8 @@ import (
 	"reflect"
 	"sort"
 	"sync"
+
+	"github.com/gonetify/gonetify/internal/vmrt"
 )
 
 // Factory creates a VM. id tells which (the instance id of "Type$id" in
@@ -119,9 +121,9 @@ func (r *Registry) Multicast(name string) (multicast, ok bool) {
 }
 
 // New creates the VM registered as typeName (id.Type unless a namespace
-// made it "ns.Type") and wraps it for the runtime. ctx should carry the
-// requesting connection.
-func (r *Registry) New(ctx context.Context, typeName string, id ID) (*Instance, error) {
+// made it "ns.Type") and wraps it for the runtime (package hub calls it).
+// ctx should carry the requesting connection.
+func (r *Registry) New(ctx context.Context, typeName string, id ID) (vmrt.Instance, error) {
 	r.mu.RLock()
 	e, ok := r.f[typeName]
 	r.mu.RUnlock()
@@ -132,12 +134,30 @@ func (r *Registry) New(ctx context.Context, typeName string, id ID) (*Instance, 
 	if err != nil {
 		return nil, err
 	}
-	return Wrap(ctx, id, v)
+	inst, err := wrap(ctx, id, v)
+	if err != nil {
+		return nil, err
+	}
+	return inst, nil
 }
 
-// Wrap makes an Instance of a VM created elsewhere (for example returned by
+func init() {
+	vmrt.Wrap = func(ctx context.Context, id string, v any) (vmrt.Instance, error) {
+		vv, ok := v.(VM)
+		if !ok {
+			return nil, fmt.Errorf("vm: %T for %q is not a view model: embed vm.Base (or vm.Multicast) in a struct", v, id)
+		}
+		inst, err := wrap(ctx, ParseID(id), vv)
+		if err != nil {
+			return nil, err
+		}
+		return inst, nil
+	}
+}
+
+// wrap makes an instance of a VM created elsewhere (for example returned by
 // a master's GetSubVM). Its type is checked as [Register] checks it.
-func Wrap(ctx context.Context, id ID, v VM) (*Instance, error) {
+func wrap(ctx context.Context, id ID, v VM) (*instance, error) {
 	if v == nil {
 		return nil, fmt.Errorf("vm: no view model for %q", id.Full)
 	}

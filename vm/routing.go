@@ -170,7 +170,7 @@ type routableVM interface{ routable() *Routable }
 // below it); the VM's lock is held. When m is the VM's Routable
 // RoutingState, it runs the routing handlers and reports true: the change
 // is the client's own and is not sent back.
-func (i *Instance) routed(m *member, segs []string) bool {
+func (i *instance) routed(m *member, segs []string) bool {
 	rv, ok := i.v.(routableVM)
 	if !ok || m.kind != kindField || len(segs) != 1 {
 		return false

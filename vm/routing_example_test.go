@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/gonetify/gonetify/hub"
 	"github.com/gonetify/gonetify/vm"
 )
 
@@ -39,27 +40,33 @@ type ProductVM struct {
 // it, and a routed-to VM learning its route from the $vmArg the router
 // gives the page it loads.
 func ExampleRoutable() {
-	ctx := context.Background()
-	shop := &ShopVM{}
-	shop.RegisterRoutes("shop",
-		vm.RouteTemplate{Id: "Home", UrlPattern: ""},
-		vm.RouteTemplate{Id: "Product", UrlPattern: "product(/:name)"},
-	)
-	inst, _ := vm.Wrap(ctx, vm.ParseID("ShopVM"), shop)
-	state, _ := inst.FullState()
-	fmt.Println(string(state))
-
-	page := &ProductVM{}
-	page.OnRouted(func(e vm.RoutedEventArgs) {
-		page.Name = strings.TrimPrefix(e.From, "product/")
-		page.Changed("Name")
+	reg := vm.NewRegistry()
+	vm.MustRegister(reg, "ShopVM", func(context.Context, vm.ID) (*ShopVM, error) {
+		shop := &ShopVM{}
+		shop.RegisterRoutes("shop",
+			vm.RouteTemplate{Id: "Home", UrlPattern: ""},
+			vm.RouteTemplate{Id: "Product", UrlPattern: "product(/:name)"},
+		)
+		return shop, nil
 	})
-	pinst, _ := vm.Wrap(ctx, vm.ParseID("ProductVM"), page)
-	// What the hub does with $vmArg {"RoutingState.Origin": "product/pen"}.
-	_ = pinst.Apply(ctx, []vm.PathValue{{Path: "RoutingState.Origin", Value: json.RawMessage(`"product/pen"`)}})
-	state, _ = pinst.FullState()
-	fmt.Println(string(state))
+	vm.MustRegister(reg, "ProductVM", func(context.Context, vm.ID) (*ProductVM, error) {
+		page := &ProductVM{}
+		page.OnRouted(func(e vm.RoutedEventArgs) {
+			page.Name = strings.TrimPrefix(e.From, "product/")
+			page.Changed("Name")
+		})
+		return page, nil
+	})
+	h := hub.New(reg, hub.Options{})
+	c, _ := h.Connect(&vm.Conn{ID: "c1"}, hub.SenderFunc(func(r *hub.Response) error {
+		fmt.Println(r.VMID, string(r.Data))
+		return nil
+	}))
+	defer c.Close()
+	c.Handle(hub.Message{CallType: hub.RequestVM, VMID: "ShopVM"})
+	// The client's router opens the product page with this $vmArg.
+	c.Handle(hub.Message{CallType: hub.RequestVM, VMID: "ProductVM", VMArgs: json.RawMessage(`{"$vmArg":{"RoutingState.Origin":"product/pen"}}`)})
 	// Output:
-	// {"RoutingState":{"Templates":[{"Id":"Home","Root":null,"UrlPattern":"","ViewUrl":null,"JSModuleUrl":null,"Target":null},{"Id":"Product","Root":null,"UrlPattern":"product(/:name)","ViewUrl":null,"JSModuleUrl":null,"Target":null}],"Root":"shop","Active":null,"Origin":null},"Products":[{"Name":"pen","Route":{"TemplateId":"Product","Path":"product/pen","RedirectRoot":null}}]}
-	// {"RoutingState":{"Templates":null,"Root":null,"Active":null,"Origin":"product/pen"},"Name":"pen"}
+	// ShopVM {"RoutingState":{"Templates":[{"Id":"Home","Root":null,"UrlPattern":"","ViewUrl":null,"JSModuleUrl":null,"Target":null},{"Id":"Product","Root":null,"UrlPattern":"product(/:name)","ViewUrl":null,"JSModuleUrl":null,"Target":null}],"Root":"shop","Active":null,"Origin":null},"Products":[{"Name":"pen","Route":{"TemplateId":"Product","Path":"product/pen","RedirectRoot":null}}]}
+	// ProductVM {"RoutingState":{"Templates":null,"Root":null,"Active":null,"Origin":"product/pen"},"Name":"pen"}
 }

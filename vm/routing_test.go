@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/gonetify/gonetify/internal/vmrt"
 	"github.com/gonetify/gonetify/vm"
 )
 
@@ -64,7 +65,7 @@ func NewPageVM() *PageVM {
 	return v
 }
 
-func wrap(t *testing.T, v vm.VM) *vm.Instance {
+func wrap(t *testing.T, v vm.VM) vmrt.Instance {
 	t.Helper()
 	inst, err := vm.Wrap(context.Background(), vm.ParseID(fmt.Sprintf("%T", v)[4:]), v)
 	if err != nil {
@@ -73,20 +74,20 @@ func wrap(t *testing.T, v vm.VM) *vm.Instance {
 	return inst
 }
 
-func setRoute(t *testing.T, inst *vm.Instance, path, value string) {
+func setRoute(t *testing.T, inst vmrt.Instance, path, value string) {
 	t.Helper()
-	if err := inst.Apply(context.Background(), []vm.PathValue{{Path: path, Value: json.RawMessage(value)}}); err != nil {
+	if err := inst.Apply(context.Background(), []vmrt.PathValue{{Path: path, Value: json.RawMessage(value)}}); err != nil {
 		t.Fatalf("set %s: %v", path, err)
 	}
 }
 
-func takeRouting(t *testing.T, inst *vm.Instance) string {
+func takeRouting(t *testing.T, inst vmrt.Instance) string {
 	t.Helper()
 	c, err := inst.TakeChanges()
 	if err != nil {
 		t.Fatal(err)
 	}
-	return string(vm.EncodeChanges(c, nil))
+	return string(vmrt.EncodeChanges(c, nil))
 }
 
 // The state carries RoutingState and routes as dotNetify serializes them:
@@ -182,7 +183,7 @@ func TestRoutableMethodsAreNotCommands(t *testing.T) {
 	}
 	inst := wrap(t, NewStoreVM())
 	for _, name := range []string{"RegisterRoutes", "GetRoute", "Redirect", "OnRouted", "OnActivated"} {
-		err := inst.Apply(context.Background(), []vm.PathValue{{Path: name, Value: json.RawMessage(`"x"`)}})
+		err := inst.Apply(context.Background(), []vmrt.PathValue{{Path: name, Value: json.RawMessage(`"x"`)}})
 		var ex *vm.Exception
 		if !errors.As(err, &ex) || ex.Type != "InvalidOperationException" {
 			t.Errorf("dispatch %s: %v, want an InvalidOperationException", name, err)

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/gonetify/gonetify/internal/vmrt"
 	"github.com/gonetify/gonetify/vm"
 )
 
@@ -33,7 +34,7 @@ type Shape struct {
 	pinged  bool
 }
 
-func newShape(t *testing.T) (*Shape, *vm.Instance) {
+func newShape(t *testing.T) (*Shape, vmrt.Instance) {
 	t.Helper()
 	s := &Shape{Items: []Item{{1, "a"}, {2, "b"}}, Map: map[string]int{}, Ptr: &Item{}}
 	s.OnPing = func(ctx context.Context) { s.pinged = ctx != nil }
@@ -44,9 +45,9 @@ func newShape(t *testing.T) (*Shape, *vm.Instance) {
 	return s, inst
 }
 
-func apply(t *testing.T, inst *vm.Instance, path, value string) error {
+func apply(t *testing.T, inst vmrt.Instance, path, value string) error {
 	t.Helper()
-	return inst.Apply(context.Background(), []vm.PathValue{{Path: path, Value: json.RawMessage(value)}})
+	return inst.Apply(context.Background(), []vmrt.PathValue{{Path: path, Value: json.RawMessage(value)}})
 }
 
 func TestConversions(t *testing.T) {
@@ -101,7 +102,7 @@ func TestChangesAndState(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got := string(vm.EncodeChanges(changes, nil))
+	got := string(vmrt.EncodeChanges(changes, nil))
 	if want := `{"Int":5,"Items_add":[{"Id":3,"Name":"c"},{"Id":4,"Name":"d"}],"Items_remove":1}`; got != want {
 		t.Fatalf("changes\n got %s\nwant %s", got, want)
 	}
@@ -167,13 +168,13 @@ func TestApplyAndTakeIsOneStep(t *testing.T) {
 			runtime.Gosched()
 		}
 	}()
-	incr := []vm.PathValue{{Path: "Incr", Value: json.RawMessage(`null`)}}
+	incr := []vmrt.PathValue{{Path: "Incr", Value: json.RawMessage(`null`)}}
 	for n := 1; n <= 2000; n++ {
 		changes, state, err := inst.ApplyAndTake(context.Background(), incr, n%2 == 0)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got, want := string(vm.EncodeChanges(changes, nil)), fmt.Sprintf(`{"Count":%d}`, n); got != want {
+		if got, want := string(vmrt.EncodeChanges(changes, nil)), fmt.Sprintf(`{"Count":%d}`, n); got != want {
 			t.Fatalf("reaction %d is %s, want %s", n, got, want)
 		}
 		if n%2 == 0 && !strings.HasPrefix(string(state), fmt.Sprintf(`{"Count":%d,`, n)) {
@@ -184,7 +185,7 @@ func TestApplyAndTakeIsOneStep(t *testing.T) {
 	if n := <-stolen; n != 0 {
 		t.Fatalf("a concurrent push took %d changes of updates before their reactions", n)
 	}
-	changes, _, err := inst.ApplyAndTake(context.Background(), []vm.PathValue{{Path: "Fail", Value: json.RawMessage(`null`)}}, false)
+	changes, _, err := inst.ApplyAndTake(context.Background(), []vmrt.PathValue{{Path: "Fail", Value: json.RawMessage(`null`)}}, false)
 	if err == nil || changes != nil {
 		t.Fatalf("a failed update gave %v, %v", changes, err)
 	}

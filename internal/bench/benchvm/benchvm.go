@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/gonetify/gonetify/internal/vmrt"
 	"github.com/gonetify/gonetify/vm"
 )
 
@@ -132,7 +133,7 @@ func InitialState(name string) ([]byte, error) {
 	default:
 		v = &FanoutVM{RateHz: 10}
 	}
-	inst, err := vm.Wrap(context.Background(), vm.ParseID(name), v)
+	inst, err := vmrt.Wrap(context.Background(), name, v)
 	if err != nil {
 		return nil, err
 	}

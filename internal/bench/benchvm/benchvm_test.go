@@ -4,14 +4,14 @@ import (
 	"context"
 	"testing"
 
-	"github.com/gonetify/gonetify/vm"
+	"github.com/gonetify/gonetify/internal/vmrt"
 )
 
 // TestAppendTick checks that the baseline's hand-encoded tick is the bytes
 // the vm runtime sends.
 func TestAppendTick(t *testing.T) {
 	v := &PushVM{IntervalMs: 1000}
-	inst, err := vm.Wrap(context.Background(), vm.ParseID(Push), v)
+	inst, err := vmrt.Wrap(context.Background(), Push, v)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -23,7 +23,7 @@ func TestAppendTick(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got, want := string(vm.EncodeChanges(ch, nil)), string(AppendTick(nil, v.T, v.Seq))
+	got, want := string(vmrt.EncodeChanges(ch, nil)), string(AppendTick(nil, v.T, v.Seq))
 	if got != want {
 		t.Fatalf("runtime %s, AppendTick %s", got, want)
 	}
