@@ -33,6 +33,7 @@ package server
 import (
 	"context"
 	"crypto/tls"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -338,28 +339,35 @@ func (s *Server) setup() error {
 	s.hub = hub.New(s.reg, hopts)
 	m.WatchHub(s.hub)
 
+	// With Cluster, the servers share multicast VMs through Redis: the
+	// node owns some of them, the relay carries the direct transports'
+	// messages to their owners and the responses back.
+	var relay *cluster.Relay
+	if o.Cluster {
+		s.node = cluster.New(s.redis.Client(), cluster.Options{Logger: log})
+		relay = cluster.NewRelay(s.hub, s.node, store.NewResilient(ctx, m.Store(s.redis), log), log)
+	}
 	s.wss = ws.New(s.hub, ws.Options{ReadLimit: o.ReadLimit, SendQueue: o.SendQueue, MaxPerSource: o.MaxConnsPerSource,
 		AllowedOrigins: o.AllowedOrigins, Logger: log})
 	s.mux.Handle("GET /ws", s.wss)
 	// dotNetify's default transport (SignalR at /dotnetify) and Web API mode.
 	s.sr = signalr.New(s.hub, signalr.Options{ReadLimit: o.ReadLimit, SendQueue: o.SendQueue, AllowedOrigins: o.AllowedOrigins, Logger: log})
 	s.sr.Register(s.mux)
-	webapi.Register(s.mux, s.hub, webapi.Options{MaxBody: o.ReadLimit, Logger: log})
+	webapi.Register(s.mux, s.hub, webapi.Options{MaxBody: o.ReadLimit, Logger: log, Relay: relay})
+	if relay != nil {
+		s.wss.EnableCluster(relay)
+		s.sr.EnableCluster(relay)
+	}
 	if token != nil {
 		s.mux.Handle("POST /token", token)
 	}
 
 	if o.ConnectionURL != "" {
-		if err := s.setupGateway(ctx, m); err != nil {
+		if err := s.setupGateway(ctx, m, relay); err != nil {
 			return err
 		}
-	} else if o.Cluster {
-		// Direct WebSocket mode: the servers share multicast VMs through a
-		// Redis pub/sub backplane.
-		node := cluster.New(s.redis.Client(), cluster.Options{Logger: log})
-		s.node = node
-		s.wss.EnableCluster(node, store.NewResilient(ctx, m.Store(s.redis), log))
-		node.Start(ctx, s.wss)
+	} else if relay != nil {
+		s.node.Start(ctx, relay)
 	}
 	s.mux.Handle("GET /metrics", m.Handler())
 	s.mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { fmt.Fprintln(w, "ok") })
@@ -368,7 +376,7 @@ func (s *Server) setup() error {
 }
 
 // setupGateway prepares the API Gateway integration endpoints.
-func (s *Server) setupGateway(ctx context.Context, m *metrics.Metrics) error {
+func (s *Server) setupGateway(ctx context.Context, m *metrics.Metrics, relay *cluster.Relay) error {
 	o, log := s.opts, s.log
 	if o.IntegrationSecret == "" {
 		log.Warn("the integration endpoints /api/dotnetify/vm accept calls from anyone: no --integration-secret is set. " +
@@ -391,19 +399,16 @@ func (s *Server) setupGateway(ctx context.Context, m *metrics.Metrics) error {
 		// (or this one restarted) does not resurrect them.
 		gopts.Tombstones = apigw.NewRedisTombstones(s.redis.Client(), "gonetify:gone:")
 	}
-	var node *cluster.Node
-	if o.Cluster {
-		node = cluster.New(s.redis.Client(), cluster.Options{Logger: log})
-		gopts.Router = node
+	if s.node != nil {
+		gopts.Router = s.node
 	}
 	gw, err := apigw.New(ctx, s.hub, gopts)
 	if err != nil {
 		return err
 	}
 	s.gw = gw
-	if node != nil {
-		s.node = node
-		node.Start(ctx, gw)
+	if s.node != nil {
+		s.node.Start(ctx, gatewayAndRelay{gw, relay})
 	}
 	go func() {
 		cctx, cancel := context.WithTimeout(ctx, 10*time.Second)
@@ -599,4 +604,39 @@ func (s *Server) Dispatch(ctx context.Context, target hub.Target, values map[str
 		}
 	}
 	return n, err
+}
+
+// gatewayAndRelay is the cluster node's handler of a server that serves
+// API Gateway connections and direct ones: a routed message goes to the
+// transport that made it (the relay's carry their transport's name), and
+// take-overs and events to both.
+type gatewayAndRelay struct {
+	gw    *apigw.Server
+	relay *cluster.Relay
+}
+
+// Deliver implements cluster.Handler.
+func (g gatewayAndRelay) Deliver(ctx context.Context, msg []byte) {
+	var m struct {
+		Transport string `json:"transport"`
+	}
+	if json.Unmarshal(msg, &m) == nil && m.Transport != "" {
+		g.relay.Deliver(ctx, msg)
+		return
+	}
+	g.gw.Deliver(ctx, msg)
+}
+
+// TakeOver implements cluster.Handler.
+func (g gatewayAndRelay) TakeOver(ctx context.Context, key string) {
+	g.gw.TakeOver(ctx, key)
+	g.relay.TakeOver(ctx, key)
+}
+
+// Event implements cluster.Handler.
+func (g gatewayAndRelay) Event(ctx context.Context, ev string) {
+	g.gw.Event(ctx, ev)
+	if !strings.HasPrefix(ev, "dispatch ") { // the gateway's handler ran it
+		g.relay.Event(ctx, ev)
+	}
 }

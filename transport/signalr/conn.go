@@ -269,6 +269,9 @@ func (c *conn) handshake(rec []byte) error {
 		return errClosed
 	}
 	c.hc, c.handshaken = hc, true
+	if c.s.relay != nil {
+		c.s.relay.Attach(c.id, c)
+	}
 	c.s.opts.Logger.Debug("signalr connected", "conn", c.id, "transport", c.transport, "remote", c.remote)
 	return nil
 }
@@ -317,6 +320,17 @@ func (c *conn) invoke(m hubMessage) {
 			id := *m.InvocationID
 			done = func() { _ = c.enqueue(c.completionMessage(id, "")) }
 		}
+		if c.s.relay != nil {
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			routed, err := c.s.relay.Route(ctx, hc.Info(), msg, false)
+			cancel()
+			if routed && err == nil {
+				if done != nil {
+					done()
+				}
+				return
+			}
+		}
 		hc.Dispatch(msg, done)
 		return
 	}
@@ -349,6 +363,9 @@ func (c *conn) supervise() {
 	c.mu.Unlock()
 	if hc != nil {
 		hc.Close()
+		if c.s.relay != nil {
+			c.s.relay.Detach(c.id)
+		}
 	}
 	if transport == LongPolling {
 		// Keep answering polls until the client has seen the end.

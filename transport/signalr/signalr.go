@@ -33,6 +33,7 @@ import (
 
 	"github.com/gorilla/websocket"
 
+	"github.com/gonetify/gonetify/cluster"
 	"github.com/gonetify/gonetify/hub"
 	"github.com/gonetify/gonetify/internal/origin"
 	"github.com/gonetify/gonetify/internal/wsout"
@@ -140,6 +141,8 @@ type Server struct {
 	opts     Options
 	offered  []byte // the availableTransports JSON
 	upgrader websocket.Upgrader
+
+	relay *cluster.Relay // nil unless EnableCluster
 
 	mu       sync.Mutex
 	conns    map[string]*conn // by connection token
@@ -316,11 +319,26 @@ func (s *Server) negotiate(w http.ResponseWriter, r *http.Request) {
 	s.opts.Logger.Debug("signalr negotiated", "conn", c.id, "remote", r.RemoteAddr, "negotiateVersion", version)
 }
 
+// EnableCluster makes the server share its multicast VMs with the other
+// servers of a cluster through rl, on every SignalR transport: a message
+// for a multicast VM goes to the server that owns it, and the owner's
+// responses come back to this server's connection. A WebSocket request
+// for a connection negotiated with another server (a balancer without
+// sticky sessions) is served here as a new connection; Server-Sent Events
+// and long polling, whose requests must all reach the server holding the
+// connection, need sticky sessions (as with ASP.NET Core SignalR). Call
+// it before serving; run the node with rl as its handler.
+func (s *Server) EnableCluster(rl *cluster.Relay) { s.relay = rl }
+
 // newConn registers a negotiated connection and starts its supervisor.
 func (s *Server) newConn(r *http.Request, version int) (*conn, error) {
+	id := newID()
+	if s.relay != nil {
+		id = s.relay.ConnID(id)
+	}
 	c := &conn{
 		s:       s,
-		id:      newID(),
+		id:      id,
 		remote:  r.RemoteAddr,
 		done:    make(chan struct{}),
 		created: time.Now(),
@@ -357,10 +375,40 @@ func (s *Server) lookup(w http.ResponseWriter, r *http.Request) *conn {
 	s.mu.Lock()
 	c := s.conns[id]
 	s.mu.Unlock()
+	if c == nil && s.relay != nil && r.Method == http.MethodGet && websocket.IsWebSocketUpgrade(r) {
+		// Negotiated with another server of the cluster: a WebSocket
+		// carries the whole connection, so it can live here.
+		return s.adopt(w, r, id)
+	}
 	if c == nil {
 		http.Error(w, "No Connection with that ID", http.StatusNotFound)
 		return nil
 	}
+	return c
+}
+
+// adopt registers a connection for a WebSocket request whose token another
+// server of the cluster negotiated.
+func (s *Server) adopt(w http.ResponseWriter, r *http.Request, token string) *conn {
+	c, err := s.newConn(r, 1)
+	if err != nil {
+		s.opts.Logger.Warn("signalr connection refused", "remote", r.RemoteAddr, "err", err)
+		http.Error(w, err.Error(), http.StatusServiceUnavailable)
+		return nil
+	}
+	s.mu.Lock()
+	if s.conns[c.token] == c {
+		delete(s.conns, c.token)
+	}
+	if other := s.conns[token]; other != nil {
+		s.mu.Unlock()
+		c.terminate("", false)
+		return other
+	}
+	c.token = token
+	s.conns[token] = c
+	s.mu.Unlock()
+	s.opts.Logger.Debug("signalr connection negotiated by another server of the cluster served here", "conn", c.id, "remote", r.RemoteAddr)
 	return c
 }
 

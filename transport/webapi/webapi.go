@@ -19,6 +19,7 @@ package webapi
 
 import (
 	"bytes"
+	"context"
 	"crypto/rand"
 	"encoding/json"
 	"errors"
@@ -28,7 +29,9 @@ import (
 	"net/url"
 	"strings"
 	"sync"
+	"time"
 
+	"github.com/gonetify/gonetify/cluster"
 	"github.com/gonetify/gonetify/hub"
 	"github.com/gonetify/gonetify/vm"
 )
@@ -47,6 +50,9 @@ type Options struct {
 	Headers []string
 	// Logger receives the handler's logs; nil means slog.Default().
 	Logger *slog.Logger
+	// Relay, when set, shares multicast VMs with the other servers of a
+	// cluster: a request for one is served by the server that owns it.
+	Relay *cluster.Relay
 }
 
 // Handler serves the Web API routes for a hub.
@@ -123,7 +129,11 @@ func (wa *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}{vmArg, wa.headers(r.Header)})
 
 	col := &collector{vmID: vmID}
-	info := &vm.Conn{ID: "webapi-" + newID(), RemoteAddr: r.RemoteAddr, Header: r.Header.Clone(), Transport: "webapi"}
+	id := "webapi-" + newID()
+	if wa.opts.Relay != nil {
+		id = wa.opts.Relay.ConnID(id)
+	}
+	info := &vm.Conn{ID: id, RemoteAddr: r.RemoteAddr, Header: r.Header.Clone(), Transport: "webapi"}
 	hc, err := wa.h.Connect(info, col)
 	if err != nil {
 		wa.opts.Logger.Error("hub refused web API connection", "err", err)
@@ -131,7 +141,11 @@ func (wa *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer hc.Close()
-	hc.Handle(hub.Message{CallType: hub.RequestVM, VMID: vmID, VMArgs: vmArgs})
+	if wa.opts.Relay != nil {
+		wa.opts.Relay.Attach(id, col)
+		defer wa.opts.Relay.Detach(id)
+	}
+	wa.handle(r.Context(), hc, hub.Message{CallType: hub.RequestVM, VMID: vmID, VMArgs: vmArgs})
 	state := col.take()
 	if r.Method == http.MethodPost {
 		if ex := firstException(state); ex != nil {
@@ -139,7 +153,7 @@ func (wa *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		if len(bytes.TrimSpace(body)) > 0 {
-			hc.Handle(hub.Message{CallType: hub.UpdateVM, VMID: vmID, Value: body})
+			wa.handle(r.Context(), hc, hub.Message{CallType: hub.UpdateVM, VMID: vmID, Value: body})
 		}
 		state = col.take()
 	}
@@ -149,6 +163,23 @@ func (wa *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, merge(state))
+}
+
+// handle runs m and returns once its responses are in: here or, for a
+// multicast VM of a cluster, at the server that owns it.
+func (wa *Handler) handle(ctx context.Context, hc *hub.Client, m hub.Message) {
+	if wa.opts.Relay != nil {
+		ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		defer cancel()
+		routed, err := wa.opts.Relay.Route(ctx, hc.Info(), m, true)
+		if routed {
+			if err != nil {
+				wa.opts.Logger.Warn("web API: the owner of the view model did not answer in time", "vm", m.VMID, "err", err)
+			}
+			return
+		}
+	}
+	hc.Handle(m)
 }
 
 // headers returns the request headers passed as $headers.

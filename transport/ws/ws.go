@@ -22,6 +22,7 @@ import (
 
 	"github.com/gorilla/websocket"
 
+	"github.com/gonetify/gonetify/cluster"
 	"github.com/gonetify/gonetify/hub"
 	"github.com/gonetify/gonetify/internal/origin"
 	"github.com/gonetify/gonetify/internal/wire"
@@ -78,11 +79,10 @@ type Server struct {
 	opts     Options
 	upgrader websocket.Upgrader
 
-	cl *clusterState // nil unless EnableCluster
+	relay *cluster.Relay // nil unless EnableCluster
 
 	mu       sync.Mutex
 	conns    map[*conn]struct{}
-	byID     map[string]*conn
 	bySource map[string]int
 	closing  bool
 	wg       sync.WaitGroup
@@ -91,7 +91,7 @@ type Server struct {
 // New returns a WebSocket server for h.
 func New(h *hub.Hub, opts Options) *Server {
 	opts.defaults()
-	s := &Server{h: h, opts: opts, conns: map[*conn]struct{}{}, bySource: map[string]int{}, byID: map[string]*conn{}}
+	s := &Server{h: h, opts: opts, conns: map[*conn]struct{}{}, bySource: map[string]int{}}
 	s.upgrader = websocket.Upgrader{
 		ReadBufferSize:  1024,
 		WriteBufferSize: 1024,
@@ -143,7 +143,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	c := &conn{s: s, sock: sock, done: make(chan struct{})}
 	c.q = wsout.New(s.opts.SendQueue, c.done)
-	info := &vm.Conn{ID: s.idPrefix() + newID(), RemoteAddr: r.RemoteAddr, Header: r.Header.Clone(), Query: r.URL.Query(), Transport: "ws"}
+	info := &vm.Conn{ID: s.connID(), RemoteAddr: r.RemoteAddr, Header: r.Header.Clone(), Query: r.URL.Query(), Transport: "ws"}
 	hc, err := s.h.Connect(info, c)
 	if err != nil {
 		s.opts.Logger.Error("hub refused connection", "err", err)
@@ -153,8 +153,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	c.hc = hc
 	s.mu.Lock()
 	s.conns[c] = struct{}{}
-	s.byID[info.ID] = c
 	s.mu.Unlock()
+	s.attached(c)
 	s.opts.Logger.Debug("websocket connected", "conn", info.ID, "remote", r.RemoteAddr)
 
 	writerDone := make(chan struct{})
@@ -166,9 +166,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	_ = sock.Close()
 	s.mu.Lock()
 	delete(s.conns, c)
-	delete(s.byID, info.ID)
 	s.mu.Unlock()
-	s.left(info.ID)
+	s.detached(info.ID)
 	s.opts.Logger.Debug("websocket disconnected", "conn", info.ID)
 }
 
