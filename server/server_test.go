@@ -155,6 +155,10 @@ func TestOptionErrors(t *testing.T) {
 		"negative lifetime":  {Options{TokenLifetime: -time.Second}, "--token-lifetime"},
 		"negative jwt skew":  {Options{}, "--jwt-leeway"},
 		"unreadable TLS key": {Options{TLSCert: "/nonexistent.pem", TLSKey: "/nonexistent.key"}, "--tls-cert"},
+		"two redis":          {Options{RedisURL: "redis://h:1", RedisCluster: "h:1,h:2"}, "exactly one of --redis"},
+		"sentinel no master": {Options{RedisSentinel: "h:26379"}, "--redis-sentinel"},
+		"cluster no port":    {Options{RedisCluster: "h"}, "--redis-cluster"},
+		"password alone":     {Options{RedisPassword: "pw"}, "--redis-password without"},
 	} {
 		if name == "negative jwt skew" {
 			tc.o.JWT.Leeway = -time.Second
@@ -173,6 +177,8 @@ func TestBindFlags(t *testing.T) {
 	t.Setenv("GONETIFY_ADDR", "127.0.0.1:1")
 	t.Setenv("GONETIFY_ALLOW_ORIGIN", "https://a.example, https://b.example")
 	t.Setenv("GONETIFY_JWT_KEY", "0123456789abcdef0123456789abcdef")
+	t.Setenv("GONETIFY_REDIS_SENTINEL", "mymaster@127.0.0.1:26379")
+	t.Setenv("GONETIFY_REDIS_PASSWORD", "pw")
 	var o Options
 	fs := flag.NewFlagSet("test", flag.ContinueOnError)
 	o.BindFlags(fs)
@@ -181,7 +187,8 @@ func TestBindFlags(t *testing.T) {
 	}
 	if o.Addr != "127.0.0.1:9" || o.ReadLimit != 4242 || !o.Cluster || o.MaxConnsPerSource >= 0 ||
 		len(o.AllowedOrigins) != 2 || o.AllowedOrigins[1] != "https://b.example" ||
-		string(o.JWT.Key) != "0123456789abcdef0123456789abcdef" || o.JWT.RoleClaims == nil || len(o.JWT.RoleClaims) != 0 {
+		string(o.JWT.Key) != "0123456789abcdef0123456789abcdef" || o.JWT.RoleClaims == nil || len(o.JWT.RoleClaims) != 0 ||
+		o.RedisSentinel != "mymaster@127.0.0.1:26379" || o.RedisPassword != "pw" {
 		t.Errorf("options %+v", o)
 	}
 	if o.SendQueue != DefaultSendQueue || o.TokenLifetime != DefaultTokenLifetime || o.LogFormat != "text" {
@@ -190,7 +197,7 @@ func TestBindFlags(t *testing.T) {
 	var help bytes.Buffer
 	fs.SetOutput(&help)
 	fs.PrintDefaults()
-	for _, name := range []string{"-addr", "-redis", "-cluster", "-connection-url", "-jwt-jwks-url", "-tls-cert", "-shutdown-delay"} {
+	for _, name := range []string{"-addr", "-redis", "-redis-cluster", "-redis-sentinel", "-redis-password", "-cluster", "-connection-url", "-jwt-jwks-url", "-tls-cert", "-shutdown-delay"} {
 		if !strings.Contains(help.String(), name) {
 			t.Errorf("no flag %s", name)
 		}
