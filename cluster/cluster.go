@@ -14,7 +14,9 @@
 //	PREFIXdoing:KEY         the message the owner is applying (moved there
 //	                        from the inbox; a new owner re-applies it first)
 //	PREFIXnode:ID           a server's heartbeat (expires after LeaseTTL)
-//	PREFIXevents            pub/sub channel for cluster-wide events
+//	PREFIXevents            pub/sub channel for cluster-wide events (a
+//	                        shard channel, SPUBLISH, on a Redis Cluster:
+//	                        it keeps the events in order; Redis 7 or later)
 //
 // On a Redis Cluster (a *redis.ClusterClient) the route key is a hash tag:
 // PREFIXowner:{KEY}, PREFIXinbox:{KEY} and PREFIXdoing:{KEY}, so that the
@@ -161,6 +163,11 @@ func (n *Node) Alive(ctx context.Context, id string) bool {
 
 // Publish sends an event to every other server.
 func (n *Node) Publish(ctx context.Context, event string) error {
+	if n.cluster {
+		// PUBLISH goes to any node, so two events could overtake each
+		// other on the cluster bus; a shard channel keeps their order.
+		return n.rdb.SPublish(ctx, n.prefix+"events", n.id+" "+event).Err()
+	}
 	return n.rdb.Publish(ctx, n.prefix+"events", n.id+" "+event).Err()
 }
 
@@ -271,7 +278,12 @@ func (n *Node) consume(ctx context.Context, key string) {
 }
 
 func (n *Node) eventLoop(ctx context.Context) {
-	sub := n.rdb.Subscribe(ctx, n.prefix+"events")
+	var sub *redis.PubSub
+	if n.cluster {
+		sub = n.rdb.SSubscribe(ctx, n.prefix+"events")
+	} else {
+		sub = n.rdb.Subscribe(ctx, n.prefix+"events")
+	}
 	defer sub.Close()
 	ch := sub.Channel()
 	for {

@@ -173,7 +173,8 @@ func TestOwnership(t *testing.T) {
 	})
 }
 
-// TestEvents: an event one node publishes reaches the other, not itself.
+// TestEvents: events one node publishes reach the other, in order, and
+// not itself.
 func TestEvents(t *testing.T) {
 	redistest.Each(t, func(t *testing.T, b redistest.Backend) {
 		prefix := fmt.Sprintf("clev%d-%d:", os.Getpid(), seq.Add(1))
@@ -187,6 +188,31 @@ func TestEvents(t *testing.T) {
 			defer c.rec.mu.Unlock()
 			return slices.Contains(c.rec.events, "hello")
 		})
+		// Events arrive in the order they were published (a frame pushed
+		// to a member on another server travels as one).
+		for i := range 50 {
+			if err := a.Publish(context.Background(), fmt.Sprint("e", i)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		waitFor(t, "50 events at c", 5*time.Second, func() bool {
+			c.rec.mu.Lock()
+			defer c.rec.mu.Unlock()
+			return slices.Contains(c.rec.events, "e49")
+		})
+		c.rec.mu.Lock()
+		var got []string
+		for _, e := range c.rec.events {
+			if e != "hello" {
+				got = append(got, e)
+			}
+		}
+		c.rec.mu.Unlock()
+		for i, e := range got {
+			if e != fmt.Sprint("e", i) {
+				t.Fatalf("events out of order or lost: %v", got)
+			}
+		}
 		a.rec.mu.Lock()
 		defer a.rec.mu.Unlock()
 		if len(a.rec.events) != 0 {
