@@ -209,6 +209,10 @@ func (l *addrList) userinfo(s string) error {
 	return nil
 }
 
+// tlsConfig is the TLS of rediss://: every node's certificate is checked
+// against the first address's host, as go-redis's ParseClusterURL does
+// (ElastiCache's nodes share the configuration endpoint's wildcard
+// certificate, whether the cluster names them by address or host name).
 func (l addrList) tlsConfig() *tls.Config {
 	if !l.tls {
 		return nil
@@ -225,19 +229,6 @@ func (t Target) clusterClient() (redis.UniversalClient, error) {
 	o := &redis.ClusterOptions{Addrs: l.addrs, Username: l.user, Password: l.password, TLSConfig: l.tlsConfig()}
 	if t.Password != "" {
 		o.Password = t.Password
-	}
-	if o.TLSConfig != nil {
-		// Each node has a name of its own: check the certificate against
-		// the host dialled, not the first seed's.
-		o.TLSConfig.ServerName = ""
-		o.NewClient = func(no *redis.Options) *redis.Client {
-			if no.TLSConfig != nil {
-				c := no.TLSConfig.Clone()
-				c.ServerName, _, _ = net.SplitHostPort(no.Addr)
-				no.TLSConfig = c
-			}
-			return redis.NewClient(no)
-		}
 	}
 	return redis.NewClusterClient(o), nil
 }
