@@ -267,6 +267,9 @@ func (t Target) Connect(ctx context.Context) (redis.UniversalClient, error) {
 	defer cancel()
 	if err := rdb.Ping(pctx).Err(); err != nil {
 		_ = rdb.Close()
+		if msg := err.Error(); strings.Contains(msg, "WRONGPASS") || strings.Contains(msg, "NOAUTH") || strings.Contains(msg, "AUTH") && strings.Contains(msg, "password") {
+			return nil, fmt.Errorf("redis %s refused the credentials: %w (fix --redis-password, GONETIFY_REDIS_PASSWORD or the [user]:password@ in the address)", t, err)
+		}
 		switch t.Mode() {
 		case "cluster":
 			return nil, fmt.Errorf("redis cluster at %s does not answer: %w (are its nodes running, and is it a cluster? check with redis-cli -c -h HOST -p PORT cluster info, or fix --redis-cluster)", t, err)

@@ -77,9 +77,9 @@ func TestTargetClients(t *testing.T) {
 }
 
 func TestTargetStringHidesPassword(t *testing.T) {
-	for in, want := range map[Target]string{
+	for in, want := range map[Target]string{ //nolint:gosec // made-up passwords, the test checks they are hidden
 		{URL: "redis://:pw@h:1/0"}:                      "redis://:xxx@h:1/0",
-		{URL: "rediss://u:pw@h:1"}:                      "rediss://u:xxx@h:1",
+		{URL: "rediss://u:pw@h:1"}:                      "rediss://u:xxx@h:1", //nolint:gosec // made-up
 		{Cluster: "rediss://:pw@a:1,b:2"}:               "rediss://:xxx@a:1,b:2",
 		{Cluster: "a:1,b:2"}:                            "a:1,b:2",
 		{Sentinel: "rediss://:pw@mymaster@s1:1,s2:2/3"}: "rediss://:xxx@mymaster@s1:1,s2:2/3",
