@@ -24,7 +24,7 @@ done
 [ -d node_modules ] || npm ci --no-audit --no-fund
 
 # file:failover delay (ms after the file's first server starts).
-FILES=(resiliency:120 scaleout:1500 scaleout-ws:1500)
+FILES=(resiliency:50 scaleout:1500 scaleout-ws:1500)
 
 MASTER=${GONETIFY_TEST_REDIS_SENTINEL%%@*}
 SENTINEL=${GONETIFY_TEST_REDIS_SENTINEL#*@}
@@ -47,16 +47,17 @@ flush_cluster() {
   done
 }
 
-# settle: the sentinels' master has its replica back in sync, so the next
-# failover has one to promote and writes are accepted (min-replicas-to-write).
+# settle: the sentinels see a replica of the master that is in sync (flags
+# "slave", link ok), so the next failover has one to promote and writes are
+# accepted (min-replicas-to-write).
 settle() {
-  local m
-  for _ in $(seq 200); do
-    m=$(master)
-    cli "$m" info replication 2>/dev/null | grep -q 'state=online' && return 0
+  for _ in $(seq 300); do
+    redis-cli -p "$SPORT" sentinel replicas "$MASTER" 2>/dev/null |
+      awk 'k == "flags" { f = $0 } k == "master-link-status" { if (f == "slave" && $0 == "ok") ok = 1 } { k = $0 } END { exit !ok }' &&
+      cli "$(master)" info replication 2>/dev/null | grep -q 'state=online' && return 0
     sleep 0.1
   done
-  echo "the Sentinel group's master $m has no replica in sync 20 s after a failover" >&2
+  echo "the Sentinel group's master $(master) has no replica in sync, as the sentinels see it, 30 s after a failover" >&2
   return 1
 }
 

@@ -85,12 +85,21 @@ async function sentinelMaster() {
   return (await sentinelCLI('sentinel', 'get-master-addr-by-name', sentinelGroup().master)).split('\n').join(':');
 }
 
-/** Starts a failover of the Sentinel group's master (`sentinel failover MASTER`); resolves to the old master. */
+/**
+ * Starts a failover of the Sentinel group's master (`sentinel failover
+ * MASTER`); resolves to the old master. Right after an earlier failover the
+ * sentinels may not count the new replica yet (NOGOODSLAVE): it retries for
+ * up to 15 s.
+ */
 async function sentinelFailover() {
-  const before = await sentinelMaster();
-  const out = await sentinelCLI('sentinel', 'failover', sentinelGroup().master);
-  if (out !== 'OK') throw new Error(`sentinel failover ${sentinelGroup().master}: ${out}`);
-  return before;
+  const deadline = Date.now() + 15000;
+  for (;;) {
+    const before = await sentinelMaster();
+    const out = await sentinelCLI('sentinel', 'failover', sentinelGroup().master);
+    if (out === 'OK') return before;
+    if (!/NOGOODSLAVE|INPROG/.test(out) || Date.now() > deadline) throw new Error(`sentinel failover ${sentinelGroup().master}: ${out}`);
+    await sleep(200);
+  }
 }
 
 /** Waits until the sentinels name a master other than old. */
