@@ -17,6 +17,7 @@ import (
 	"github.com/gorilla/websocket"
 
 	"github.com/gonetify/gonetify/auth"
+	"github.com/gonetify/gonetify/internal/redistest"
 	"github.com/gonetify/gonetify/vm"
 )
 
@@ -252,4 +253,33 @@ func TestTokenEndpoint(t *testing.T) {
 	if resp.StatusCode == 200 {
 		t.Error("POST /token served without TokenCheck")
 	}
+}
+
+// TestRedisDeployments: a --cluster server on one Redis server, a Redis
+// Cluster and a Sentinel group (GONETIFY_TEST_REDIS, _CLUSTER, _SENTINEL;
+// skipped when unset) is ready and serves a request over /ws.
+func TestRedisDeployments(t *testing.T) {
+	redistest.Each(t, func(t *testing.T, b redistest.Backend) {
+		o := Options{Logger: quiet(), Cluster: true, RedisURL: b.Target.URL, RedisCluster: b.Target.Cluster, RedisSentinel: b.Target.Sentinel}
+		s, err := New(testRegistry(), o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer func() { _ = s.Shutdown(context.Background()) }()
+		ts := httptest.NewServer(s.Handler())
+		defer ts.Close()
+		if code, body := get(t, ts.URL+"/readyz"); code != 200 {
+			t.Fatalf("/readyz on %s: %d %s", b.Name, code, body)
+		}
+		c, _, err := websocket.DefaultDialer.Dial("ws"+strings.TrimPrefix(ts.URL, "http")+"/ws", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		_ = c.WriteMessage(websocket.TextMessage, []byte(`{"callType":"request_vm","vmId":"Greeter","vmArgs":"{}"}`))
+		_ = c.SetReadDeadline(time.Now().Add(5 * time.Second))
+		if _, m, err := c.ReadMessage(); err != nil || !strings.Contains(string(m), `\"Greeting\":\"hi\"`) {
+			t.Errorf("request_vm on /ws: %s %v", m, err)
+		}
+	})
 }
