@@ -113,7 +113,9 @@ func (t Target) NewClient() (redis.UniversalClient, error) {
 	}
 	o, err := redis.ParseURL(t.URL)
 	if err != nil {
-		return nil, fmt.Errorf("--redis %q: %w (want redis://[:password@]host:port[/db], or rediss:// for TLS)", t.String(), err)
+		// url.Parse's errors quote the URL: keep its password out.
+		msg := strings.ReplaceAll(err.Error(), t.URL, t.String())
+		return nil, fmt.Errorf("--redis %q: %s (want redis://[:password@]host:port[/db], or rediss:// for TLS)", t.String(), msg)
 	}
 	if t.Password != "" {
 		o.Password = t.Password
@@ -139,8 +141,12 @@ func parseAddrList(flag, v string, sentinel bool) (addrList, error) {
 	if sentinel {
 		want = "MASTER@host:port,host:port,… (the master's name, then the sentinels; optionally rediss://[:password@] before it and /db after it)"
 	}
+	shown := Target{Cluster: v}.String() // without its password
+	if sentinel {
+		shown = Target{Sentinel: v}.String()
+	}
 	bad := func(why string) (addrList, error) {
-		return addrList{}, fmt.Errorf("%s %q: %s; want %s", flag, v, why, want)
+		return addrList{}, fmt.Errorf("%s %q: %s; want %s", flag, shown, why, want)
 	}
 	rest := v
 	if scheme, after, ok := strings.Cut(v, "://"); ok {

@@ -43,6 +43,22 @@ func TestParseAddrList(t *testing.T) {
 	}
 }
 
+// TestErrorsHidePassword: a value that does not parse is quoted in the
+// error without its password.
+func TestErrorsHidePassword(t *testing.T) {
+	for _, tg := range []Target{
+		{URL: "redis://:hunter2@h:1/x"},
+		{URL: "redis://:hunter2@h:port/0"},
+		{Cluster: "rediss://:hunter2@h"},
+		{Sentinel: "rediss://:hunter2@m@h:1/x"},
+	} {
+		_, err := tg.NewClient()
+		if err == nil || strings.Contains(err.Error(), "hunter2") || !strings.Contains(err.Error(), "xxx") {
+			t.Errorf("%s: error %v", tg, err)
+		}
+	}
+}
+
 func TestTargetClients(t *testing.T) {
 	for _, c := range []struct {
 		t    Target
