@@ -6,7 +6,7 @@ GOLANGCI_LINT_VERSION := v2.15.0
 ADDR      ?= 127.0.0.1:8080
 VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 
-.PHONY: demo test build bench-baselines lint unit e2e clean web web-check browser
+.PHONY: demo test build bench-baselines lint unit e2e e2e-redis-ha clean web web-check browser
 
 ## demo: build and run the example app behind a local API Gateway emulator (open http://$(ADDR)/)
 demo: build
@@ -50,6 +50,11 @@ e2e: build
 	cd test/e2e && GONETIFY_BIN=$(BIN)/gonetify E2E_VIA=gateway npm test
 	@echo "== e2e: SignalR hub (dotnetify.hubServerUrl only, no createWebSocketHub)"
 	cd test/e2e && GONETIFY_BIN=$(BIN)/gonetify E2E_VIA=signalr npm test
+
+## e2e-redis-ha: the resiliency and scale-out suites on a Redis Cluster and on Sentinel (a failover mid-run), and the
+## Sentinel failover test; needs the deployments of scripts/redis-ha.sh and their GONETIFY_TEST_REDIS_* (scripts/test.sh)
+e2e-redis-ha: build
+	GONETIFY_BIN=$(BIN)/gonetify bash scripts/e2e-redis-ha.sh
 
 ## web: build the demo app (web/) into internal/demoweb/dist, which the binary embeds (commit the result)
 web:

@@ -6,14 +6,24 @@
 // the VM over (restoring it from the store and its snapshot) and carries on
 // with the messages queued meanwhile: none is lost.
 //
-// Keys (Prefix defaults to "gonetify:"):
+// Keys (PREFIX defaults to "gonetify:"):
 //
-//	{prefix}routes          set of route keys ever used
-//	{prefix}owner:{key}     the owning server's id (expires after LeaseTTL)
-//	{prefix}inbox:{key}     list of messages waiting for the owner (FIFO)
-//	{prefix}doing:{key}     the message the owner is applying (moved there
+//	PREFIXroutes            set of route keys ever used
+//	PREFIXowner:KEY         the owning server's id (expires after LeaseTTL)
+//	PREFIXinbox:KEY         list of messages waiting for the owner (FIFO)
+//	PREFIXdoing:KEY         the message the owner is applying (moved there
 //	                        from the inbox; a new owner re-applies it first)
-//	{prefix}events          pub/sub channel for cluster-wide events
+//	PREFIXnode:ID           a server's heartbeat (expires after LeaseTTL)
+//	PREFIXevents            pub/sub channel for cluster-wide events (a
+//	                        shard channel, SPUBLISH, on a Redis Cluster:
+//	                        it keeps the events in order; Redis 7 or later)
+//
+// On a Redis Cluster (a *redis.ClusterClient) the route key is a hash tag:
+// PREFIXowner:{KEY}, PREFIXinbox:{KEY} and PREFIXdoing:{KEY}, so that the
+// owner's BLMOVE from inbox to doing stays in one slot while different
+// keys spread over the cluster. (One server and Sentinel keep the names
+// above, so servers of an older version share them during a rolling
+// upgrade.)
 package cluster
 
 import (
@@ -51,11 +61,12 @@ type Options struct {
 
 // Node is this server's place in the cluster.
 type Node struct {
-	rdb    redis.UniversalClient
-	prefix string
-	ttl    time.Duration
-	log    *slog.Logger
-	id     string
+	rdb     redis.UniversalClient
+	prefix  string
+	ttl     time.Duration
+	cluster bool // Redis Cluster: route keys are hash tags
+	log     *slog.Logger
+	id      string
 
 	mu    sync.Mutex
 	owned map[string]context.CancelFunc // stops the key's consumer
@@ -77,7 +88,21 @@ func New(rdb redis.UniversalClient, opts Options) *Node {
 		opts.Logger = slog.Default()
 	}
 	id := rand.Text()
-	return &Node{rdb: rdb, prefix: opts.Prefix, ttl: opts.LeaseTTL, log: opts.Logger.With("node", id), id: id, owned: map[string]context.CancelFunc{}, seen: map[string]bool{}}
+	_, cl := rdb.(*redis.ClusterClient)
+	return &Node{rdb: rdb, prefix: opts.Prefix, ttl: opts.LeaseTTL, cluster: cl, log: opts.Logger.With("node", id), id: id, owned: map[string]context.CancelFunc{}, seen: map[string]bool{}}
+}
+
+// keyOf is the Redis key of kind ("owner", "inbox" or "doing") for a route
+// key: on a Redis Cluster the route key is a hash tag, so a key's inbox and
+// doing lists are in one slot.
+func (n *Node) keyOf(kind, key string) string {
+	if n.cluster {
+		if key == "" {
+			key = "_" // an empty tag would not count
+		}
+		return n.prefix + kind + ":{" + key + "}"
+	}
+	return n.prefix + kind + ":" + key
 }
 
 // ID returns this server's id in the cluster.
@@ -103,7 +128,7 @@ func (n *Node) Wait() { n.wg.Wait() }
 func (n *Node) Route(ctx context.Context, key string, msg []byte) error {
 	_, err := n.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
 		p.SAdd(ctx, n.prefix+"routes", key)
-		p.RPush(ctx, n.prefix+"inbox:"+key, msg)
+		p.RPush(ctx, n.keyOf("inbox", key), msg)
 		return nil
 	})
 	if err != nil {
@@ -138,13 +163,18 @@ func (n *Node) Alive(ctx context.Context, id string) bool {
 
 // Publish sends an event to every other server.
 func (n *Node) Publish(ctx context.Context, event string) error {
+	if n.cluster {
+		// PUBLISH goes to any node, so two events could overtake each
+		// other on the cluster bus; a shard channel keeps their order.
+		return n.rdb.SPublish(ctx, n.prefix+"events", n.id+" "+event).Err()
+	}
 	return n.rdb.Publish(ctx, n.prefix+"events", n.id+" "+event).Err()
 }
 
 var renewScript = redis.NewScript(`if redis.call("get", KEYS[1]) == ARGV[1] then return redis.call("pexpire", KEYS[1], ARGV[2]) else return 0 end`)
 
 func (n *Node) tryAcquire(ctx context.Context, key string) {
-	ok, err := n.rdb.SetNX(ctx, n.prefix+"owner:"+key, n.id, n.ttl).Result()
+	ok, err := n.rdb.SetNX(ctx, n.keyOf("owner", key), n.id, n.ttl).Result()
 	if err != nil || !ok {
 		return
 	}
@@ -175,7 +205,7 @@ func (n *Node) leaseLoop(ctx context.Context) {
 		}
 		n.mu.Unlock()
 		for _, k := range owned {
-			res, err := renewScript.Run(ctx, n.rdb, []string{n.prefix + "owner:" + k}, n.id, n.ttl.Milliseconds()).Int()
+			res, err := renewScript.Run(ctx, n.rdb, []string{n.keyOf("owner", k)}, n.id, n.ttl.Milliseconds()).Int()
 			if err == nil && res == 0 {
 				n.log.Warn("cluster: lost the ownership of a shared view model (another server has it now)", "key", k)
 				n.mu.Lock()
@@ -206,7 +236,7 @@ func (n *Node) release() {
 	keys := make([]string, 0, len(n.owned))
 	for k, stop := range n.owned {
 		stop()
-		keys = append(keys, n.prefix+"owner:"+k)
+		keys = append(keys, n.keyOf("owner", k))
 	}
 	n.owned = map[string]context.CancelFunc{}
 	n.mu.Unlock()
@@ -222,7 +252,7 @@ func (n *Node) release() {
 // removed after, so a server taking over re-applies the one its dead owner
 // was busy with (VMs keyed by item ids make that harmless).
 func (n *Node) consume(ctx context.Context, key string) {
-	inbox, doing := n.prefix+"inbox:"+key, n.prefix+"doing:"+key
+	inbox, doing := n.keyOf("inbox", key), n.keyOf("doing", key)
 	if left, err := n.rdb.LRange(ctx, doing, 0, -1).Result(); err == nil {
 		for _, m := range left {
 			n.h.Deliver(ctx, []byte(m))
@@ -248,7 +278,12 @@ func (n *Node) consume(ctx context.Context, key string) {
 }
 
 func (n *Node) eventLoop(ctx context.Context) {
-	sub := n.rdb.Subscribe(ctx, n.prefix+"events")
+	var sub *redis.PubSub
+	if n.cluster {
+		sub = n.rdb.SSubscribe(ctx, n.prefix+"events")
+	} else {
+		sub = n.rdb.Subscribe(ctx, n.prefix+"events")
+	}
 	defer sub.Close()
 	ch := sub.Channel()
 	for {

@@ -27,11 +27,23 @@ REDIS_PORT=${GONETIFY_TEST_REDIS_PORT:-6399}
 REDIS_DIR=$(mktemp -d)
 redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save "" --appendonly no --databases 32 --dir "$REDIS_DIR" \
   --daemonize yes --pidfile "$REDIS_DIR/redis.pid" --logfile "$REDIS_DIR/redis.log"
-trap 'kill "$(cat "$REDIS_DIR/redis.pid" 2>/dev/null)" 2>/dev/null || true; rm -rf "$REDIS_DIR"' EXIT
+# shellcheck source=scripts/redis-ha.sh
+source scripts/redis-ha.sh
+trap 'kill "$(cat "$REDIS_DIR/redis.pid" 2>/dev/null)" 2>/dev/null || true; redis_ha_stop "$REDIS_DIR/cluster"; redis_ha_stop "$REDIS_DIR/sentinel"; rm -rf "$REDIS_DIR"' EXIT
 for _ in $(seq 50); do redis-cli -p "$REDIS_PORT" ping >/dev/null 2>&1 && break; sleep 0.1; done
 redis-cli -p "$REDIS_PORT" ping >/dev/null || { echo "redis-server did not start on port $REDIS_PORT: see $REDIS_DIR/redis.log" >&2; exit 1; }
 export GONETIFY_TEST_REDIS="redis://127.0.0.1:$REDIS_PORT/0"
 echo "redis-server on $GONETIFY_TEST_REDIS"
+
+step "services: a 3-master Redis Cluster and a Sentinel group (master, replica, 3 sentinels)"
+# Ports: cluster masters PORT..PORT+2 (bus ports +10000); Sentinel master
+# PORT and replica PORT+1, sentinels SPORT..SPORT+2.
+ha=$(redis_ha_cluster "$REDIS_DIR/cluster" "${GONETIFY_TEST_REDIS_CLUSTER_PORT:-6401}")
+eval "$ha"
+echo "Redis Cluster on $GONETIFY_TEST_REDIS_CLUSTER"
+ha=$(redis_ha_sentinel "$REDIS_DIR/sentinel" "${GONETIFY_TEST_REDIS_SENTINEL_PORT:-6404}" "${GONETIFY_TEST_SENTINEL_PORT:-26401}")
+eval "$ha"
+echo "Sentinel group $GONETIFY_TEST_REDIS_SENTINEL"
 
 step "lint: gofmt, go vet, staticcheck, golangci-lint"
 make --no-print-directory lint
@@ -47,6 +59,9 @@ bash scripts/fuzz.sh "$FUZZTIME"
 
 step "end-to-end: official dotnetify@5.4.0 client against gonetify serve"
 make --no-print-directory e2e
+
+step "end-to-end: the Redis suites on the Redis Cluster and on Sentinel (a master failover mid-run)"
+make --no-print-directory e2e-redis-ha
 
 step "demo app: the committed build matches web/, and it works in Chromium"
 make --no-print-directory web-check

@@ -13,7 +13,8 @@ import (
 // BindFlags defines on fs the flags of `gonetify serve`, each setting a
 // field of o: --addr, --debug, --log-format, --read-limit, --send-queue,
 // --allow-origin, --max-conns-per-source, --connection-url, --aws-region,
-// --integration-secret, --max-pushes, --redis, --redis-async-snapshots,
+// --integration-secret, --max-pushes, --redis, --redis-cluster,
+// --redis-sentinel, --redis-password, --redis-async-snapshots,
 // --cluster, --tls-cert, --tls-key, --shutdown-delay, --jwt-key,
 // --jwt-jwks-url, --jwt-issuer, --jwt-audience, --jwt-roles-claim,
 // --jwt-token-use, --jwt-leeway and --token-lifetime. A flag's default is
@@ -42,7 +43,10 @@ func (o *Options) BindFlags(fs *flag.FlagSet) {
 	fs.StringVar(&o.AWSRegion, "aws-region", o.AWSRegion, "AWS region signing the pushes (default: the SDK's configuration, else us-east-1)")
 	fs.StringVar(&o.IntegrationSecret, "integration-secret", o.IntegrationSecret, "require this value in header X-Gonetify-Secret on integration calls (the template's IntegrationSecret)")
 	fs.IntVar(&o.MaxPushes, "max-pushes", o.MaxPushes, "pushes to the gateway in flight at once")
-	fs.StringVar(&o.RedisURL, "redis", o.RedisURL, "Redis `URL` (redis://host:port/db) keeping connections, groups and VM state, so they survive a restart and are shared by several servers; default: in memory")
+	fs.StringVar(&o.RedisURL, "redis", o.RedisURL, "Redis `URL` (redis://[:password@]host:port/db, rediss:// for TLS) keeping connections, groups and VM state, so they survive a restart and are shared by several servers; default: in memory")
+	fs.StringVar(&o.RedisCluster, "redis-cluster", o.RedisCluster, "keep that state in a Redis Cluster instead: seed `nodes` host:port,host:port,… (rediss://[:password@]host:port,… for TLS and a password; ElastiCache: the configuration endpoint)")
+	fs.StringVar(&o.RedisSentinel, "redis-sentinel", o.RedisSentinel, "keep that state in a Redis master watched by Sentinel instead: `MASTER@host:port,…` (the master's name, then the sentinels; rediss://[:password@] before it for TLS and a password, /db after it)")
+	fs.StringVar(&o.RedisPassword, "redis-password", o.RedisPassword, "`password` of the Redis servers of --redis, --redis-cluster or --redis-sentinel (replaces one in them; ElastiCache: the AUTH token)")
 	fs.BoolVar(&o.AsyncSnapshots, "redis-async-snapshots", o.AsyncSnapshots, "with --redis, write view-model state in the background, about 100 ms after the reaction instead of before it: fewer Redis round trips, but a crash loses the changes of the last moments although clients were told of them")
 	fs.BoolVar(&o.Cluster, "cluster", o.Cluster, "share multicast view models with the other servers on the same --redis (behind one gateway, or each with its own WebSocket clients; no sticky sessions needed)")
 	fs.StringVar(&o.TLSCert, "tls-cert", o.TLSCert, "serve HTTPS with this PEM certificate `file` (chain included); API Gateway's HTTP integrations need https:// and a publicly trusted certificate (or put a load balancer with one in front)")

@@ -128,15 +128,29 @@ type Options struct {
 	// Default 1000.
 	MaxPushes int
 
-	// RedisURL (redis://host:port/db) keeps connections, groups and VM
-	// state in Redis, so they survive a restart and several servers share
-	// them. Empty means in memory.
+	// RedisURL (redis://[:password@]host:port/db, rediss:// for TLS)
+	// keeps connections, groups and VM state in one Redis server, so they
+	// survive a restart and several servers share them. Empty (and no
+	// RedisCluster or RedisSentinel) means in memory.
 	RedisURL string
-	// AsyncSnapshots, with RedisURL, writes view-model state in the
+	// RedisCluster keeps that state in a Redis Cluster instead:
+	// comma-separated seed nodes host:port,…, optionally preceded by
+	// redis:// or rediss:// (TLS) and [user]:password@ (see
+	// redisstore.Target).
+	RedisCluster string
+	// RedisSentinel keeps that state in a master watched by Sentinel
+	// instead: MASTER@host:port,… (the master's name, then the sentinels),
+	// optionally preceded by redis:// or rediss:// and [user]:password@,
+	// optionally followed by /db.
+	RedisSentinel string
+	// RedisPassword authenticates to the Redis servers of RedisURL,
+	// RedisCluster or RedisSentinel, instead of a password given in them.
+	RedisPassword string
+	// AsyncSnapshots, with Redis, writes view-model state in the
 	// background about 100 ms after a reaction instead of before it.
 	AsyncSnapshots bool
 	// Cluster shares multicast view models with the other servers on the
-	// same RedisURL (which it requires).
+	// same Redis (which it requires).
 	Cluster bool
 
 	// TLSCert and TLSKey, PEM files, make the listener serve HTTPS. Both
@@ -179,7 +193,7 @@ type Server struct {
 	wss     *ws.Server
 	sr      *signalr.Server
 	gw      *apigw.Server     // nil without ConnectionURL
-	redis   *redisstore.Store // nil without RedisURL
+	redis   *redisstore.Store // nil without Redis
 	jwt     *auth.JWT         // nil without JWT
 	mux     *http.ServeMux
 	tls     *tls.Config
@@ -265,8 +279,18 @@ func New(reg *vm.Registry, opts Options) (*Server, error) {
 	if (o.TLSCert == "") != (o.TLSKey == "") {
 		return nil, errors.New("--tls-cert and --tls-key go together: pass both (the certificate chain and its private key, PEM files) or neither")
 	}
-	if o.Cluster && o.RedisURL == "" {
-		return nil, errors.New("--cluster needs --redis: the servers share their view models through Redis")
+	if o.Cluster && o.redisTarget().IsZero() {
+		return nil, errors.New("--cluster needs --redis (or --redis-cluster, --redis-sentinel): the servers share their view models through Redis")
+	}
+	if !o.redisTarget().IsZero() {
+		// Check the flags before anything starts.
+		c, err := o.redisTarget().NewClient()
+		if err != nil {
+			return nil, err
+		}
+		_ = c.Close()
+	} else if o.RedisPassword != "" {
+		return nil, errors.New("--redis-password without --redis, --redis-cluster or --redis-sentinel: say which Redis it is for")
 	}
 	s := &Server{opts: o, log: log, reg: reg, mux: http.NewServeMux()}
 	if o.TLSCert != "" {
@@ -290,20 +314,25 @@ func New(reg *vm.Registry, opts Options) (*Server, error) {
 	return s, nil
 }
 
+// redisTarget is the Redis of the options (zero without one).
+func (o *Options) redisTarget() redisstore.Target {
+	return redisstore.Target{URL: o.RedisURL, Cluster: o.RedisCluster, Sentinel: o.RedisSentinel, Password: o.RedisPassword}
+}
+
 // setup builds the hub, the transports and the routes.
 func (s *Server) setup() error {
 	o, log, ctx := s.opts, s.log, s.ctx
 	m := metrics.New(metrics.Options{Version: o.Version})
 	s.metrics = m
 	hopts := hub.Options{Logger: log, Debug: o.Debug, Observer: m}
-	if o.RedisURL != "" {
+	if t := o.redisTarget(); !t.IsZero() {
 		var err error
-		if s.redis, err = redisstore.Open(ctx, o.RedisURL, redisstore.Options{}); err != nil {
+		if s.redis, err = redisstore.OpenTarget(ctx, t, redisstore.Options{}); err != nil {
 			return err
 		}
 		hopts.Snapshots = m.Snapshots(s.redis)
 		hopts.AsyncSnapshots = o.AsyncSnapshots
-		log.Info("state kept in Redis", "redis", o.RedisURL)
+		log.Info("state kept in Redis", "redis", t.String(), "mode", t.Mode())
 	}
 	if o.ConnectionURL != "" {
 		hopts.OnGroup = func(group, conn string, joined bool) { s.gw.GroupHook(group, conn, joined) }

@@ -17,6 +17,7 @@ import (
 	"github.com/gorilla/websocket"
 
 	"github.com/gonetify/gonetify/auth"
+	"github.com/gonetify/gonetify/internal/redistest"
 	"github.com/gonetify/gonetify/vm"
 )
 
@@ -155,6 +156,10 @@ func TestOptionErrors(t *testing.T) {
 		"negative lifetime":  {Options{TokenLifetime: -time.Second}, "--token-lifetime"},
 		"negative jwt skew":  {Options{}, "--jwt-leeway"},
 		"unreadable TLS key": {Options{TLSCert: "/nonexistent.pem", TLSKey: "/nonexistent.key"}, "--tls-cert"},
+		"two redis":          {Options{RedisURL: "redis://h:1", RedisCluster: "h:1,h:2"}, "exactly one of --redis"},
+		"sentinel no master": {Options{RedisSentinel: "h:26379"}, "--redis-sentinel"},
+		"cluster no port":    {Options{RedisCluster: "h"}, "--redis-cluster"},
+		"password alone":     {Options{RedisPassword: "pw"}, "--redis-password without"},
 	} {
 		if name == "negative jwt skew" {
 			tc.o.JWT.Leeway = -time.Second
@@ -173,6 +178,8 @@ func TestBindFlags(t *testing.T) {
 	t.Setenv("GONETIFY_ADDR", "127.0.0.1:1")
 	t.Setenv("GONETIFY_ALLOW_ORIGIN", "https://a.example, https://b.example")
 	t.Setenv("GONETIFY_JWT_KEY", "0123456789abcdef0123456789abcdef")
+	t.Setenv("GONETIFY_REDIS_SENTINEL", "mymaster@127.0.0.1:26379")
+	t.Setenv("GONETIFY_REDIS_PASSWORD", "pw")
 	var o Options
 	fs := flag.NewFlagSet("test", flag.ContinueOnError)
 	o.BindFlags(fs)
@@ -181,7 +188,8 @@ func TestBindFlags(t *testing.T) {
 	}
 	if o.Addr != "127.0.0.1:9" || o.ReadLimit != 4242 || !o.Cluster || o.MaxConnsPerSource >= 0 ||
 		len(o.AllowedOrigins) != 2 || o.AllowedOrigins[1] != "https://b.example" ||
-		string(o.JWT.Key) != "0123456789abcdef0123456789abcdef" || o.JWT.RoleClaims == nil || len(o.JWT.RoleClaims) != 0 {
+		string(o.JWT.Key) != "0123456789abcdef0123456789abcdef" || o.JWT.RoleClaims == nil || len(o.JWT.RoleClaims) != 0 ||
+		o.RedisSentinel != "mymaster@127.0.0.1:26379" || o.RedisPassword != "pw" {
 		t.Errorf("options %+v", o)
 	}
 	if o.SendQueue != DefaultSendQueue || o.TokenLifetime != DefaultTokenLifetime || o.LogFormat != "text" {
@@ -190,7 +198,7 @@ func TestBindFlags(t *testing.T) {
 	var help bytes.Buffer
 	fs.SetOutput(&help)
 	fs.PrintDefaults()
-	for _, name := range []string{"-addr", "-redis", "-cluster", "-connection-url", "-jwt-jwks-url", "-tls-cert", "-shutdown-delay"} {
+	for _, name := range []string{"-addr", "-redis", "-redis-cluster", "-redis-sentinel", "-redis-password", "-cluster", "-connection-url", "-jwt-jwks-url", "-tls-cert", "-shutdown-delay"} {
 		if !strings.Contains(help.String(), name) {
 			t.Errorf("no flag %s", name)
 		}
@@ -245,4 +253,33 @@ func TestTokenEndpoint(t *testing.T) {
 	if resp.StatusCode == 200 {
 		t.Error("POST /token served without TokenCheck")
 	}
+}
+
+// TestRedisDeployments: a --cluster server on one Redis server, a Redis
+// Cluster and a Sentinel group (GONETIFY_TEST_REDIS, _CLUSTER, _SENTINEL;
+// skipped when unset) is ready and serves a request over /ws.
+func TestRedisDeployments(t *testing.T) {
+	redistest.Each(t, func(t *testing.T, b redistest.Backend) {
+		o := Options{Logger: quiet(), Cluster: true, RedisURL: b.Target.URL, RedisCluster: b.Target.Cluster, RedisSentinel: b.Target.Sentinel}
+		s, err := New(testRegistry(), o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer func() { _ = s.Shutdown(context.Background()) }()
+		ts := httptest.NewServer(s.Handler())
+		defer ts.Close()
+		if code, body := get(t, ts.URL+"/readyz"); code != 200 {
+			t.Fatalf("/readyz on %s: %d %s", b.Name, code, body)
+		}
+		c, _, err := websocket.DefaultDialer.Dial("ws"+strings.TrimPrefix(ts.URL, "http")+"/ws", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		_ = c.WriteMessage(websocket.TextMessage, []byte(`{"callType":"request_vm","vmId":"Greeter","vmArgs":"{}"}`))
+		_ = c.SetReadDeadline(time.Now().Add(5 * time.Second))
+		if _, m, err := c.ReadMessage(); err != nil || !strings.Contains(string(m), `\"Greeting\":\"hi\"`) {
+			t.Errorf("request_vm on /ws: %s %v", m, err)
+		}
+	})
 }

@@ -63,8 +63,8 @@ func main() {
 	if err := server.ParseFlags(flag.CommandLine, os.Args[1:]); err != nil {
 		log.Fatal(err)
 	}
-	if opts.RedisURL == "" {
-		log.Fatal("set --redis (or GONETIFY_REDIS) to the Redis URL the servers share, redis://HOST:6379/0")
+	if opts.RedisURL == "" && opts.RedisCluster == "" && opts.RedisSentinel == "" {
+		log.Fatal("set --redis (or GONETIFY_REDIS) to the Redis URL the servers share, redis://HOST:6379/0 (or --redis-cluster HOST:PORT,… for a Redis Cluster, --redis-sentinel MASTER@HOST:PORT,… for Sentinel)")
 	}
 	s, err := server.New(reg, opts)
 	if err != nil {

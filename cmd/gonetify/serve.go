@@ -45,8 +45,10 @@ also serves an Amazon API Gateway WebSocket API's integrations.
 Every flag can also be set as GONETIFY_<FLAG> (dashes as underscores:
 GONETIFY_ADDR, GONETIFY_REDIS, …); the command line wins.
 
-Example:
+Examples:
   gonetify serve --addr 0.0.0.0:8080 --redis redis://127.0.0.1:6379/0 --cluster
+  gonetify serve --redis-cluster rediss://clustercfg.example.cache.amazonaws.com:6379 --redis-password "$AUTH_TOKEN" --cluster
+  gonetify serve --redis-sentinel mymaster@10.0.0.1:26379,10.0.0.2:26379,10.0.0.3:26379 --cluster
 
 Flags:
 `

@@ -2,11 +2,19 @@
 // that a restarted app server, or several behind one API Gateway, share the
 // live connections, the VMs each holds with their arguments, and groups.
 //
-// Keys (Prefix defaults to "gonetify:"):
+// Keys (PREFIX defaults to "gonetify:"):
 //
-//	{prefix}active          sorted set: connection id -> last activity (unix ms)
-//	{prefix}conn:{id}       hash: vmId -> raw vmArgs
-//	{prefix}group:{name}    set of connection ids
+//	PREFIXactive            sorted set: connection id -> last activity (unix ms)
+//	PREFIXconn:ID           hash: vmId -> raw vmArgs
+//	PREFIXgroup:NAME        set of connection ids
+//	PREFIXsnap:KEY          a view model's snapshot
+//
+// On a Redis Cluster (a *redis.ClusterClient) the first two are
+// {PREFIX}active and {PREFIX}conn:ID instead: the hash tag puts them in one
+// slot, as the transactions that write a connection's hash and the active
+// set together need. Groups and snapshots keep their names and spread over
+// the cluster. (One server and Sentinel keep the names above, so servers of
+// an older version share the keys during a rolling upgrade.)
 //
 // Every key a connection touches slides its expiry (default 2 h, API
 // Gateway's maximum connection life).
@@ -36,9 +44,11 @@ type Options struct {
 
 // Store implements store.Store on a go-redis client.
 type Store struct {
-	rdb    redis.UniversalClient
-	prefix string
-	expiry time.Duration
+	rdb     redis.UniversalClient
+	prefix  string
+	expiry  time.Duration
+	tag     string // prefix of the keys that share a slot on a Redis Cluster
+	cluster bool
 }
 
 var _ store.Store = (*Store)(nil)
@@ -51,22 +61,43 @@ func New(rdb redis.UniversalClient, opts Options) *Store {
 	if opts.Expiry <= 0 {
 		opts.Expiry = 2 * time.Hour
 	}
-	return &Store{rdb: rdb, prefix: opts.Prefix, expiry: opts.Expiry}
+	s := &Store{rdb: rdb, prefix: opts.Prefix, expiry: opts.Expiry, tag: opts.Prefix}
+	if IsCluster(rdb) {
+		s.cluster = true
+		s.tag = HashTag(opts.Prefix)
+	}
+	return s
+}
+
+// IsCluster reports whether rdb talks to a Redis Cluster, where the keys of
+// one multi-key command or transaction must share a hash slot.
+func IsCluster(rdb redis.UniversalClient) bool {
+	_, ok := rdb.(*redis.ClusterClient)
+	return ok
+}
+
+// HashTag returns s as a Redis Cluster hash tag, {s}: keys that contain it
+// (before any other {…}) are in the same slot. An empty s gives "{_}" (an
+// empty tag would not count).
+func HashTag(s string) string {
+	if s == "" {
+		s = "_"
+	}
+	return "{" + s + "}"
 }
 
 // Open connects to the Redis server of a URL (redis://[:password@]host:port[/db])
 // and checks that it answers.
 func Open(ctx context.Context, url string, opts Options) (*Store, error) {
-	o, err := redis.ParseURL(url)
+	return OpenTarget(ctx, Target{URL: url}, opts)
+}
+
+// OpenTarget connects to one Redis server, a Redis Cluster or a master
+// through Sentinel, and checks that it answers.
+func OpenTarget(ctx context.Context, t Target, opts Options) (*Store, error) {
+	rdb, err := t.Connect(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("redis URL %q: %w (want redis://host:port[/db])", url, err)
-	}
-	// go-redis logs every failed dial itself; our stores log an outage once.
-	redis.SetLogger(quietLogger{})
-	rdb := redis.NewClient(o)
-	if err := rdb.Ping(ctx).Err(); err != nil {
-		_ = rdb.Close()
-		return nil, fmt.Errorf("redis at %s does not answer: %w (is redis-server running? start it or fix --redis)", o.Addr, err)
+		return nil, err
 	}
 	return New(rdb, opts), nil
 }
@@ -74,8 +105,8 @@ func Open(ctx context.Context, url string, opts Options) (*Store, error) {
 // Client returns the underlying Redis client.
 func (s *Store) Client() redis.UniversalClient { return s.rdb }
 
-func (s *Store) activeKey() string        { return s.prefix + "active" }
-func (s *Store) connKey(id string) string { return s.prefix + "conn:" + id }
+func (s *Store) activeKey() string        { return s.tag + "active" }
+func (s *Store) connKey(id string) string { return s.tag + "conn:" + id }
 func (s *Store) groupKey(n string) string { return s.prefix + "group:" + n }
 func now() float64                        { return float64(time.Now().UnixMilli()) }
 func (s *Store) cutoff() string           { return strconv.FormatInt(time.Now().Add(-s.expiry).UnixMilli(), 10) }
@@ -264,8 +295,22 @@ func (s *Store) LoadSnapshot(ctx context.Context, key string) ([]byte, error) {
 	return snap.State, nil
 }
 
-// DeleteSnapshots implements hub.SnapshotStore.
+// DeleteSnapshots implements hub.SnapshotStore: one DEL, or on a Redis
+// Cluster (where the keys are in several slots) one DEL per key in a
+// pipeline.
 func (s *Store) DeleteSnapshots(ctx context.Context, keys []string) error {
+	if len(keys) == 0 {
+		return nil
+	}
+	if s.cluster {
+		_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+			for _, k := range keys {
+				p.Del(ctx, s.snapKey(k))
+			}
+			return nil
+		})
+		return err
+	}
 	full := make([]string, len(keys))
 	for i, k := range keys {
 		full[i] = s.snapKey(k)

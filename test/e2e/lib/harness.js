@@ -21,8 +21,19 @@
 //                 to the native frame shape (see Client._hookSignalR and
 //                 _recordSignalR).
 //   E2E_DEBUG     set to 1 to start the server with --debug and print its log.
+//   E2E_REDIS     "cluster" or "sentinel": every server a test starts with
+//                 `--redis redis://…/DB` gets instead `--redis-cluster
+//                 $GONETIFY_TEST_REDIS_CLUSTER` (a Redis Cluster has database 0
+//                 only: run one file at a time and flush it in between, as
+//                 scripts/e2e-redis-ha.sh does) or `--redis-sentinel
+//                 $GONETIFY_TEST_REDIS_SENTINEL/DB`, so the Redis suites run
+//                 unchanged against those deployments.
+//   E2E_REDIS_FAILOVER_MS  with E2E_REDIS=sentinel: that many ms after a
+//                 test file starts its first server, the harness runs
+//                 `redis-cli -p SENTINEL_PORT sentinel failover MASTER`, so
+//                 the master changes mid-run.
 
-const { spawn, execFileSync } = require('node:child_process');
+const { spawn, execFile, execFileSync } = require('node:child_process');
 const fs = require('node:fs');
 const net = require('node:net');
 const os = require('node:os');
@@ -36,6 +47,89 @@ const DOTNETIFY_DIR = path.dirname(path.dirname(DOTNETIFY_MAIN)) + path.sep;
 // ---------------------------------------------------------------- utilities
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * args with `--redis URL` replaced as E2E_REDIS says (see the header):
+ * the same database on a Sentinel group, or the Redis Cluster.
+ */
+function redisBackendArgs(args) {
+  const mode = process.env.E2E_REDIS || '';
+  const i = args.indexOf('--redis');
+  if (!mode || i < 0) return args;
+  const env = { cluster: 'GONETIFY_TEST_REDIS_CLUSTER', sentinel: 'GONETIFY_TEST_REDIS_SENTINEL' }[mode];
+  if (!env) throw new Error(`E2E_REDIS=${mode}: want cluster or sentinel`);
+  const addrs = process.env[env];
+  if (!addrs) throw new Error(`E2E_REDIS=${mode} needs ${env} (scripts/test.sh starts the deployment and sets it)`);
+  const db = (/\/(\d+)$/.exec(args[i + 1]) || [])[1];
+  const flag = mode === 'cluster' ? ['--redis-cluster', addrs] : ['--redis-sentinel', db ? `${addrs}/${db}` : addrs];
+  return [...args.slice(0, i), ...flag, ...args.slice(i + 2)];
+}
+
+/** The Sentinel group of GONETIFY_TEST_REDIS_SENTINEL: { master, port } (the first sentinel's port). */
+function sentinelGroup() {
+  const v = process.env.GONETIFY_TEST_REDIS_SENTINEL || '';
+  const m = /^([^@]+)@[^:,]+:(\d+)/.exec(v);
+  if (!m) throw new Error(`GONETIFY_TEST_REDIS_SENTINEL=${v}: want MASTER@host:port,…`);
+  return { master: m[1], port: m[2] };
+}
+
+/** `redis-cli -p SENTINEL_PORT …args` on the Sentinel group; resolves to its output. */
+function sentinelCLI(...args) {
+  const { port } = sentinelGroup();
+  return new Promise((resolve, reject) =>
+    execFile('redis-cli', ['-p', port, ...args], (err, out) => (err ? reject(err) : resolve(String(out).trim()))));
+}
+
+/** The master's address, host:port, as the sentinels see it. */
+async function sentinelMaster() {
+  return (await sentinelCLI('sentinel', 'get-master-addr-by-name', sentinelGroup().master)).split('\n').join(':');
+}
+
+/**
+ * Starts a failover of the Sentinel group's master (`sentinel failover
+ * MASTER`); resolves to the old master. Right after an earlier failover the
+ * sentinels may not count the new replica yet (NOGOODSLAVE): it retries for
+ * up to 15 s.
+ */
+async function sentinelFailover() {
+  const deadline = Date.now() + 15000;
+  for (;;) {
+    const before = await sentinelMaster();
+    const out = await sentinelCLI('sentinel', 'failover', sentinelGroup().master);
+    if (out === 'OK') return before;
+    if (!/NOGOODSLAVE|INPROG/.test(out) || Date.now() > deadline) throw new Error(`sentinel failover ${sentinelGroup().master}: ${out}`);
+    await sleep(200);
+  }
+}
+
+/** Waits until the sentinels name a master other than old. */
+async function sentinelSwitched(old, timeout = 15000) {
+  const deadline = Date.now() + timeout;
+  for (;;) {
+    const now = await sentinelMaster();
+    if (now !== old) return now;
+    if (Date.now() > deadline) throw new Error(`the sentinels still name ${old} the master ${timeout} ms after the failover`);
+    await sleep(100);
+  }
+}
+
+let failoverScheduled = false;
+
+/** E2E_REDIS_FAILOVER_MS: a failover that long after the first server of this file starts. */
+function scheduleFailover() {
+  const ms = Number(process.env.E2E_REDIS_FAILOVER_MS);
+  if (failoverScheduled || process.env.E2E_REDIS !== 'sentinel' || !ms) return;
+  failoverScheduled = true;
+  setTimeout(async () => {
+    try {
+      const old = await sentinelFailover();
+      process.stderr.write(`[failover] sentinel failover ${sentinelGroup().master} at +${ms} ms (master was ${old})\n`);
+      process.stderr.write(`[failover] new master ${await sentinelSwitched(old)}\n`);
+    } catch (e) {
+      process.stderr.write(`[failover] ${e.message}\n`);
+    }
+  }, ms);
+}
 
 /** The suite's mode: '' (direct WebSocket hub), 'gateway' or 'signalr'. */
 const VIA = process.env.E2E_VIA || '';
@@ -242,7 +336,8 @@ class Server {
 
   /** Starts one child process whose output joins the captured log. */
   spawn(bin, args, env, prefix) {
-    const proc = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'], env });
+    const proc = spawn(bin, redisBackendArgs(args), { stdio: ['ignore', 'pipe', 'pipe'], env });
+    if (args.includes('--redis')) scheduleFailover();
     const onData = (d) => {
       const text = prefix ? String(d).replace(/^(?=.)/gm, prefix) : String(d);
       this.stderr += text;
@@ -765,4 +860,4 @@ async function barrier(client) {
   await h.waitFrame((d) => d.ClickCount === n, `barrier ClickCount=${n}`, from);
 }
 
-module.exports = { Server, Client, VMHandle, waitFor, sleep, short, useServer, barrier, loadDotnetify, serverBinary, freePort, REPO_ROOT, VIA, skipVia, todoVia };
+module.exports = { Server, Client, VMHandle, waitFor, sleep, short, useServer, barrier, loadDotnetify, serverBinary, freePort, REPO_ROOT, VIA, skipVia, todoVia, sentinelMaster, sentinelFailover, sentinelSwitched };
