@@ -52,8 +52,13 @@ type Handler interface {
 type Options struct {
 	// Prefix starts every key. Default "gonetify:".
 	Prefix string
-	// LeaseTTL is how long an ownership lasts without renewal (renewed every
-	// third of it). Default 3s: a dead owner is replaced within about 4s.
+	// LeaseTTL is how long an ownership (and a server's heartbeat) lasts
+	// without renewal. Leases are renewed, and those of dead servers
+	// taken, every quarter of it. Default 1s: a dead owner is replaced
+	// within LeaseTTL*5/4 (1.25 s) of its death, plus the time to restore
+	// its VMs. A server stalled (a GC pause, Redis slow to answer) for
+	// longer than LeaseTTL loses its leases to another, which then serves
+	// the VMs: nothing is lost, but they move.
 	LeaseTTL time.Duration
 	// Logger receives the node's logs; nil means slog.Default().
 	Logger *slog.Logger
@@ -82,7 +87,7 @@ func New(rdb redis.UniversalClient, opts Options) *Node {
 		opts.Prefix = "gonetify:"
 	}
 	if opts.LeaseTTL <= 0 {
-		opts.LeaseTTL = 3 * time.Second
+		opts.LeaseTTL = time.Second
 	}
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
@@ -189,7 +194,7 @@ func (n *Node) tryAcquire(ctx context.Context, key string) {
 }
 
 func (n *Node) leaseLoop(ctx context.Context) {
-	t := time.NewTicker(n.ttl / 3)
+	t := time.NewTicker(n.ttl / 4)
 	defer t.Stop()
 	for {
 		select {

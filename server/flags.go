@@ -15,7 +15,7 @@ import (
 // --allow-origin, --max-conns-per-source, --connection-url, --aws-region,
 // --integration-secret, --max-pushes, --redis, --redis-cluster,
 // --redis-sentinel, --redis-password, --redis-async-snapshots,
-// --cluster, --tls-cert, --tls-key, --shutdown-delay, --jwt-key,
+// --cluster, --cluster-lease, --tls-cert, --tls-key, --shutdown-delay, --jwt-key,
 // --jwt-jwks-url, --jwt-issuer, --jwt-audience, --jwt-roles-claim,
 // --jwt-token-use, --jwt-leeway and --token-lifetime. A flag's default is
 // the field's value, or the package default where the field is zero.
@@ -49,6 +49,7 @@ func (o *Options) BindFlags(fs *flag.FlagSet) {
 	fs.StringVar(&o.RedisPassword, "redis-password", o.RedisPassword, "`password` of the Redis servers of --redis, --redis-cluster or --redis-sentinel (replaces one in them; ElastiCache: the AUTH token)")
 	fs.BoolVar(&o.AsyncSnapshots, "redis-async-snapshots", o.AsyncSnapshots, "with --redis, write view-model state in the background, about 100 ms after the reaction instead of before it: fewer Redis round trips, but a crash loses the changes of the last moments although clients were told of them")
 	fs.BoolVar(&o.Cluster, "cluster", o.Cluster, "share multicast view models with the other servers on the same --redis (behind one gateway, or each with its own WebSocket clients; no sticky sessions needed)")
+	fs.DurationVar(&o.ClusterLease, "cluster-lease", o.ClusterLease, "with --cluster, how long a server's ownership of a shared view model lasts without renewal (0: 1s); a dead owner's view models move to another server within about 5/4 of it")
 	fs.StringVar(&o.TLSCert, "tls-cert", o.TLSCert, "serve HTTPS with this PEM certificate `file` (chain included); API Gateway's HTTP integrations need https:// and a publicly trusted certificate (or put a load balancer with one in front)")
 	fs.StringVar(&o.TLSKey, "tls-key", o.TLSKey, "PEM private key `file` of --tls-cert")
 	fs.DurationVar(&o.ShutdownDelay, "shutdown-delay", o.ShutdownDelay, "on SIGTERM, how long /readyz answers 503 before connections are closed (let a load balancer notice first)")

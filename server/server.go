@@ -152,6 +152,10 @@ type Options struct {
 	// Cluster shares multicast view models with the other servers on the
 	// same Redis (which it requires).
 	Cluster bool
+	// ClusterLease is how long a server's ownership of a shared VM lasts
+	// without renewal: a dead owner's VMs move within about 5/4 of it.
+	// Zero means the cluster package's default (1 s).
+	ClusterLease time.Duration
 
 	// TLSCert and TLSKey, PEM files, make the listener serve HTTPS. Both
 	// or neither.
@@ -373,7 +377,7 @@ func (s *Server) setup() error {
 	// messages to their owners and the responses back.
 	var relay *cluster.Relay
 	if o.Cluster {
-		s.node = cluster.New(s.redis.Client(), cluster.Options{Logger: log})
+		s.node = cluster.New(s.redis.Client(), cluster.Options{Logger: log, LeaseTTL: o.ClusterLease})
 		relay = cluster.NewRelay(s.hub, s.node, store.NewResilient(ctx, m.Store(s.redis), log), log)
 	}
 	s.wss = ws.New(s.hub, ws.Options{ReadLimit: o.ReadLimit, SendQueue: o.SendQueue, MaxPerSource: o.MaxConnsPerSource,

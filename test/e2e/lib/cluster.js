@@ -66,24 +66,40 @@ async function startCluster(opts) {
 }
 
 /** A round-robin HTTP balancer over apps with no stickiness; a backend that
- *  refuses the connection is skipped, as a health-checked balancer would. */
+ *  refuses a connection is skipped for a second and the request goes to
+ *  another, as a health-checked balancer does. */
 function startBalancer(apps, served, port) {
   let next = 0;
+  const down = new Map(); // addr -> time until which it is skipped
+  const pick = () => {
+    for (let i = 0; i < apps.length; i++) {
+      const a = apps[next++ % apps.length];
+      if (!(down.get(a.addr) > Date.now())) return a;
+    }
+    return apps[next++ % apps.length];
+  };
   const forward = (req, body, res, tries) => {
-    const target = apps[next++ % apps.length];
+    const target = pick();
     const [host, p] = target.addr.split(':');
     const out = http.request({ host, port: p, method: req.method, path: req.url, headers: req.headers }, (r) => {
       served[target.addr] = (served[target.addr] || 0) + 1;
       res.writeHead(r.statusCode, r.headers);
       r.pipe(res);
     });
-    out.on('error', () => (tries > 1 ? forward(req, body, res, tries - 1) : (res.writeHead(502), res.end())));
+    out.on('error', () => {
+      down.set(target.addr, Date.now() + 1000);
+      if (tries > 1) forward(req, body, res, tries - 1);
+      else {
+        res.writeHead(502);
+        res.end();
+      }
+    });
     out.end(body);
   };
   const srv = http.createServer((req, res) => {
     const chunks = [];
     req.on('data', (d) => chunks.push(d));
-    req.on('end', () => forward(req, Buffer.concat(chunks), res, apps.length));
+    req.on('end', () => forward(req, Buffer.concat(chunks), res, apps.length + 1));
   });
   return new Promise((r) => srv.listen(port, '127.0.0.1', () => r(srv)));
 }
