@@ -263,7 +263,9 @@ func (rl *Relay) TakeOver(ctx context.Context, key string) {
 			n++
 		}
 	}
-	rl.log.Info("cluster: took over a shared view model", "key", key, "members", n)
+	if n > 0 {
+		rl.log.Info("cluster: took over a shared view model's direct connections", "key", key, "members", n)
+	}
 }
 
 // Event implements [Handler]: another server's event (a response for one
