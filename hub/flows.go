@@ -535,9 +535,6 @@ func (h *Hub) join(g *group, c *Client, vmID string) bool {
 		return false
 	}
 	g.members[connID] = &member{c: c, vmID: vmID}
-	if h.onGroup != nil {
-		h.onGroup(g.key+"/"+g.name, connID, true)
-	}
 	return true
 }
 
@@ -546,9 +543,6 @@ func (h *Hub) join(g *group, c *Client, vmID string) bool {
 func (h *Hub) leave(g *group, connID string) bool {
 	h.mu.Lock()
 	g.mu.Lock()
-	if _, ok := g.members[connID]; ok && h.onGroup != nil {
-		h.onGroup(g.key+"/"+g.name, connID, false)
-	}
 	delete(g.members, connID)
 	last := len(g.members) == 0 && !g.dead
 	if last {

@@ -39,12 +39,6 @@ type Options struct {
 	// (dotNetify's development mode). By default the client gets a generic
 	// message with an error id, and the text stays in the log.
 	DetailedErrors bool
-	// OnGroup, if set, is told when a connection joins (joined=true) or
-	// leaves a multicast group, named "<VM type>$<instance>/<group name>".
-	// A transport uses it to keep a shared store of groups. It runs with
-	// the hub's locks held: it must be quick and must not call the hub.
-	OnGroup func(group, connID string, joined bool)
-
 	// Snapshots, if set, keeps the public state of multicast VMs and of
 	// the VMs of persistent connections (API Gateway's), so a VM
 	// re-created after a restart or on another server resumes where it was
@@ -113,7 +107,6 @@ type Hub struct {
 	dlog     *slog.Logger // debug logs: visible whatever log's level when debug is set
 	debug    bool
 	detailed bool
-	onGroup  func(group, connID string, joined bool)
 	mws      []Middleware
 	filters  []Filter
 	piped    bool // any middleware or filter
@@ -138,7 +131,6 @@ func New(reg *vm.Registry, opts Options) *Hub {
 		onDisconnect: opts.OnDisconnect,
 		debug:        opts.Debug,
 		detailed:     opts.DetailedErrors,
-		onGroup:      opts.OnGroup,
 		obs:          opts.Observer,
 		mws:          append([]Middleware(nil), opts.Middlewares...),
 		filters:      append([]Filter(nil), opts.Filters...),

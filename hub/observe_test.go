@@ -160,8 +160,10 @@ func TestHubClose(t *testing.T) {
 	reg := vm.NewRegistry()
 	mustReg(vm.RegisterType[Room](reg, "Room"))
 	h := hub.New(reg, hub.Options{Snapshots: snaps, AsyncSnapshots: true, SnapshotDelay: time.Hour})
-	if loops() != before+1 {
-		t.Fatal("no snapshot writer running")
+	for start := time.Now(); loops() != before+1; time.Sleep(5 * time.Millisecond) {
+		if time.Since(start) > 3*time.Second {
+			t.Fatal("no snapshot writer running")
+		}
 	}
 	a := connect(t, h, "a")
 	a.request("Room", `{}`)

@@ -12,7 +12,7 @@ import (
 // Store operation labels (op) of gonetify_store_operations_total and
 // gonetify_store_errors_total.
 var (
-	connectionOps = []string{"add_connection", "remove_connection", "connections", "add_vm", "remove_vm", "vms", "touch", "add_to_group", "remove_from_group", "group"}
+	connectionOps = []string{"add_connection", "remove_connection", "connections", "add_vm", "remove_vm", "vms", "touch"}
 	snapshotOps   = []string{"save_snapshots", "load_snapshot", "delete_snapshots"}
 )
 
@@ -78,19 +78,6 @@ func (i *instrumentedStore) VMs(ctx context.Context, connID string) ([]store.VMI
 
 func (i *instrumentedStore) Touch(ctx context.Context, connID string) error {
 	return i.c.done("touch", i.s.Touch(ctx, connID))
-}
-
-func (i *instrumentedStore) AddToGroup(ctx context.Context, group, connID string) error {
-	return i.c.done("add_to_group", i.s.AddToGroup(ctx, group, connID))
-}
-
-func (i *instrumentedStore) RemoveFromGroup(ctx context.Context, group, connID string) error {
-	return i.c.done("remove_from_group", i.s.RemoveFromGroup(ctx, group, connID))
-}
-
-func (i *instrumentedStore) Group(ctx context.Context, group string) ([]string, error) {
-	ids, err := i.s.Group(ctx, group)
-	return ids, i.c.done("group", err)
 }
 
 // Snapshots returns s counting its operations under store="snapshots".

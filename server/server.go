@@ -338,9 +338,6 @@ func (s *Server) setup() error {
 		hopts.AsyncSnapshots = o.AsyncSnapshots
 		log.Info("state kept in Redis", "redis", t.String(), "mode", t.Mode())
 	}
-	if o.ConnectionURL != "" {
-		hopts.OnGroup = func(group, conn string, joined bool) { s.gw.GroupHook(group, conn, joined) }
-	}
 	var token http.Handler
 	if len(o.JWT.Key) > 0 || o.JWT.JWKSURL != "" {
 		jopts := o.JWT

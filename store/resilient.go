@@ -160,18 +160,3 @@ func (r *Resilient) VMs(ctx context.Context, connID string) ([]VMInfo, error) {
 func (r *Resilient) Touch(ctx context.Context, connID string) error {
 	return r.write(ctx, func(ctx context.Context, s Store) error { return s.Touch(ctx, connID) })
 }
-
-// AddToGroup implements [Store].
-func (r *Resilient) AddToGroup(ctx context.Context, group, connID string) error {
-	return r.write(ctx, func(ctx context.Context, s Store) error { return s.AddToGroup(ctx, group, connID) })
-}
-
-// RemoveFromGroup implements [Store].
-func (r *Resilient) RemoveFromGroup(ctx context.Context, group, connID string) error {
-	return r.write(ctx, func(ctx context.Context, s Store) error { return s.RemoveFromGroup(ctx, group, connID) })
-}
-
-// Group implements [Store].
-func (r *Resilient) Group(ctx context.Context, group string) ([]string, error) {
-	return r.inner.Group(ctx, group)
-}

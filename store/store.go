@@ -1,6 +1,6 @@
 // Package store keeps what outlives one request in API Gateway mode: the
 // live connections (dotNetify's "$active" group), the VMs each holds with
-// the arguments they were requested with, and group memberships.
+// the arguments they were requested with.
 //
 // [Memory] is the default; a Redis implementation lets several servers, or
 // a restarted one, share it.
@@ -21,13 +21,12 @@ type VMInfo struct {
 	VMArgs string
 }
 
-// Store is the connection and group cache. Implementations are safe for
+// Store is the connection cache. Implementations are safe for
 // concurrent use.
 type Store interface {
 	// AddConnection marks a connection live.
 	AddConnection(ctx context.Context, connID string) error
-	// RemoveConnection forgets a connection, its VMs and its group
-	// memberships.
+	// RemoveConnection forgets a connection and its VMs.
 	RemoveConnection(ctx context.Context, connID string) error
 	// Connections lists the live connections.
 	Connections(ctx context.Context) ([]string, error)
@@ -39,18 +38,12 @@ type Store interface {
 	VMs(ctx context.Context, connID string) ([]VMInfo, error)
 	// Touch refreshes a connection's expiry.
 	Touch(ctx context.Context, connID string) error
-	// AddToGroup and RemoveFromGroup change a group's members.
-	AddToGroup(ctx context.Context, group, connID string) error
-	RemoveFromGroup(ctx context.Context, group, connID string) error
-	// Group lists a group's live members.
-	Group(ctx context.Context, group string) ([]string, error)
 }
 
 // Memory is an in-process [Store]. Its zero value is ready to use.
 type Memory struct {
-	mu     sync.Mutex
-	conns  map[string][]VMInfo
-	groups map[string]map[string]struct{}
+	mu    sync.Mutex
+	conns map[string][]VMInfo
 }
 
 // NewMemory returns an empty in-memory store.
@@ -59,7 +52,6 @@ func NewMemory() *Memory { return &Memory{} }
 func (m *Memory) init() {
 	if m.conns == nil {
 		m.conns = map[string][]VMInfo{}
-		m.groups = map[string]map[string]struct{}{}
 	}
 }
 
@@ -80,12 +72,6 @@ func (m *Memory) RemoveConnection(_ context.Context, id string) error {
 	defer m.mu.Unlock()
 	m.init()
 	delete(m.conns, id)
-	for name, g := range m.groups {
-		delete(g, id)
-		if len(g) == 0 {
-			delete(m.groups, name)
-		}
-	}
 	return nil
 }
 
@@ -147,49 +133,6 @@ func (m *Memory) VMs(_ context.Context, connID string) ([]VMInfo, error) {
 
 // Touch implements [Store]; memory entries don't expire.
 func (m *Memory) Touch(context.Context, string) error { return nil }
-
-// AddToGroup implements [Store].
-func (m *Memory) AddToGroup(_ context.Context, group, connID string) error {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	m.init()
-	g := m.groups[group]
-	if g == nil {
-		g = map[string]struct{}{}
-		m.groups[group] = g
-	}
-	g[connID] = struct{}{}
-	return nil
-}
-
-// RemoveFromGroup implements [Store].
-func (m *Memory) RemoveFromGroup(_ context.Context, group, connID string) error {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	m.init()
-	if g := m.groups[group]; g != nil {
-		delete(g, connID)
-		if len(g) == 0 {
-			delete(m.groups, group)
-		}
-	}
-	return nil
-}
-
-// Group implements [Store]: members that are also live connections.
-func (m *Memory) Group(_ context.Context, group string) ([]string, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	m.init()
-	var out []string
-	for id := range m.groups[group] {
-		if _, live := m.conns[id]; live {
-			out = append(out, id)
-		}
-	}
-	sort.Strings(out)
-	return out, nil
-}
 
 // Snapshots is an in-memory hub.SnapshotStore, for tests and single
 // servers. Its zero value is ready to use.

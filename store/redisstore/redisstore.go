@@ -1,18 +1,17 @@
 // Package redisstore is a [store.Store] on Redis (ElastiCache in AWS), so
 // that a restarted app server, or several behind one API Gateway, share the
-// live connections, the VMs each holds with their arguments, and groups.
+// live connections and the VMs each holds with their arguments.
 //
 // Keys (PREFIX defaults to "gonetify:"):
 //
 //	PREFIXactive            sorted set: connection id -> last activity (unix ms)
 //	PREFIXconn:ID           hash: vmId -> raw vmArgs
-//	PREFIXgroup:NAME        set of connection ids
 //	PREFIXsnap:KEY          a view model's snapshot
 //
 // On a Redis Cluster (a *redis.ClusterClient) the first two are
 // {PREFIX}active and {PREFIX}conn:ID instead: the hash tag puts them in one
 // slot, as the transactions that write a connection's hash and the active
-// set together need. Groups and snapshots keep their names and spread over
+// set together need. Snapshots keep their names and spread over
 // the cluster. (One server and Sentinel keep the names above, so servers of
 // an older version share the keys during a rolling upgrade.)
 //
@@ -107,7 +106,6 @@ func (s *Store) Client() redis.UniversalClient { return s.rdb }
 
 func (s *Store) activeKey() string        { return s.tag + "active" }
 func (s *Store) connKey(id string) string { return s.tag + "conn:" + id }
-func (s *Store) groupKey(n string) string { return s.prefix + "group:" + n }
 func now() float64                        { return float64(time.Now().UnixMilli()) }
 func (s *Store) cutoff() string           { return strconv.FormatInt(time.Now().Add(-s.expiry).UnixMilli(), 10) }
 func (s *Store) touch(p redis.Pipeliner, id string) {
@@ -124,8 +122,7 @@ func (s *Store) AddConnection(ctx context.Context, id string) error {
 	return err
 }
 
-// RemoveConnection implements store.Store. Group memberships are pruned
-// lazily: Group only lists live connections.
+// RemoveConnection implements store.Store.
 func (s *Store) RemoveConnection(ctx context.Context, id string) error {
 	_, err := s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
 		p.ZRem(ctx, s.activeKey(), id)
@@ -196,62 +193,6 @@ func (s *Store) Touch(ctx context.Context, connID string) error {
 		return nil
 	})
 	return err
-}
-
-// AddToGroup implements store.Store.
-func (s *Store) AddToGroup(ctx context.Context, group, connID string) error {
-	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
-		p.SAdd(ctx, s.groupKey(group), connID)
-		p.Expire(ctx, s.groupKey(group), s.expiry)
-		return nil
-	})
-	return err
-}
-
-// RemoveFromGroup implements store.Store.
-func (s *Store) RemoveFromGroup(ctx context.Context, group, connID string) error {
-	return s.rdb.SRem(ctx, s.groupKey(group), connID).Err()
-}
-
-// Group implements store.Store: members that are live connections; dead
-// ones are pruned from the set.
-func (s *Store) Group(ctx context.Context, group string) ([]string, error) {
-	members, err := s.rdb.SMembers(ctx, s.groupKey(group)).Result()
-	if err != nil || len(members) == 0 {
-		return nil, err
-	}
-	cmds, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
-		for _, m := range members {
-			p.ZScore(ctx, s.activeKey(), m)
-		}
-		return nil
-	})
-	if err != nil && err != redis.Nil {
-		return nil, err
-	}
-	cut, _ := strconv.ParseFloat(s.cutoff(), 64)
-	var live, dead []string
-	for i, c := range cmds {
-		score, err := c.(*redis.FloatCmd).Result()
-		if err == nil && score >= cut {
-			live = append(live, members[i])
-		} else {
-			dead = append(dead, members[i])
-		}
-	}
-	if len(dead) > 0 {
-		s.rdb.SRem(ctx, s.groupKey(group), toAny(dead)...)
-	}
-	sort.Strings(live)
-	return live, nil
-}
-
-func toAny(s []string) []any {
-	out := make([]any, len(s))
-	for i, v := range s {
-		out[i] = v
-	}
-	return out
 }
 
 func (s *Store) snapKey(k string) string { return s.prefix + "snap:" + k }

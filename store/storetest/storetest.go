@@ -4,7 +4,6 @@ package storetest
 
 import (
 	"context"
-	"fmt"
 	"reflect"
 	"testing"
 
@@ -50,19 +49,5 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		eq(t, "after remove", conns, []string{"b="})
 		vms, _ = s.VMs(ctx, "a=")
 		eq(t, "vms of a removed connection", len(vms), 0)
-	})
-	t.Run("groups list live members only", func(t *testing.T) {
-		s := newStore(t)
-		for i := 0; i < 3; i++ {
-			must(t, s.AddConnection(ctx, fmt.Sprint("c", i)))
-			must(t, s.AddToGroup(ctx, "room", fmt.Sprint("c", i)))
-		}
-		must(t, s.RemoveFromGroup(ctx, "room", "c0"))
-		must(t, s.RemoveConnection(ctx, "c2"))
-		m, err := s.Group(ctx, "room")
-		must(t, err)
-		eq(t, "members", m, []string{"c1"})
-		m, _ = s.Group(ctx, "nobody")
-		eq(t, "empty group", len(m), 0)
 	})
 }

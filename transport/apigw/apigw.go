@@ -106,15 +106,9 @@ type Server struct {
 	mu      sync.Mutex
 	queues  map[string]*queue
 	senders map[string]*sender
-
-	gmu   sync.Mutex // guards the group writes below
-	gops  []groupOp
-	gbusy bool
 }
 
-// New returns a server delivering h's frames through the gateway. The hub
-// should be created with [Server.GroupHook] as its OnGroup option to keep
-// multicast groups in the store.
+// New returns a server delivering h's frames through the gateway.
 func New(ctx context.Context, h *hub.Hub, opts Options) (*Server, error) {
 	if opts.MaxInFlight <= 0 {
 		opts.MaxInFlight = 1000
@@ -243,53 +237,6 @@ func StageEndpoint(connectionURL string) (string, error) {
 	u = strings.TrimRight(u, "/")
 	u = strings.TrimSuffix(u, "/@connections")
 	return strings.TrimRight(u, "/"), nil
-}
-
-// GroupHook is the hub's OnGroup option: it records multicast group
-// membership in the store. The hub holds its locks while calling it, so
-// the writes are queued and made by one goroutine, in the order of the
-// calls: a leave is never stored before its join.
-func (s *Server) GroupHook(group, connID string, joined bool) {
-	s.gmu.Lock()
-	s.gops = append(s.gops, groupOp{group, connID, joined})
-	start := !s.gbusy
-	s.gbusy = true
-	s.gmu.Unlock()
-	if start {
-		go s.writeGroups()
-	}
-}
-
-// groupOp is one membership change waiting to be stored.
-type groupOp struct {
-	group, connID string
-	joined        bool
-}
-
-// writeGroups stores the queued membership changes in order, then ends.
-func (s *Server) writeGroups() {
-	for {
-		s.gmu.Lock()
-		if len(s.gops) == 0 {
-			s.gbusy = false
-			s.gmu.Unlock()
-			return
-		}
-		op := s.gops[0]
-		s.gops = s.gops[1:]
-		s.gmu.Unlock()
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		var err error
-		if op.joined {
-			err = s.store.AddToGroup(ctx, op.group, op.connID)
-		} else {
-			err = s.store.RemoveFromGroup(ctx, op.group, op.connID)
-		}
-		cancel()
-		if err != nil {
-			s.log.Warn("store: group update failed", "group", op.group, "conn", op.connID, "err", err)
-		}
-	}
 }
 
 // Handler returns the integration endpoints, to mount at the root of the

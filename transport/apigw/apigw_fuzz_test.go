@@ -38,7 +38,7 @@ func FuzzHandler(f *testing.F) {
 	reg := vm.NewRegistry()
 	mustReg(vm.RegisterType[Counter](reg, "Counter"))
 	var s *apigw.Server
-	h := hub.New(reg, hub.Options{Logger: log, OnGroup: func(g, c string, j bool) { s.GroupHook(g, c, j) }})
+	h := hub.New(reg, hub.Options{Logger: log})
 	s, err := apigw.New(context.Background(), h, apigw.Options{
 		ConnectionURL: gw.URL + "/prod/@connections",
 		Region:        "eu-west-1",

@@ -108,7 +108,7 @@ func setupWith(t *testing.T, gw *fakeGateway, st *store.Memory, connURLSuffix, s
 	reg := vm.NewRegistry()
 	mustReg(vm.RegisterType[Counter](reg, "Counter"))
 	var s *apigw.Server
-	h := hub.New(reg, hub.Options{Logger: log, OnGroup: func(g, c string, j bool) { s.GroupHook(g, c, j) }})
+	h := hub.New(reg, hub.Options{Logger: log})
 	var err error
 	opts := apigw.Options{
 		ConnectionURL: gsrv.URL + "/prod" + connURLSuffix,

@@ -108,9 +108,6 @@ func Run(ctx context.Context, o Options) error {
 		defer shared.Client().Close()
 		hopts.Snapshots = shared
 	}
-	if o.ConnectionURL != "" {
-		hopts.OnGroup = func(group, conn string, joined bool) { gw.GroupHook(group, conn, joined) }
-	}
 	h := hub.New(reg, hopts)
 	wss := ws.New(h, ws.Options{SendQueue: o.SendQueue, Logger: log})
 	mux := http.NewServeMux()
