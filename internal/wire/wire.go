@@ -4,7 +4,11 @@
 // @connections, and the cluster relays between servers.
 package wire
 
-import "github.com/gonetify/gonetify/hub"
+import (
+	"unicode/utf8"
+
+	"github.com/gonetify/gonetify/hub"
+)
 
 // frameKey names the response_vm encoding in [hub.Response.Encoded].
 type frameKey struct{}
@@ -31,12 +35,25 @@ func AppendFrame(buf []byte, vmID string, data []byte) []byte {
 const hexDigits = "0123456789abcdef"
 
 // AppendString appends s as a JSON string, without the HTML escaping of
-// encoding/json (the client does not need it, and it costs bytes).
+// encoding/json (the client does not need it, and it costs bytes). Like
+// encoding/json, it writes each byte of invalid UTF-8 as \ufffd, so the
+// frame is always valid UTF-8 (a browser closes a WebSocket on a text
+// frame that is not).
 func AppendString(buf []byte, s string) []byte {
 	buf = append(buf, '"')
 	start := 0
 	for i := 0; i < len(s); i++ {
 		c := s[i]
+		if c >= utf8.RuneSelf {
+			if r, size := utf8.DecodeRuneInString(s[i:]); r != utf8.RuneError || size != 1 {
+				i += size - 1
+				continue
+			}
+			buf = append(buf, s[start:i]...)
+			buf = append(buf, `\ufffd`...)
+			start = i + 1
+			continue
+		}
 		if c >= 0x20 && c != '"' && c != '\\' {
 			continue
 		}

@@ -3,6 +3,7 @@ package wire_test
 import (
 	"encoding/json"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/gonetify/gonetify/hub"
 	"github.com/gonetify/gonetify/internal/wire"
@@ -44,6 +45,30 @@ func TestFrameEncodedOnce(t *testing.T) {
 	if calls != 1 || string(other) != "x" || &wire.Frame(r)[0] != &a[0] {
 		t.Errorf("a second encoding key: %d calls, %q", calls, other)
 	}
+}
+
+// FuzzAppendString: AppendString says what encoding/json says of any
+// string (invalid UTF-8 included), in valid UTF-8.
+func FuzzAppendString(f *testing.F) {
+	for _, s := range []string{"", "plain", "a\"b\\c\n\t\r\x00\x1f", "\u2028é漢", "\xff\xfe", "ok\xc3"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		got := wire.AppendString(nil, s)
+		if !utf8.Valid(got) {
+			t.Fatalf("%q: %q is not valid UTF-8", s, got)
+		}
+		var dec string
+		if err := json.Unmarshal(got, &dec); err != nil {
+			t.Fatalf("%q: %q: %v", s, got, err)
+		}
+		want, _ := json.Marshal(s)
+		var wdec string
+		_ = json.Unmarshal(want, &wdec)
+		if dec != wdec {
+			t.Fatalf("%q decodes to %q; encoding/json's to %q", s, dec, wdec)
+		}
+	})
 }
 
 // BenchmarkFrame encodes a response_vm frame around a changes object.

@@ -3,7 +3,6 @@ package signalr
 import (
 	"bytes"
 	"encoding/json"
-	"strings"
 	"testing"
 
 	"github.com/vmihailenco/msgpack/v5"
@@ -57,9 +56,9 @@ func FuzzResponseRecord(f *testing.F) {
 	f.Add("a\"b\\c\u2028", "\x00\ud7ff\"<&>\n")
 	f.Fuzz(func(t *testing.T, vmID, data string) {
 		r := &hub.Response{VMID: vmID, Data: []byte(data)}
-		// The client reads what a JSON decoder reads: invalid UTF-8 comes
-		// out as U+FFFD on both sides.
-		wantID, wantData := strings.ToValidUTF8(vmID, "\uFFFD"), strings.ToValidUTF8(data, "\uFFFD")
+		// The client reads what encoding/json would have sent: each byte of
+		// invalid UTF-8 becomes U+FFFD.
+		wantID, wantData := jsonRoundTrip(vmID), jsonRoundTrip(data)
 		rec := responseRecord(r)
 		if rec[len(rec)-1] != recordSeparator {
 			t.Fatalf("record %q does not end with the separator", rec)
@@ -136,4 +135,12 @@ func FuzzParseBinary(f *testing.F) {
 			buf = buf[n:]
 		}
 	})
+}
+
+// jsonRoundTrip is s as encoding/json encodes and decodes it.
+func jsonRoundTrip(s string) string {
+	b, _ := json.Marshal(s)
+	var out string
+	_ = json.Unmarshal(b, &out)
+	return out
 }
