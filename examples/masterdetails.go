@@ -15,38 +15,13 @@ import (
 // sub-VMs that the client connects as "MasterDetails.MasterList" and
 // "MasterDetails.Details". Select on the list changes the details'
 // ItemImageUrl in the same cycle, and the hub then pushes the details'
-// delta. The records are made-up books shaped like dotNetify's
-// WebStoreRecord.
+// delta. The records are made-up books (WebStoreRecord, as BookStore's).
 
-// CatalogItem is a record of the MasterDetails example, with the JSON shape
-// of dotNetify's WebStoreRecord.
-type CatalogItem struct {
-	// Id identifies the record.
-	Id int
-	// Type is "Book".
-	Type string
-	// Category groups records.
-	Category string
-	// Recommended marks a recommended record.
-	Recommended bool
-	// Title is the book's title.
-	Title string
-	// Author is the book's author.
-	Author string
-	// Rating is the average rating, 0 to 5.
-	Rating float32
-	// ImageUrl is the cover image (an inline SVG).
-	ImageUrl string
-	// ItemUrl is the book's page in a web store; empty for these books.
-	ItemUrl string
-	// UrlSafeTitle is Title in lower case, with "'" removed, "." as "dot",
-	// "#" as "sharp" and spaces as "-" (the original's ToUrlSafe).
-	UrlSafeTitle string
-}
-
-func newCatalogItem(id int, category string, recommended bool, title, author string, rating float32, color string) CatalogItem {
+// newCatalogItem makes a made-up book whose cover is an inline SVG, so the
+// example needs no network.
+func newCatalogItem(id int, category string, recommended bool, title, author string, rating float32, color string) WebStoreRecord {
 	svg := fmt.Sprintf(`<svg xmlns="http://www.w3.org/2000/svg" width="120" height="180"><rect width="120" height="180" fill="%s"/><text x="60" y="90" font-size="10" text-anchor="middle" fill="white">%s</text></svg>`, color, title)
-	return CatalogItem{
+	return WebStoreRecord{
 		Id: id, Type: "Book", Category: category, Recommended: recommended,
 		Title: title, Author: author, Rating: rating,
 		ImageUrl:     "data:image/svg+xml," + url.PathEscape(svg),
@@ -59,7 +34,7 @@ func urlSafe(title string) string {
 	return strings.NewReplacer("'", "", ".", "dot", "#", "sharp", " ", "-").Replace(strings.ToLower(title))
 }
 
-var catalog = []CatalogItem{
+var catalog = []WebStoreRecord{
 	newCatalogItem(1, "Programming", true, "Brass Compass Patterns", "Ada Quill", 4.5, "#8a6d3b"),
 	newCatalogItem(2, "Programming", false, "The Oak Desk Handbook", "Ben Marsh", 4, "#6b4f2a"),
 	newCatalogItem(3, "Cooking", true, "Enamel Kettle Recipes", "Cora Vale", 3.5, "#2f5d8a"),
@@ -67,8 +42,8 @@ var catalog = []CatalogItem{
 	newCatalogItem(5, "Gardening", false, "Copper Rain and C# Notes", "Eli Brandt", 4, "#b87333"),
 }
 
-func catalogItem(id int) *CatalogItem {
-	if i := slices.IndexFunc(catalog, func(c CatalogItem) bool { return c.Id == id }); i >= 0 {
+func catalogItem(id int) *WebStoreRecord {
+	if i := slices.IndexFunc(catalog, func(c WebStoreRecord) bool { return c.Id == id }); i >= 0 {
 		it := catalog[i]
 		return &it
 	}
@@ -129,7 +104,7 @@ func (v *MasterDetailsVM) OnSubVMDisposing(sub vm.VM) {
 	}
 }
 
-func (v *MasterDetailsVM) selectItem(item *CatalogItem) {
+func (v *MasterDetailsVM) selectItem(item *WebStoreRecord) {
 	v.selected = item.Id
 	if v.details != nil {
 		v.details.setData(item)
@@ -140,11 +115,11 @@ func (v *MasterDetailsVM) selectItem(item *CatalogItem) {
 type MasterListVM struct {
 	vm.Base
 	// ListItems are the records.
-	ListItems []CatalogItem
+	ListItems []WebStoreRecord
 
 	_ vm.Commands `vm:"Select"`
 
-	onSelect func(*CatalogItem) // set by the master
+	onSelect func(*WebStoreRecord) // set by the master
 }
 
 // NewMasterListVM returns a list of every record.
@@ -177,7 +152,7 @@ type DetailsVM struct {
 func NewDetailsVM() *DetailsVM { return &DetailsVM{} }
 
 // setData is the original's SetData (unexported: never a command).
-func (v *DetailsVM) setData(item *CatalogItem) {
+func (v *DetailsVM) setData(item *WebStoreRecord) {
 	v.ItemImageUrl = &item.ImageUrl
 	v.Changed("ItemImageUrl")
 }

@@ -36,7 +36,7 @@ func TestMasterDetails(t *testing.T) {
 
 	s := c.request(listID, nil)
 	keys(t, s, "ListItems", "Select")
-	items := get[[]CatalogItem](t, s, "ListItems")
+	items := get[[]WebStoreRecord](t, s, "ListItems")
 	eq(t, "len(ListItems)", len(items), len(catalog))
 	eq(t, "ListItems[1]", items[1], catalog[1])
 	eq(t, "UrlSafeTitle", items[4].UrlSafeTitle, "copper-rain-and-csharp-notes")

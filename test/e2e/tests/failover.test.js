@@ -9,7 +9,8 @@
 // is the room's failover time, a figure for docs, not an assertion.
 const test = require('node:test');
 const assert = require('node:assert/strict');
-const { Client, sleep, waitFor, VIA } = require('../lib/harness');
+const { sleep, waitFor, VIA } = require('../lib/harness');
+const { joinChat } = require('../lib/chat');
 const { startCluster } = require('../lib/cluster');
 
 const REDIS = process.env.GONETIFY_TEST_REDIS;
@@ -41,12 +42,7 @@ const owns = (a) => (a.server.log().match(ownerLog) || []).length;
 
 test(`the room's owner SIGKILLed ${KILLS} times under traffic: it resumes on the other server, nothing lost`, { skip, timeout: 60000 + KILLS * 15000 }, async (t) => {
   const N = 4;
-  const clients = [];
-  for (let i = 0; i < N; i++) {
-    const c = new Client(cl.gw, `F${i}`);
-    t.after(() => c.close());
-    clients.push({ c, h: c.connect('ChatRoomVM') });
-  }
+  const clients = joinChat(t, cl.gw, 'F', N);
   const dump = () => `\n--- logs ---\n${cl.gw.logTail(2000)}\n${cl.apps.map((a) => a.server.logTail(2500)).join('\n')}`;
   const sent = clients.map(() => 0);
   const say = (i, text) => clients[i].h.dispatch({ SendMessage: { Text: text, Date: new Date(), UserName: clients[i].c.name } });

@@ -7,7 +7,8 @@
 // exactly once, in order per sender, and no client sees a disconnect.
 const test = require('node:test');
 const assert = require('node:assert/strict');
-const { Client, sleep, waitFor, VIA } = require('../lib/harness');
+const { sleep, waitFor, VIA } = require('../lib/harness');
+const { chatAdds: adds, joinChat } = require('../lib/chat');
 const { startCluster } = require('../lib/cluster');
 
 const REDIS = process.env.GONETIFY_TEST_REDIS;
@@ -26,23 +27,9 @@ test.after(async () => {
   if (cl) await cl.stop();
 });
 
-function adds(c) {
-  const out = [];
-  for (const f of c.received('ChatRoomVM')) {
-    const a = f.data && f.data.Messages_add;
-    if (a) out.push(...(Array.isArray(a) ? a : [a]));
-  }
-  return out;
-}
-
 test('three servers restarted one at a time under traffic: nothing lost, no disconnect', { skip, timeout: 120000 }, async (t) => {
   const N = 4;
-  const clients = [];
-  for (let i = 0; i < N; i++) {
-    const c = new Client(cl.gw, `R${i}`);
-    t.after(() => c.close());
-    clients.push({ c, h: c.connect('ChatRoomVM') });
-  }
+  const clients = joinChat(t, cl.gw, 'R', N);
   const dump = () => `\n--- logs ---\n${cl.gw.logTail(2000)}\n${cl.apps.map((a) => a.server.logTail(2500)).join('\n')}`;
   try {
     for (const { h } of clients) await h.loaded(5000);

@@ -9,6 +9,7 @@ const test = require('node:test');
 const assert = require('node:assert/strict');
 const net = require('node:net');
 const { Server, Client, serverBinary, freePort, sleep, waitFor, VIA } = require('../lib/harness');
+const { chatAdds: adds } = require('../lib/chat');
 
 const REDIS = process.env.GONETIFY_TEST_REDIS;
 const skip = !REDIS
@@ -49,15 +50,6 @@ test.after(async () => {
   if (balancer) balancer.close();
   for (const a of apps) await a.stop();
 });
-
-function adds(c) {
-  const out = [];
-  for (const f of c.received('ChatRoomVM')) {
-    const a = f.data && f.data.Messages_add;
-    if (a) out.push(...(Array.isArray(a) ? a : [a]));
-  }
-  return out;
-}
 
 async function metric(addr, name, labels) {
   const text = await (await fetch(`http://${addr}/metrics`)).text();

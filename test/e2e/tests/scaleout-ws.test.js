@@ -8,6 +8,7 @@
 const test = require('node:test');
 const assert = require('node:assert/strict');
 const { Server, Client, serverBinary, freePort, sleep, waitFor } = require('../lib/harness');
+const { chatAdds: adds } = require('../lib/chat');
 
 const REDIS = process.env.GONETIFY_TEST_REDIS;
 const skip = REDIS ? false : 'GONETIFY_TEST_REDIS is not set: run scripts/test.sh (it starts redis-server)';
@@ -32,15 +33,6 @@ test.before(async () => {
 test.after(async () => {
   for (const a of apps) await a.stop();
 });
-
-function adds(c) {
-  const out = [];
-  for (const f of c.received('ChatRoomVM')) {
-    const a = f.data && f.data.Messages_add;
-    if (a) out.push(...(Array.isArray(a) ? a : [a]));
-  }
-  return out;
-}
 
 test('two direct servers share one room over Redis; it survives its owner', { skip, timeout: 60000 }, async (t) => {
   const clients = [];

@@ -7,7 +7,8 @@
 const test = require('node:test');
 const assert = require('node:assert/strict');
 const http = require('node:http');
-const { Client, sleep, waitFor } = require('../lib/harness');
+const { sleep, waitFor } = require('../lib/harness');
+const { chatAdds: adds, joinChat } = require('../lib/chat');
 const { startCluster } = require('../lib/cluster');
 
 const REDIS = process.env.GONETIFY_TEST_REDIS;
@@ -28,17 +29,6 @@ test.after(async () => {
   if (cl) await cl.stop();
 });
 
-/** Every Messages_add a client received, by message Id. */
-function adds(c, system = false) {
-  const out = [];
-  for (const f of c.received('ChatRoomVM')) {
-    if (!f.data) continue;
-    const a = f.data.Messages_add;
-    if (a) out.push(...(Array.isArray(a) ? a : [a]));
-  }
-  return out.filter((m) => (m.UserId === 'system') === system);
-}
-
 /** POST a system message to one app server's HTTP endpoint. */
 function postSystemMessage(addr, text) {
   return new Promise((resolve, reject) => {
@@ -57,12 +47,7 @@ function postSystemMessage(addr, text) {
 
 test('two servers, no stickiness: one room, every message once and in order, also after the owner dies', { skip, timeout: 90000 }, async (t) => {
   const N = 4;
-  const clients = [];
-  for (let i = 0; i < N; i++) {
-    const c = new Client(gw, `C${i}`);
-    t.after(() => c.close());
-    clients.push({ c, h: c.connect('ChatRoomVM') });
-  }
+  const clients = joinChat(t, gw, 'C', N);
   const dump = () => `\n--- logs ---\n${gw.logTail(2000)}\n${apps.map((a) => a.server.logTail(2500)).join('\n')}`;
   try {
     for (const { h } of clients) await h.loaded(5000);

@@ -13,6 +13,7 @@
 const test = require('node:test');
 const assert = require('node:assert/strict');
 const { Client, sleep, waitFor, sentinelMaster, sentinelFailover } = require('../lib/harness');
+const { chatAdds: adds, joinChat } = require('../lib/chat');
 const { startCluster } = require('../lib/cluster');
 
 const REDIS = process.env.GONETIFY_TEST_REDIS;
@@ -33,24 +34,9 @@ test.after(async () => {
   if (cl) await cl.stop();
 });
 
-/** The Messages_add a client received, in order. */
-function adds(c) {
-  const out = [];
-  for (const f of c.received('ChatRoomVM')) {
-    const a = f.data && f.data.Messages_add;
-    if (a) out.push(...(Array.isArray(a) ? a : [a]));
-  }
-  return out.filter((m) => m.UserId !== 'system');
-}
-
 test('sentinel failover mid-conversation: the servers keep serving, nothing acknowledged is lost', { skip, timeout: 90000 }, async (t) => {
   const N = 3;
-  const clients = [];
-  for (let i = 0; i < N; i++) {
-    const c = new Client(cl.gw, `C${i}`);
-    t.after(() => c.close());
-    clients.push({ c, h: c.connect('ChatRoomVM') });
-  }
+  const clients = joinChat(t, cl.gw, 'C', N);
   const dump = () => `\n--- logs ---\n${cl.gw.logTail(2000)}\n${cl.apps.map((a) => a.server.logTail(3000)).join('\n')}`;
   try {
     for (const { h } of clients) await h.loaded(5000);
