@@ -8,7 +8,8 @@
 //
 // and the server pushes response_vm frames back by POSTing to the stage's
 // Connection URL (…/@connections/{connectionId}), signed with SigV4 by the
-// AWS SDK's apigatewaymanagementapi client.
+// AWS SDK's signer (aws/signer/v4) on a reused keep-alive HTTP client, with
+// credentials from the SDK's default chain.
 package apigw
 
 import (
@@ -28,9 +29,8 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
+	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 	"github.com/aws/aws-sdk-go-v2/config"
-	"github.com/aws/aws-sdk-go-v2/service/apigatewaymanagementapi"
 
 	"github.com/gonetify/gonetify/hub"
 	"github.com/gonetify/gonetify/store"
@@ -67,8 +67,8 @@ type Options struct {
 	MaxBody int64
 	// Store keeps connections and groups; nil means an in-memory store.
 	Store store.Store
-	// HTTPClient posts the pushes; nil means the SDK's keep-alive client
-	// with MaxInFlight idle connections per host.
+	// HTTPClient posts the pushes; nil means a keep-alive client keeping
+	// MaxInFlight idle connections to the gateway.
 	HTTPClient *http.Client
 	// Logger receives the server's logs; nil means slog.Default().
 	Logger *slog.Logger
@@ -98,8 +98,12 @@ type Server struct {
 	opts   Options
 	log    *slog.Logger
 	store  store.Store
-	client *apigatewaymanagementapi.Client
 	sem    chan struct{}
+
+	endpoint string                  // the stage endpoint, without "/@connections"
+	creds    aws.CredentialsProvider // an aws.CredentialsCache, or nil
+	signer   *v4.Signer
+	httpc    aws.HTTPClient
 
 	gone *tombstones // recently disconnected ids
 
@@ -143,13 +147,10 @@ func New(ctx context.Context, h *hub.Hub, opts Options) (*Server, error) {
 	}
 	var httpClient aws.HTTPClient = opts.HTTPClient
 	if opts.HTTPClient == nil {
-		httpClient = awshttp.NewBuildableClient().
-			WithTimeout(30 * time.Second).
-			WithTransportOptions(func(t *http.Transport) {
-				t.MaxIdleConns = opts.MaxInFlight
-				t.MaxIdleConnsPerHost = opts.MaxInFlight
-			})
+		httpClient = newHTTPClient(opts.MaxInFlight)
 	}
+	// The SDK may adjust the client (AWS_CA_BUNDLE) and uses it for the
+	// credential chain too (roles, SSO); the pushes use cfg.HTTPClient.
 	loadOpts := []func(*config.LoadOptions) error{config.WithHTTPClient(httpClient)}
 	if opts.Region != "" {
 		loadOpts = append(loadOpts, config.WithRegion(opts.Region))
@@ -186,10 +187,11 @@ func New(ctx context.Context, h *hub.Hub, opts Options) (*Server, error) {
 		queues:  map[string]*queue{},
 		senders: map[string]*sender{},
 	}
-	s.client = apigatewaymanagementapi.NewFromConfig(cfg, func(o *apigatewaymanagementapi.Options) {
-		o.BaseEndpoint = aws.String(endpoint)
-		o.Retryer = aws.NopRetryer{} // we retry ourselves, per connection, in order
-	})
+	s.endpoint, s.signer, s.httpc = endpoint, v4.NewSigner(), cfg.HTTPClient
+	s.creds = cfg.Credentials
+	if _, cached := s.creds.(*aws.CredentialsCache); s.creds != nil && !cached {
+		s.creds = aws.NewCredentialsCache(s.creds)
+	}
 	return s, nil
 }
 
@@ -215,7 +217,7 @@ func RegionOf(rawURL string) string {
 // (the server still starts: credentials may appear later, for example
 // when a role is attached).
 func (s *Server) CheckCredentials(ctx context.Context) error {
-	creds := s.client.Options().Credentials
+	creds := s.creds
 	if creds == nil {
 		return errors.New(credentialsHint)
 	}
