@@ -36,6 +36,13 @@ Scenarios:
   roundtrip  --clients N              clients dispatch and wait for the reaction: round trips/s
   gateway    --mode fanout|roundtrip  the same through "gonetify gateway" (API Gateway emulator)
                                       and the integration endpoints
+  gateway    --mode connections       N connection ids, each with a --vm, made by posting the
+                                      gateway's integration requests ($connect, request_vm) to the
+                                      app server directly (--dialers in flight, on keep-alive
+                                      connections); the pushes go to a stand-in @connections API
+                                      that counts them: requests/s, server CPU-seconds, RSS per
+                                      connection+VM; with --redis, the restart and the restore of
+                                      the N connections from Redis are timed, then all disconnect
 
 --redis URL runs the server under test with its state in Redis, as "gonetify serve
 --redis" does, and adds redis_cpu_cores= (all of that Redis's CPU, whoever uses it);
@@ -43,7 +50,7 @@ Scenarios:
 redis_vs_memory=, ours with Redis / without). --rounds N measures every target N times,
 each on a fresh server, taking turns (A B, B A, …), and reports medians: use it on a
 noisy machine. The roundtrip scenarios add server_cpu_us_per_roundtrip= (server
-CPU time per round trip).
+CPU time per round trip), gateway --mode fanout server_cpu_us_per_push=.
 
 --baseline runs the same load against a bare gorilla/websocket server sending the
 same pre-serialized frames (for gateway: against gonetify's direct WebSocket) and
@@ -65,7 +72,8 @@ func benchCmd(args []string) error {
 	fs.DurationVar(&cfg.Warmup, "warmup", 2*time.Second, "load before the measurement window starts")
 	fs.DurationVar(&cfg.Interval, "interval", time.Second, "push: each VM's push period")
 	fs.Float64Var(&cfg.Rate, "rate", 10, "fanout, gateway: multicast updates per second")
-	fs.StringVar(&cfg.Mode, "mode", "fanout", "gateway: the load to send through the gateway, fanout or roundtrip")
+	fs.StringVar(&cfg.Mode, "mode", "fanout", "gateway: the load to send through the gateway, fanout or roundtrip; or connections (the integration endpoints driven directly)")
+	fs.StringVar(&cfg.VM, "vm", "HelloWorldVM", "gateway --mode connections: the view model each connection requests")
 	fs.BoolVar(&cfg.Baseline, "baseline", false, "also measure the raw WebSocket baseline and print the ratio")
 	fs.StringVar(&cfg.BaselineLib, "baseline-lib", "", "the WebSocket library of the raw baseline (implies --baseline): "+
 		strings.Join(baseline.AllLibs, ", ")+" (default gorilla; the others need the gonetify-baselines binary)")

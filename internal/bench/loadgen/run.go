@@ -41,8 +41,14 @@ type Config struct {
 	Interval time.Duration
 	// Rate is the multicast VM's updates per second (fanout, gateway).
 	Rate float64
-	// Mode is what the gateway scenario runs: "fanout" or "roundtrip".
+	// Mode is what the gateway scenario runs: "fanout", "roundtrip" or
+	// "connections" (the integration endpoints driven directly, for N
+	// connection ids each with a VM, pushes counted at a stand-in
+	// @connections API; see runConnections).
 	Mode string
+	// VM is the view model each connection requests in the connections
+	// mode (default HelloWorldVM).
+	VM string
 	// Baseline also measures the raw WebSocket baseline (for gateway: the
 	// same load on gonetify's direct WebSocket) and reports the ratio.
 	Baseline bool
@@ -99,8 +105,11 @@ func (c *Config) defaults() error {
 	if c.Mode == "" {
 		c.Mode = "fanout"
 	}
-	if c.Mode != "fanout" && c.Mode != "roundtrip" {
-		return fmt.Errorf("--mode %q: use fanout or roundtrip", c.Mode)
+	if c.Mode != "fanout" && c.Mode != "roundtrip" && c.Mode != "connections" {
+		return fmt.Errorf("--mode %q: use fanout, roundtrip or connections", c.Mode)
+	}
+	if c.VM == "" {
+		c.VM = "HelloWorldVM"
 	}
 	if c.Dialers <= 0 {
 		c.Dialers = 64
@@ -201,6 +210,9 @@ type result struct {
 func Run(ctx context.Context, cfg Config) error {
 	if err := cfg.defaults(); err != nil {
 		return err
+	}
+	if cfg.Scenario == "gateway" && cfg.Mode == "connections" {
+		return runConnections(ctx, cfg)
 	}
 	var meter *redisMeter
 	if cfg.Redis != "" {
