@@ -85,6 +85,7 @@ func benchCmd(args []string) error {
 	fs.StringVar(&cfg.Redis, "redis", "", "start the server under test with its state in Redis at `URL` (bench-server --redis, as serve --redis); reports Redis's CPU too")
 	fs.BoolVar(&cfg.CompareMemory, "compare-memory", false, "with --redis: also measure a server keeping its state in memory, interleaved round by round, and print its figures as memory_*")
 	fs.IntVar(&cfg.Rounds, "rounds", 1, "measure each target this many times, each on a fresh server, taking turns; the summary gives medians")
+	fs.StringVar(&cfg.MemProfile, "memprofile", "", "gateway --mode connections: write a heap profile of the app server holding the connections to `file`")
 	fs.StringVar(&cfg.CPUProfile, "cpuprofile", "", "write a CPU profile of the gonetify server taken during the measurement to `file`")
 	if len(args) == 0 || strings.HasPrefix(args[0], "-") {
 		fs.Usage()

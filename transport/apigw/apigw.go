@@ -424,9 +424,44 @@ func (s *Server) conn(ctx context.Context, id string, r *http.Request) (*hub.Cli
 	}
 	// The query is what the $connect integration maps into it (the
 	// client's access_token, see deploy/cloudformation/gonetify.yaml).
-	info := &vm.Conn{ID: id, RemoteAddr: clientAddr(r), Header: r.Header.Clone(), Query: r.URL.Query(), Transport: "apigw", Persistent: true}
-	info.Header.Del(SecretHeader)
+	var query url.Values
+	if r.URL.RawQuery != "" {
+		query = r.URL.Query()
+	}
+	info := &vm.Conn{ID: id, RemoteAddr: clientAddr(r), Header: connHeader(r.Header), Query: query, Transport: "apigw", Persistent: true}
 	return s.connFor(ctx, info)
+}
+
+// integrationOnly are the headers of an integration request that say
+// nothing about the client: the integration secret and how the gateway's
+// POST is framed. A connection, held for as long as the client stays, keeps
+// the others (the ones the integration maps: the client's address,
+// Authorization, User-Agent; and AWS's own, X-Amzn-Trace-Id, X-Forwarded-*).
+var integrationOnly = map[string]bool{
+	SecretHeader: true, "Content-Length": true, "Content-Type": true, "Accept-Encoding": true,
+	"Connection": true, "Keep-Alive": true, "Te": true, "Trailer": true, "Transfer-Encoding": true,
+	"Upgrade": true, "Expect": true,
+}
+
+// connHeader copies the client's headers out of an integration request's
+// h, all values in one slice, as http.Header.Clone does.
+func connHeader(h http.Header) http.Header {
+	keys, vals := 0, 0
+	for k, v := range h {
+		if !integrationOnly[k] {
+			keys++
+			vals += len(v)
+		}
+	}
+	out := make(http.Header, keys)
+	all := make([]string, 0, vals)
+	for k, v := range h {
+		if !integrationOnly[k] {
+			all = append(all, v...)
+			out[k] = all[len(all)-len(v) : len(all) : len(all)]
+		}
+	}
+	return out
 }
 
 // apply runs a client message on this server and records it in the store.

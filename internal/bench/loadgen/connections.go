@@ -156,8 +156,8 @@ func connID(prefix string, i int) string {
 
 // runConnections runs `gonetify bench gateway --mode connections`.
 func runConnections(ctx context.Context, cfg Config) error {
-	if cfg.Baseline || cfg.Server != "" || cfg.CompareMemory || cfg.Rounds > 1 || cfg.CPUProfile != "" {
-		return errors.New("--mode connections starts its own app server and measures it once: drop --baseline, --server, --compare-memory, --rounds and --cpuprofile")
+	if cfg.Baseline || cfg.Server != "" || cfg.CompareMemory || cfg.Rounds > 1 {
+		return errors.New("--mode connections starts its own app server and measures it once: drop --baseline, --server, --compare-memory and --rounds")
 	}
 	var meter *redisMeter
 	if cfg.Redis != "" {
@@ -252,6 +252,13 @@ func runConnections(ctx context.Context, cfg Config) error {
 	pushes := func() string { return fmt.Sprintf(" pushes=%d", sk.st.posts.Load()) }
 	stopProgress := progress("connect", cfg.Clients, pushes)
 	start := time.Now()
+	var profDone chan error
+	if cfg.CPUProfile != "" {
+		// The first seconds of the connect phase (the profile's length is
+		// rounded to whole seconds, at least one).
+		profDone = make(chan error, 1)
+		go func() { profDone <- cpuProfile(ctx, app.addr, 5*time.Second, cfg.CPUProfile) }()
+	}
 	var wg sync.WaitGroup
 	for w := 0; w < cfg.Dialers; w++ {
 		wg.Add(1)
@@ -307,6 +314,20 @@ func runConnections(ctx context.Context, cfg Config) error {
 	}
 	time.Sleep(time.Second) // let the server settle
 	r.rssAft = procRSS(app.pid())
+	if profDone != nil {
+		if err := <-profDone; err != nil {
+			logf("cpu profile: %v", err)
+		} else {
+			logf("cpu profile of the connect phase written to %s (go tool pprof -top %s)", cfg.CPUProfile, cfg.CPUProfile)
+		}
+	}
+	if cfg.MemProfile != "" {
+		if err := fetchTo(ctx, "http://"+app.addr+"/debug/pprof/heap?gc=1", cfg.MemProfile); err != nil {
+			logf("heap profile: %v", err)
+		} else {
+			logf("heap profile with the %d connections written to %s (go tool pprof -sample_index=inuse_space -top %s)", r.connected, cfg.MemProfile, cfg.MemProfile)
+		}
+	}
 	logf("app server: %.0f MiB RSS before, %.0f MiB after (%d pushes received)", float64(r.rssBefore)/(1<<20), float64(r.rssAft)/(1<<20), r.pushes)
 
 	if cfg.Redis != "" {

@@ -70,6 +70,9 @@ type Config struct {
 	// CPUProfile, if set, receives a CPU profile of the gonetify server
 	// (the app server, for gateway) taken during the measurement window.
 	CPUProfile string
+	// MemProfile, if set, receives a heap profile of the app server
+	// holding the connections (gateway --mode connections).
+	MemProfile string
 	// Redis, a redis:// URL, starts the gonetify server under test with its
 	// state in Redis (bench-server --redis, as serve --redis), and reports
 	// the CPU Redis used.
