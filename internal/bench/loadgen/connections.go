@@ -389,6 +389,11 @@ func restart(ctx context.Context, cfg Config, r *connRun, app **child, args, env
 		return err
 	}
 	*app = a
+	var profDone chan error
+	if cfg.CPUProfile != "" {
+		profDone = make(chan error, 1)
+		go func() { profDone <- cpuProfile(ctx, a.addr, 5*time.Second, cfg.CPUProfile+".restore") }()
+	}
 	tk := time.NewTicker(100 * time.Millisecond)
 	defer tk.Stop()
 	lastLog := time.Now()
@@ -420,6 +425,13 @@ func restart(ctx context.Context, cfg Config, r *connRun, app **child, args, env
 		time.Sleep(time.Second)
 	}
 	r.restoreRSS = procRSS(a.pid())
+	if profDone != nil {
+		if err := <-profDone; err != nil {
+			logf("cpu profile of the restore: %v", err)
+		} else {
+			logf("cpu profile of the restore's first seconds written to %s.restore", cfg.CPUProfile)
+		}
+	}
 	logf("restored %d connections (%d VMs, %d gone, %d failed) in %.2fs (%.2fs from the process start)",
 		r.restore.Alive, r.restore.VMs, r.restore.Gone, r.restore.Failed, r.restore.Seconds, r.restoreWall.Seconds())
 	if r.restore.Err != "" {
