@@ -558,7 +558,7 @@ func (s *Server) connect(id string, info *vm.Conn) (*hub.Client, *sender, error)
 	if s.gone.buried(id) {
 		return nil, nil, errDisconnected
 	}
-	snd := &sender{s: s, id: id}
+	snd := s.newSender(id)
 	c, err := s.h.Connect(info, snd)
 	if err != nil {
 		return nil, nil, err

@@ -31,7 +31,20 @@ const maxQueued = 4096
 type sender struct {
 	s     *Server
 	id    string
+	url   string       // its @connections URL (connectionURL)
 	muted atomic.Int32 // >0 while VMs are restored: their frames are dropped
+}
+
+// newSender returns the sender of connection id.
+func (s *Server) newSender(id string) *sender {
+	return &sender{s: s, id: id, url: s.connectionURL(id)}
+}
+
+// connectionURL is the @connections URL of connection id: the id is one
+// path segment, escaped as the SDK's REST binding does ('=' becomes %3D),
+// and signed as escaped again (execute-api's canonical URI).
+func (s *Server) connectionURL(id string) string {
+	return s.endpoint + "/@connections/" + httpbinding.EscapePath(id, true)
 }
 
 // Send queues r for the connection; pushes to one connection are posted
@@ -42,12 +55,13 @@ func (p *sender) Send(r *hub.Response) error {
 	if p.muted.Load() > 0 {
 		return nil
 	}
-	return p.s.enqueue(p.id, r)
+	return p.s.enqueue(p, r)
 }
 
 // queue is one connection's ordered pushes; a goroutine drains it while it
 // is not empty.
 type queue struct {
+	snd     *sender
 	frames  []*hub.Response
 	running bool
 	gone    bool
@@ -55,12 +69,13 @@ type queue struct {
 
 var errQueueFull = errors.New("apigw: push queue full")
 
-func (s *Server) enqueue(id string, r *hub.Response) error {
+func (s *Server) enqueue(snd *sender, r *hub.Response) error {
+	id := snd.id
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	q := s.queues[id]
 	if q == nil {
-		q = &queue{}
+		q = &queue{snd: snd}
 		s.queues[id] = q
 	}
 	if q.gone {
@@ -93,7 +108,7 @@ func (s *Server) drain(id string, q *queue) {
 		q.frames[0] = nil
 		q.frames = q.frames[1:]
 		s.mu.Unlock()
-		s.post(id, r)
+		s.post(q.snd, r)
 	}
 }
 
@@ -106,7 +121,8 @@ const emptyPayloadHash = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca49599
 
 // post sends one frame, retrying throttling, server and network errors
 // with backoff.
-func (s *Server) post(id string, r *hub.Response) {
+func (s *Server) post(snd *sender, r *hub.Response) {
+	id := snd.id
 	frame := wire.Frame(r)
 	hash := r.Encoded(payloadHashKey{}, func(*hub.Response) []byte {
 		sum := sha256.Sum256(frame)
@@ -115,14 +131,14 @@ func (s *Server) post(id string, r *hub.Response) {
 	for attempt := 0; ; attempt++ {
 		s.sem <- struct{}{}
 		start := time.Now()
-		code, _, err := s.call(context.Background(), http.MethodPost, id, frame, string(hash))
+		code, _, err := s.call(context.Background(), http.MethodPost, snd.url, frame, string(hash))
 		took := time.Since(start)
 		<-s.sem
 		if s.opts.OnPush != nil {
 			s.opts.OnPush(code, took)
 		}
-		if err == nil {
-			return
+		if err == nil || code/100 == 2 {
+			return // delivered (a cut answer to an accepted POST changes nothing)
 		}
 		var ce *credentialsError
 		if errors.As(err, &ce) {
@@ -159,16 +175,17 @@ func (s *Server) post(id string, r *hub.Response) {
 	}
 }
 
-// call makes one signed @connections request (POST a frame, GET a
-// connection) and returns the status the gateway answered (0 when it could
+// call makes one signed request to a connection's @connections URL (POST
+// a frame, GET the connection) and returns the status the gateway answered (0 when it could
 // not be reached) and, for a 2xx answer, its body. A non-2xx answer is a
-// *gatewayError; a failure to get credentials a *credentialsError.
+// *gatewayError; a failure to get credentials a *credentialsError; a 2xx
+// status with an error means the answer could not be read.
 //
 // The request is signed with the SDK's SigV4 signer, which caches the
 // derived signing key (per access key, region, service and day), with
 // credentials from an aws.CredentialsCache, and sent on the Server's
 // keep-alive client: no SDK operation stack per push.
-func (s *Server) call(ctx context.Context, method, id string, body []byte, payloadHash string) (int, []byte, error) {
+func (s *Server) call(ctx context.Context, method, url string, body []byte, payloadHash string) (int, []byte, error) {
 	if s.creds == nil {
 		return 0, nil, &credentialsError{errors.New("no credentials provider")}
 	}
@@ -182,10 +199,7 @@ func (s *Server) call(ctx context.Context, method, id string, body []byte, paylo
 	if body != nil {
 		rd = bytes.NewReader(body)
 	}
-	// The connection id is one path segment, escaped as the SDK's REST
-	// binding does ('=' becomes %3D), and signed as escaped again
-	// (execute-api's canonical URI).
-	req, err := http.NewRequestWithContext(ctx, method, s.endpoint+"/@connections/"+httpbinding.EscapePath(id, true), rd)
+	req, err := http.NewRequestWithContext(ctx, method, url, rd)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -202,10 +216,12 @@ func (s *Server) call(ctx context.Context, method, id string, body []byte, paylo
 	defer resp.Body.Close()
 	// Read the whole body, so the connection goes back to the idle pool.
 	data, err := io.ReadAll(io.LimitReader(resp.Body, maxAnswer))
-	if err != nil {
-		return 0, nil, fmt.Errorf("reading the gateway's answer: %w", err)
-	}
 	if resp.StatusCode/100 == 2 {
+		if err != nil {
+			// Accepted, but the answer was cut: a POST is done, a GET
+			// has no answer to read.
+			return resp.StatusCode, nil, fmt.Errorf("reading the gateway's answer to %s %s: %w", method, url, err)
+		}
 		return resp.StatusCode, data, nil
 	}
 	return resp.StatusCode, nil, newGatewayError(resp, data)

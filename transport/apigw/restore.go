@@ -73,7 +73,7 @@ func (s *Server) Restore(ctx context.Context) (RestoreStats, error) {
 // alive asks the gateway whether a connection still exists, and returns
 // what it knows of it (nil when it is gone).
 func (s *Server) alive(ctx context.Context, id string) (*vm.Conn, error) {
-	code, body, err := s.call(ctx, http.MethodGet, id, nil, emptyPayloadHash)
+	code, body, err := s.call(ctx, http.MethodGet, s.connectionURL(id), nil, emptyPayloadHash)
 	if code == http.StatusGone {
 		return nil, nil
 	}
