@@ -48,7 +48,7 @@ if [ -n "${GONETIFY_TEST_REDIS:-}" ]; then
 	check gateway $durable --mode roundtrip
 	# connections: the restart and the restore from Redis (its own
 	# database: the restore counts every connection stored there).
-	check gateway --clients 100 --mode connections --redis "$(echo "$GONETIFY_TEST_REDIS" | sed 's#/[0-9]*$##')/13"
+	check gateway --clients 100 --mode connections --redis "$(echo "$GONETIFY_TEST_REDIS" | sed 's#/[0-9]*$##')/12"
 	"$GONETIFY" bench roundtrip $durable >"$out" 2>/dev/null
 	grep -q '^roundtrip state=redis rounds=2 .*server_cpu_us_per_roundtrip=.*redis_cpu_cores=.*memory_roundtrips_per_s=.*redis_vs_memory=' "$out" \
 		|| { echo "FAIL: --redis --compare-memory --rounds"; cat "$out"; fail=1; }
