@@ -82,6 +82,7 @@ func benchCmd(args []string) error {
 	fs.IntVar(&cfg.ServerPID, "server-pid", 0, "with --server: its process id, to report its CPU and memory")
 	fs.IntVar(&cfg.Dialers, "dialers", 64, "handshakes in flight while ramping up")
 	fs.IntVar(&cfg.SendQueue, "send-queue", 0, "server frames queued per connection (0: the server's default, 256)")
+	fs.IntVar(&cfg.MaxPushes, "max-pushes", 0, "gateway: the app server's pushes to @connections in flight (0: its default, 1000)")
 	fs.StringVar(&cfg.Redis, "redis", "", "start the server under test with its state in Redis at `URL` (bench-server --redis, as serve --redis); reports Redis's CPU too")
 	fs.BoolVar(&cfg.CompareMemory, "compare-memory", false, "with --redis: also measure a server keeping its state in memory, interleaved round by round, and print its figures as memory_*")
 	fs.IntVar(&cfg.Rounds, "rounds", 1, "measure each target this many times, each on a fresh server, taking turns; the summary gives medians")

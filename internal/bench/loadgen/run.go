@@ -67,6 +67,9 @@ type Config struct {
 	Dialers int
 	// SendQueue is the server's per-connection queue (0: its default).
 	SendQueue int
+	// MaxPushes bounds the app server's pushes to @connections in flight
+	// (gateway; 0: its default, apigw.Options.MaxInFlight's 1000).
+	MaxPushes int
 	// CPUProfile, if set, receives a CPU profile of the gonetify server
 	// (the app server, for gateway) taken during the measurement window.
 	CPUProfile string
@@ -316,6 +319,9 @@ func serverArgs(cfg Config, redisURL string, extra ...string) []string {
 	args := []string{"bench-server", "--addr", "127.0.0.1:0"}
 	if cfg.SendQueue > 0 {
 		args = append(args, "--send-queue", fmt.Sprint(cfg.SendQueue))
+	}
+	if cfg.MaxPushes > 0 {
+		args = append(args, "--max-pushes", fmt.Sprint(cfg.MaxPushes))
 	}
 	if redisURL != "" {
 		args = append(args, "--redis", redisURL)
