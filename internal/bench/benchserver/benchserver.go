@@ -89,13 +89,18 @@ type Stats struct {
 // RestoreStats is the outcome of the integration endpoints' Restore at
 // start (apigw.Server.Restore), once Done.
 type RestoreStats struct {
-	Done    bool    `json:"done"`
+	// Done is set once Restore returned; the other fields are its outcome.
+	Done bool `json:"done"`
+	// Seconds is how long Restore took.
 	Seconds float64 `json:"seconds"`
-	Alive   int     `json:"alive"`
-	Gone    int     `json:"gone"`
-	Failed  int     `json:"failed"`
-	VMs     int     `json:"vms"`
-	Err     string  `json:"err,omitempty"`
+	// Alive, Gone and Failed count the stored connections restored, found
+	// gone at the gateway, and left for later; VMs the VMs re-created.
+	Alive  int `json:"alive"`
+	Gone   int `json:"gone"`
+	Failed int `json:"failed"`
+	VMs    int `json:"vms"`
+	// Err is Restore's error, if it failed as a whole.
+	Err string `json:"err,omitempty"`
 }
 
 func readStats(fill func(*Stats), gc bool) Stats {
