@@ -38,6 +38,7 @@ check fanout $common --rate 10
 check roundtrip $common
 check gateway $common --mode fanout --rate 10
 check gateway $common --mode roundtrip
+check gateway --clients 100 --mode connections
 # --redis (state in Redis, as serve --redis), interleaved with the same
 # server in memory: when a test Redis is given (scripts/test.sh sets it).
 if [ -n "${GONETIFY_TEST_REDIS:-}" ]; then
@@ -45,6 +46,9 @@ if [ -n "${GONETIFY_TEST_REDIS:-}" ]; then
 	durable="--clients 20 --duration 1s --warmup 300ms --redis $redis --compare-memory --rounds 2"
 	check roundtrip $durable
 	check gateway $durable --mode roundtrip
+	# connections: the restart and the restore from Redis (its own
+	# database: the restore counts every connection stored there).
+	check gateway --clients 100 --mode connections --redis "$(echo "$GONETIFY_TEST_REDIS" | sed 's#/[0-9]*$##')/12"
 	"$GONETIFY" bench roundtrip $durable >"$out" 2>/dev/null
 	grep -q '^roundtrip state=redis rounds=2 .*server_cpu_us_per_roundtrip=.*redis_cpu_cores=.*memory_roundtrips_per_s=.*redis_vs_memory=' "$out" \
 		|| { echo "FAIL: --redis --compare-memory --rounds"; cat "$out"; fail=1; }

@@ -36,6 +36,13 @@ Scenarios:
   roundtrip  --clients N              clients dispatch and wait for the reaction: round trips/s
   gateway    --mode fanout|roundtrip  the same through "gonetify gateway" (API Gateway emulator)
                                       and the integration endpoints
+  gateway    --mode connections       N connection ids, each with a --vm, made by posting the
+                                      gateway's integration requests ($connect, request_vm) to the
+                                      app server directly (--dialers in flight, on keep-alive
+                                      connections); the pushes go to a stand-in @connections API
+                                      that counts them: requests/s, server CPU-seconds, RSS per
+                                      connection+VM; with --redis, the restart and the restore of
+                                      the N connections from Redis are timed, then all disconnect
 
 --redis URL runs the server under test with its state in Redis, as "gonetify serve
 --redis" does, and adds redis_cpu_cores= (all of that Redis's CPU, whoever uses it);
@@ -43,7 +50,7 @@ Scenarios:
 redis_vs_memory=, ours with Redis / without). --rounds N measures every target N times,
 each on a fresh server, taking turns (A B, B A, …), and reports medians: use it on a
 noisy machine. The roundtrip scenarios add server_cpu_us_per_roundtrip= (server
-CPU time per round trip).
+CPU time per round trip), gateway --mode fanout server_cpu_us_per_push=.
 
 --baseline runs the same load against a bare gorilla/websocket server sending the
 same pre-serialized frames (for gateway: against gonetify's direct WebSocket) and
@@ -65,7 +72,8 @@ func benchCmd(args []string) error {
 	fs.DurationVar(&cfg.Warmup, "warmup", 2*time.Second, "load before the measurement window starts")
 	fs.DurationVar(&cfg.Interval, "interval", time.Second, "push: each VM's push period")
 	fs.Float64Var(&cfg.Rate, "rate", 10, "fanout, gateway: multicast updates per second")
-	fs.StringVar(&cfg.Mode, "mode", "fanout", "gateway: the load to send through the gateway, fanout or roundtrip")
+	fs.StringVar(&cfg.Mode, "mode", "fanout", "gateway: the load to send through the gateway, fanout or roundtrip; or connections (the integration endpoints driven directly)")
+	fs.StringVar(&cfg.VM, "vm", "HelloWorldVM", "gateway --mode connections: the view model each connection requests")
 	fs.BoolVar(&cfg.Baseline, "baseline", false, "also measure the raw WebSocket baseline and print the ratio")
 	fs.StringVar(&cfg.BaselineLib, "baseline-lib", "", "the WebSocket library of the raw baseline (implies --baseline): "+
 		strings.Join(baseline.AllLibs, ", ")+" (default gorilla; the others need the gonetify-baselines binary)")
@@ -74,10 +82,12 @@ func benchCmd(args []string) error {
 	fs.IntVar(&cfg.ServerPID, "server-pid", 0, "with --server: its process id, to report its CPU and memory")
 	fs.IntVar(&cfg.Dialers, "dialers", 64, "handshakes in flight while ramping up")
 	fs.IntVar(&cfg.SendQueue, "send-queue", 0, "server frames queued per connection (0: the server's default, 256)")
+	fs.IntVar(&cfg.MaxPushes, "max-pushes", 0, "gateway: the app server's pushes to @connections in flight (0: its default, 1000)")
 	fs.StringVar(&cfg.Redis, "redis", "", "start the server under test with its state in Redis at `URL` (bench-server --redis, as serve --redis); reports Redis's CPU too")
 	fs.BoolVar(&cfg.CompareMemory, "compare-memory", false, "with --redis: also measure a server keeping its state in memory, interleaved round by round, and print its figures as memory_*")
 	fs.IntVar(&cfg.Rounds, "rounds", 1, "measure each target this many times, each on a fresh server, taking turns; the summary gives medians")
-	fs.StringVar(&cfg.CPUProfile, "cpuprofile", "", "write a CPU profile of the gonetify server taken during the measurement to `file`")
+	fs.StringVar(&cfg.MemProfile, "memprofile", "", "gateway --mode connections: write a heap profile of the app server holding the connections to `file`")
+	fs.StringVar(&cfg.CPUProfile, "cpuprofile", "", "write a CPU profile of the gonetify server taken during the measurement to `file` (gateway --mode connections: of its first 5s, and with --redis of the restore's to file.restore)")
 	if len(args) == 0 || strings.HasPrefix(args[0], "-") {
 		fs.Usage()
 		if len(args) > 0 && (args[0] == "-h" || args[0] == "--help") {

@@ -8,7 +8,8 @@
 //
 // and the server pushes response_vm frames back by POSTing to the stage's
 // Connection URL (…/@connections/{connectionId}), signed with SigV4 by the
-// AWS SDK's apigatewaymanagementapi client.
+// AWS SDK's signer (aws/signer/v4) on a reused keep-alive HTTP client, with
+// credentials from the SDK's default chain.
 package apigw
 
 import (
@@ -28,9 +29,8 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
+	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 	"github.com/aws/aws-sdk-go-v2/config"
-	"github.com/aws/aws-sdk-go-v2/service/apigatewaymanagementapi"
 
 	"github.com/gonetify/gonetify/hub"
 	"github.com/gonetify/gonetify/store"
@@ -67,8 +67,8 @@ type Options struct {
 	MaxBody int64
 	// Store keeps connections and groups; nil means an in-memory store.
 	Store store.Store
-	// HTTPClient posts the pushes; nil means the SDK's keep-alive client
-	// with MaxInFlight idle connections per host.
+	// HTTPClient posts the pushes; nil means a keep-alive client keeping
+	// MaxInFlight idle connections to the gateway.
 	HTTPClient *http.Client
 	// Logger receives the server's logs; nil means slog.Default().
 	Logger *slog.Logger
@@ -98,8 +98,12 @@ type Server struct {
 	opts   Options
 	log    *slog.Logger
 	store  store.Store
-	client *apigatewaymanagementapi.Client
 	sem    chan struct{}
+
+	endpoint string                  // the stage endpoint, without "/@connections"
+	creds    aws.CredentialsProvider // an aws.CredentialsCache, or nil
+	signer   *v4.Signer
+	httpc    aws.HTTPClient
 
 	gone *tombstones // recently disconnected ids
 
@@ -137,13 +141,10 @@ func New(ctx context.Context, h *hub.Hub, opts Options) (*Server, error) {
 	}
 	var httpClient aws.HTTPClient = opts.HTTPClient
 	if opts.HTTPClient == nil {
-		httpClient = awshttp.NewBuildableClient().
-			WithTimeout(30 * time.Second).
-			WithTransportOptions(func(t *http.Transport) {
-				t.MaxIdleConns = opts.MaxInFlight
-				t.MaxIdleConnsPerHost = opts.MaxInFlight
-			})
+		httpClient = newHTTPClient(opts.MaxInFlight)
 	}
+	// The SDK may adjust the client (AWS_CA_BUNDLE) and uses it for the
+	// credential chain too (roles, SSO); the pushes use cfg.HTTPClient.
 	loadOpts := []func(*config.LoadOptions) error{config.WithHTTPClient(httpClient)}
 	if opts.Region != "" {
 		loadOpts = append(loadOpts, config.WithRegion(opts.Region))
@@ -180,10 +181,11 @@ func New(ctx context.Context, h *hub.Hub, opts Options) (*Server, error) {
 		queues:  map[string]*queue{},
 		senders: map[string]*sender{},
 	}
-	s.client = apigatewaymanagementapi.NewFromConfig(cfg, func(o *apigatewaymanagementapi.Options) {
-		o.BaseEndpoint = aws.String(endpoint)
-		o.Retryer = aws.NopRetryer{} // we retry ourselves, per connection, in order
-	})
+	s.endpoint, s.signer, s.httpc = endpoint, v4.NewSigner(), cfg.HTTPClient
+	s.creds = cfg.Credentials
+	if _, cached := s.creds.(*aws.CredentialsCache); s.creds != nil && !cached {
+		s.creds = aws.NewCredentialsCache(s.creds)
+	}
 	return s, nil
 }
 
@@ -209,7 +211,7 @@ func RegionOf(rawURL string) string {
 // (the server still starts: credentials may appear later, for example
 // when a role is attached).
 func (s *Server) CheckCredentials(ctx context.Context) error {
-	creds := s.client.Options().Credentials
+	creds := s.creds
 	if creds == nil {
 		return errors.New(credentialsHint)
 	}
@@ -369,9 +371,44 @@ func (s *Server) conn(ctx context.Context, id string, r *http.Request) (*hub.Cli
 	}
 	// The query is what the $connect integration maps into it (the
 	// client's access_token, see deploy/cloudformation/gonetify.yaml).
-	info := &vm.Conn{ID: id, RemoteAddr: clientAddr(r), Header: r.Header.Clone(), Query: r.URL.Query(), Transport: "apigw", Persistent: true}
-	info.Header.Del(SecretHeader)
+	var query url.Values
+	if r.URL.RawQuery != "" {
+		query = r.URL.Query()
+	}
+	info := &vm.Conn{ID: id, RemoteAddr: clientAddr(r), Header: connHeader(r.Header), Query: query, Transport: "apigw", Persistent: true}
 	return s.connFor(ctx, info)
+}
+
+// integrationOnly are the headers of an integration request that say
+// nothing about the client: the integration secret and how the gateway's
+// POST is framed. A connection, held for as long as the client stays, keeps
+// the others (the ones the integration maps: the client's address,
+// Authorization, User-Agent; and AWS's own, X-Amzn-Trace-Id, X-Forwarded-*).
+var integrationOnly = map[string]bool{
+	SecretHeader: true, "Content-Length": true, "Content-Type": true, "Accept-Encoding": true,
+	"Connection": true, "Keep-Alive": true, "Te": true, "Trailer": true, "Transfer-Encoding": true,
+	"Upgrade": true, "Expect": true,
+}
+
+// connHeader copies the client's headers out of an integration request's
+// h, all values in one slice, as http.Header.Clone does.
+func connHeader(h http.Header) http.Header {
+	keys, vals := 0, 0
+	for k, v := range h {
+		if !integrationOnly[k] {
+			keys++
+			vals += len(v)
+		}
+	}
+	out := make(http.Header, keys)
+	all := make([]string, 0, vals)
+	for k, v := range h {
+		if !integrationOnly[k] {
+			all = append(all, v...)
+			out[k] = all[len(all)-len(v) : len(all) : len(all)]
+		}
+	}
+	return out
 }
 
 // apply runs a client message on this server and records it in the store.
@@ -468,7 +505,7 @@ func (s *Server) connect(id string, info *vm.Conn) (*hub.Client, *sender, error)
 	if s.gone.buried(id) {
 		return nil, nil, errDisconnected
 	}
-	snd := &sender{s: s, id: id}
+	snd := s.newSender(id)
 	c, err := s.h.Connect(info, snd)
 	if err != nil {
 		return nil, nil, err

@@ -4,14 +4,12 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net"
 	"net/http"
 	"sort"
 	"strings"
 	"sync"
-
-	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
-	"github.com/aws/aws-sdk-go-v2/service/apigatewaymanagementapi"
 
 	"github.com/gonetify/gonetify/hub"
 	"github.com/gonetify/gonetify/vm"
@@ -75,24 +73,32 @@ func (s *Server) Restore(ctx context.Context) (RestoreStats, error) {
 // alive asks the gateway whether a connection still exists, and returns
 // what it knows of it (nil when it is gone).
 func (s *Server) alive(ctx context.Context, id string) (*vm.Conn, error) {
-	out, err := s.client.GetConnection(ctx, &apigatewaymanagementapi.GetConnectionInput{ConnectionId: &id})
-	if err == nil {
-		info := &vm.Conn{ID: id, Transport: "apigw", Persistent: true, Header: http.Header{}}
-		if out.Identity != nil {
-			if out.Identity.SourceIp != nil {
-				info.RemoteAddr = net.JoinHostPort(*out.Identity.SourceIp, "0")
-			}
-			if out.Identity.UserAgent != nil && *out.Identity.UserAgent != "" {
-				info.Header.Set("User-Agent", *out.Identity.UserAgent)
-			}
-		}
-		return info, nil
-	}
-	var re *awshttp.ResponseError
-	if errors.As(err, &re) && re.HTTPStatusCode() == http.StatusGone {
+	code, body, err := s.call(ctx, http.MethodGet, s.connectionURL(id), nil, emptyPayloadHash)
+	if code == http.StatusGone {
 		return nil, nil
 	}
-	return nil, err
+	if err != nil {
+		return nil, err
+	}
+	var out struct {
+		Identity *struct {
+			SourceIP  *string `json:"sourceIp"`
+			UserAgent *string `json:"userAgent"`
+		} `json:"identity"`
+	}
+	if err := json.Unmarshal(body, &out); err != nil {
+		return nil, fmt.Errorf("GET @connections/%s: the gateway's answer is not JSON: %w", id, err)
+	}
+	info := &vm.Conn{ID: id, Transport: "apigw", Persistent: true, Header: http.Header{}}
+	if out.Identity != nil {
+		if out.Identity.SourceIP != nil {
+			info.RemoteAddr = net.JoinHostPort(*out.Identity.SourceIP, "0")
+		}
+		if out.Identity.UserAgent != nil && *out.Identity.UserAgent != "" {
+			info.Header.Set("User-Agent", *out.Identity.UserAgent)
+		}
+	}
+	return info, nil
 }
 
 // restoreConn re-creates a connection's stored VMs (only those for which

@@ -28,9 +28,11 @@ import (
 	"runtime"
 	"slices"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
+	"github.com/gonetify/gonetify/examples"
 	"github.com/gonetify/gonetify/hub"
 	"github.com/gonetify/gonetify/internal/bench/baseline"
 	"github.com/gonetify/gonetify/internal/bench/benchvm"
@@ -79,17 +81,38 @@ type Stats struct {
 	Goroutines  int    `json:"goroutines"`
 	Connections int    `json:"connections"`
 	VMs         int    `json:"vms"`
+	// Restore is how the server restored the connections its Redis store
+	// remembered at start (with --redis and --connection-url), or nil.
+	Restore *RestoreStats `json:"restore,omitempty"`
 }
 
-func readStats(conns func() (int, int), gc bool) Stats {
+// RestoreStats is the outcome of the integration endpoints' Restore at
+// start (apigw.Server.Restore), once Done.
+type RestoreStats struct {
+	// Done is set once Restore returned; the other fields are its outcome.
+	Done bool `json:"done"`
+	// Seconds is how long Restore took.
+	Seconds float64 `json:"seconds"`
+	// Alive, Gone and Failed count the stored connections restored, found
+	// gone at the gateway, and left for later; VMs the VMs re-created.
+	Alive  int `json:"alive"`
+	Gone   int `json:"gone"`
+	Failed int `json:"failed"`
+	VMs    int `json:"vms"`
+	// Err is Restore's error, if it failed as a whole.
+	Err string `json:"err,omitempty"`
+}
+
+func readStats(fill func(*Stats), gc bool) Stats {
 	if gc {
 		runtime.GC()
 	}
 	var ms runtime.MemStats
 	runtime.ReadMemStats(&ms)
-	c, v := conns()
-	return Stats{HeapInuse: ms.HeapInuse, HeapAlloc: ms.HeapAlloc, StackInuse: ms.StackInuse, Sys: ms.Sys,
-		NumGC: ms.NumGC, Goroutines: runtime.NumGoroutine(), Connections: c, VMs: v}
+	st := Stats{HeapInuse: ms.HeapInuse, HeapAlloc: ms.HeapAlloc, StackInuse: ms.StackInuse, Sys: ms.Sys,
+		NumGC: ms.NumGC, Goroutines: runtime.NumGoroutine()}
+	fill(&st)
+	return st
 }
 
 // Run serves gonetify with the bench VMs until ctx ends.
@@ -97,6 +120,8 @@ func Run(ctx context.Context, o Options) error {
 	log := o.logger()
 	reg := vm.NewRegistry()
 	benchvm.Register(reg)
+	// A plain example VM, for `gonetify bench gateway --mode connections`.
+	vm.MustRegister(reg, "HelloWorldVM", func(context.Context, vm.ID) (*examples.HelloWorldVM, error) { return examples.NewHelloWorldVM(), nil })
 	var gw *apigw.Server
 	hopts := hub.Options{Logger: log, MessagesPerSecond: o.MessagesPerSecond, MessageBurst: o.MessagesPerSecond}
 	var shared *redisstore.Store
@@ -127,8 +152,36 @@ func Run(ctx context.Context, o Options) error {
 		mux.Handle("POST /api/dotnetify/vm", gw.Handler())
 		mux.Handle("POST /api/dotnetify/vm/disconnect", gw.Handler())
 	}
-	conns := func() (int, int) { s := h.Stats(); return s.Connections, s.VMs }
-	return serve(ctx, o.Addr, o.Stdout, mux, conns, func(sctx context.Context) { _ = wss.Shutdown(sctx) })
+	var (
+		rmu     sync.Mutex
+		restore *RestoreStats
+	)
+	if gw != nil && shared != nil {
+		// As `gonetify serve --redis` does: bring back the connections
+		// the store remembers, in the background.
+		restore = &RestoreStats{}
+		go func() {
+			start := time.Now()
+			st, err := gw.Restore(ctx)
+			rmu.Lock()
+			defer rmu.Unlock()
+			*restore = RestoreStats{Done: true, Seconds: time.Since(start).Seconds(), Alive: st.Alive, Gone: st.Gone, Failed: st.Failed, VMs: st.VMs}
+			if err != nil {
+				restore.Err = err.Error()
+			}
+		}()
+	}
+	fill := func(st *Stats) {
+		hs := h.Stats()
+		st.Connections, st.VMs = hs.Connections, hs.VMs
+		if restore != nil {
+			rmu.Lock()
+			r := *restore
+			rmu.Unlock()
+			st.Restore = &r
+		}
+	}
+	return serve(ctx, o.Addr, o.Stdout, mux, fill, func(sctx context.Context) { _ = wss.Shutdown(sctx) })
 }
 
 // BaselineOptions configure the baseline server.
@@ -205,8 +258,8 @@ func RunBaseline(ctx context.Context, o BaselineOptions) error {
 	defer s.Close()
 	mux := http.NewServeMux()
 	mux.Handle("GET /ws", s)
-	conns := func() (int, int) { return s.Connections(), 0 }
-	return serveWith(ctx, o.Addr, o.Stdout, mux, conns, nil, s.NewHTTPServer)
+	fill := func(st *Stats) { st.Connections = s.Connections() }
+	return serveWith(ctx, o.Addr, o.Stdout, mux, fill, nil, s.NewHTTPServer)
 }
 
 func (o Options) logger() *slog.Logger {
@@ -216,13 +269,13 @@ func (o Options) logger() *slog.Logger {
 	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 }
 
-func serve(ctx context.Context, addr string, stdout io.Writer, mux *http.ServeMux, conns func() (int, int), shutdown func(context.Context)) error {
-	return serveWith(ctx, addr, stdout, mux, conns, shutdown, nil)
+func serve(ctx context.Context, addr string, stdout io.Writer, mux *http.ServeMux, fill func(*Stats), shutdown func(context.Context)) error {
+	return serveWith(ctx, addr, stdout, mux, fill, shutdown, nil)
 }
 
 // serveWith serves mux with the server newServer returns (default
 // net/http's).
-func serveWith(ctx context.Context, addr string, stdout io.Writer, mux *http.ServeMux, conns func() (int, int),
+func serveWith(ctx context.Context, addr string, stdout io.Writer, mux *http.ServeMux, fill func(*Stats),
 	shutdown func(context.Context), newServer func(http.Handler) baseline.HTTPServer) error {
 	if addr == "" {
 		addr = "127.0.0.1:0"
@@ -232,7 +285,7 @@ func serveWith(ctx context.Context, addr string, stdout io.Writer, mux *http.Ser
 	}
 	mux.HandleFunc("GET /debug/bench/stats", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
-		_ = json.NewEncoder(w).Encode(readStats(conns, r.URL.Query().Get("gc") == "1"))
+		_ = json.NewEncoder(w).Encode(readStats(fill, r.URL.Query().Get("gc") == "1"))
 	})
 	mux.HandleFunc("GET /debug/pprof/", pprof.Index)
 	mux.HandleFunc("GET /debug/pprof/profile", pprof.Profile)

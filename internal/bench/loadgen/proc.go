@@ -194,7 +194,12 @@ func cpuProfile(ctx context.Context, addr string, d time.Duration, file string) 
 	if secs < 1 {
 		secs = 1
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, fmt.Sprintf("http://%s/debug/pprof/profile?seconds=%d", addr, secs), nil)
+	return fetchTo(ctx, fmt.Sprintf("http://%s/debug/pprof/profile?seconds=%d", addr, secs), file)
+}
+
+// fetchTo saves what GET url answers (a profile) into file.
+func fetchTo(ctx context.Context, url, file string) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 	if err != nil {
 		return err
 	}
@@ -204,9 +209,9 @@ func cpuProfile(ctx context.Context, addr string, d time.Duration, file string) 
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("cpu profile: %s", resp.Status)
+		return fmt.Errorf("%s: %s", url, resp.Status)
 	}
-	f, err := os.Create(file) //nolint:gosec // the --cpuprofile file the user named
+	f, err := os.Create(file) //nolint:gosec // the profile file the user named
 	if err != nil {
 		return err
 	}

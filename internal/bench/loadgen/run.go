@@ -41,8 +41,14 @@ type Config struct {
 	Interval time.Duration
 	// Rate is the multicast VM's updates per second (fanout, gateway).
 	Rate float64
-	// Mode is what the gateway scenario runs: "fanout" or "roundtrip".
+	// Mode is what the gateway scenario runs: "fanout", "roundtrip" or
+	// "connections" (the integration endpoints driven directly, for N
+	// connection ids each with a VM, pushes counted at a stand-in
+	// @connections API; see runConnections).
 	Mode string
+	// VM is the view model each connection requests in the connections
+	// mode (default HelloWorldVM).
+	VM string
 	// Baseline also measures the raw WebSocket baseline (for gateway: the
 	// same load on gonetify's direct WebSocket) and reports the ratio.
 	Baseline bool
@@ -61,9 +67,15 @@ type Config struct {
 	Dialers int
 	// SendQueue is the server's per-connection queue (0: its default).
 	SendQueue int
+	// MaxPushes bounds the app server's pushes to @connections in flight
+	// (gateway; 0: its default, apigw.Options.MaxInFlight's 1000).
+	MaxPushes int
 	// CPUProfile, if set, receives a CPU profile of the gonetify server
 	// (the app server, for gateway) taken during the measurement window.
 	CPUProfile string
+	// MemProfile, if set, receives a heap profile of the app server
+	// holding the connections (gateway --mode connections).
+	MemProfile string
 	// Redis, a redis:// URL, starts the gonetify server under test with its
 	// state in Redis (bench-server --redis, as serve --redis), and reports
 	// the CPU Redis used.
@@ -99,8 +111,11 @@ func (c *Config) defaults() error {
 	if c.Mode == "" {
 		c.Mode = "fanout"
 	}
-	if c.Mode != "fanout" && c.Mode != "roundtrip" {
-		return fmt.Errorf("--mode %q: use fanout or roundtrip", c.Mode)
+	if c.Mode != "fanout" && c.Mode != "roundtrip" && c.Mode != "connections" {
+		return fmt.Errorf("--mode %q: use fanout, roundtrip or connections", c.Mode)
+	}
+	if c.VM == "" {
+		c.VM = "HelloWorldVM"
 	}
 	if c.Dialers <= 0 {
 		c.Dialers = 64
@@ -202,6 +217,9 @@ func Run(ctx context.Context, cfg Config) error {
 	if err := cfg.defaults(); err != nil {
 		return err
 	}
+	if cfg.Scenario == "gateway" && cfg.Mode == "connections" {
+		return runConnections(ctx, cfg)
+	}
 	var meter *redisMeter
 	if cfg.Redis != "" {
 		var err error
@@ -301,6 +319,9 @@ func serverArgs(cfg Config, redisURL string, extra ...string) []string {
 	args := []string{"bench-server", "--addr", "127.0.0.1:0"}
 	if cfg.SendQueue > 0 {
 		args = append(args, "--send-queue", fmt.Sprint(cfg.SendQueue))
+	}
+	if cfg.MaxPushes > 0 {
+		args = append(args, "--max-pushes", fmt.Sprint(cfg.MaxPushes))
 	}
 	if redisURL != "" {
 		args = append(args, "--redis", redisURL)

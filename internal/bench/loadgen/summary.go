@@ -242,6 +242,9 @@ func summarize(cfg *Config, rs, mem, base []*result) *summary {
 		if kind == "roundtrip" {
 			s.add("server_cpu_us_per_roundtrip", f.cpuPerOp)
 		}
+		if cfg.Scenario == "gateway" && kind == "fanout" {
+			s.add("server_cpu_us_per_push", f.cpuPerOp)
+		}
 	}
 	if f.extraCPU > 0 {
 		s.add("gateway_cpu_cores", f.extraCPU)
