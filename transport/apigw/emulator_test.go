@@ -67,7 +67,7 @@ func newAppServer(t *testing.T, gs *gateway.Server, st *store.Memory, secret str
 	reg := vm.NewRegistry()
 	mustReg(vm.RegisterType[Counter](reg, "Counter"))
 	var s *apigw.Server
-	h := hub.New(reg, hub.Options{Logger: log, OnGroup: func(g, c string, j bool) { s.GroupHook(g, c, j) }})
+	h := hub.New(reg, hub.Options{Logger: log})
 	s, err := apigw.New(context.Background(), h, apigw.Options{
 		ConnectionURL: gs.ConnectionURL(),
 		Region:        "us-east-1",
