@@ -154,12 +154,16 @@ type relayed struct {
 	Err  *vm.Exception   `json:"err,omitempty"`
 }
 
-// Send implements hub.Sender.
+// relayedKey names the relayed encoding in hub.Response.Encoded.
+type relayedKey struct{}
+
+// Send implements hub.Sender. The members of a broadcast share r, so its
+// relayed form is encoded once.
 func (s *remoteSender) Send(r *hub.Response) error {
-	b, err := json.Marshal(relayed{VMID: r.VMID, Data: r.Data, Err: r.Err})
-	if err != nil {
-		return err
-	}
+	b := r.Encoded(relayedKey{}, func(r *hub.Response) []byte {
+		b, _ := json.Marshal(relayed{VMID: r.VMID, Data: r.Data, Err: r.Err})
+		return b
+	})
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	return s.rl.r.Publish(ctx, "resp "+s.id+" "+string(b))

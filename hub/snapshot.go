@@ -127,6 +127,9 @@ func (s *snapshotter) loop() {
 	for {
 		select {
 		case <-s.stop:
+			// A commit that came between close's flush and closed waits
+			// for a round: write it before leaving.
+			s.write()
 			return
 		case <-s.wake:
 		}
