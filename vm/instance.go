@@ -23,10 +23,11 @@ type instance struct {
 	ti   *typeInfo
 	conn *Conn // connection that created it
 	log  *slog.Logger
-	// sent holds, for each computed property, the JSON its client(s) last
-	// got: a computed property whose value moved goes out with the next
-	// changes without a Changed call. Guarded by the VM's lock.
-	sent map[string][]byte
+	// sent holds, for each computed property (by its index in
+	// ti.getters), the JSON its client(s) last got: a computed property
+	// whose value moved goes out with the next changes without a Changed
+	// call. Guarded by the VM's lock.
+	sent [][]byte
 }
 
 func newInstance(id ID, v VM, conn *Conn) (*instance, error) {
@@ -205,13 +206,21 @@ func (i *instance) encode(m *member) ([]byte, error) {
 	return raw, nil
 }
 
-// noteSent records the JSON of a computed property a client got; the VM's
-// lock is held.
-func (i *instance) noteSent(name string, raw []byte) {
+// noteSent records the JSON of a computed property m a client got; the
+// VM's lock is held.
+func (i *instance) noteSent(m *member, raw []byte) {
 	if i.sent == nil {
-		i.sent = map[string][]byte{}
+		i.sent = make([][]byte, len(i.ti.getters))
 	}
-	i.sent[name] = raw
+	i.sent[m.getter] = raw
+}
+
+// lastSent is the JSON of computed property m a client got last, or nil.
+func (i *instance) lastSent(m *member) []byte {
+	if i.sent == nil {
+		return nil
+	}
+	return i.sent[m.getter]
 }
 
 // stateLocked serializes the whole state; the VM's lock is held.
@@ -223,7 +232,7 @@ func (i *instance) stateLocked() ([]byte, error) {
 		if m.kind == kindGetter {
 			var raw []byte
 			if raw, err = i.encode(m); err == nil {
-				i.noteSent(m.name, raw)
+				i.noteSent(m, raw)
 				v = json.RawMessage(raw)
 			}
 		} else {
@@ -323,7 +332,7 @@ func (i *instance) takeLocked(withState bool) (out []vmrt.Change, state []byte, 
 			return nil, nil, err
 		}
 		if m.kind == kindGetter {
-			i.noteSent(n, raw)
+			i.noteSent(m, raw)
 		}
 		out = append(out, vmrt.Change{Key: n, Value: raw})
 	}
@@ -337,10 +346,10 @@ func (i *instance) takeLocked(withState bool) (out []vmrt.Change, state []byte, 
 		if err != nil {
 			return nil, nil, err
 		}
-		if prev, ok := i.sent[m.name]; ok && bytes.Equal(prev, raw) {
+		if prev := i.lastSent(m); prev != nil && bytes.Equal(prev, raw) {
 			continue
 		}
-		i.noteSent(m.name, raw)
+		i.noteSent(m, raw)
 		out = append(out, vmrt.Change{Key: m.name, Value: raw})
 	}
 	for _, op := range crud {

@@ -52,6 +52,7 @@ type member struct {
 	kind      int
 	index     []int        // field index path (fields)
 	method    int          // method index on the pointer type (getters, commands)
+	getter    int          // a computed property's index in typeInfo.getters
 	setter    int          // index of SetX method, or -1
 	itemKey   string       // list item key (`vm:"itemKey=Id"`)
 	typ       reflect.Type // field type, getter result, or command argument (nil: none)
@@ -240,7 +241,7 @@ func buildTypeInfo(pt reflect.Type) (*typeInfo, error) {
 		if err := checkJSON(mt.Out(0), name, map[reflect.Type]bool{}); err != nil {
 			return fail("computed property %s cannot be sent to the client: %v", name, err)
 		}
-		g := &member{name: name, kind: kindGetter, method: meth.Index, typ: mt.Out(0), setter: -1}
+		g := &member{name: name, kind: kindGetter, method: meth.Index, typ: mt.Out(0), setter: -1, getter: len(ti.getters)}
 		if err := ti.add(g); err != nil {
 			return fail("%v", err)
 		}
