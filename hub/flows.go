@@ -510,7 +510,7 @@ type group struct {
 	inst vmrt.Instance
 
 	// out serializes taking the VM's changes and sending them, so every
-	// member gets its frames in the order of its state.
+	// member gets its responses in the order of its state.
 	out outbox
 
 	mu      sync.Mutex

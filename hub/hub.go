@@ -175,7 +175,7 @@ func (h *Hub) Stats() Stats {
 }
 
 // Connect registers a client connection. info.ID must be unique among live
-// connections; frames for it go to s.
+// connections; the responses for it go to s.
 func (h *Hub) Connect(info *vm.Conn, s Sender) (*Client, error) {
 	if info == nil || info.ID == "" {
 		return nil, errors.New("hub: connection needs an id")
@@ -250,7 +250,7 @@ type entry struct {
 	inst  vmrt.Instance
 	group *group // multicast only
 	// out serializes taking a unicast VM's changes and sending them, so
-	// its frames leave in the order of its state.
+	// its responses leave in the order of its state.
 	out outbox
 }
 
