@@ -4,7 +4,9 @@
 // in Redis); the owner applies it and pushes to every member through the
 // gateway. When the owner dies its lease runs out and another server takes
 // the VM over (restoring it from the store and its snapshot) and carries on
-// with the messages queued meanwhile: none is lost.
+// with the messages queued meanwhile: none is lost. A connection's own
+// (unicast) VMs run on its home server ([Node.Home]); when a server dies,
+// another inherits its connections.
 //
 // Keys (PREFIX defaults to "gonetify:"):
 //
@@ -14,6 +16,8 @@
 //	PREFIXdoing:KEY         the message the owner is applying (moved there
 //	                        from the inbox; a new owner re-applies it first)
 //	PREFIXnode:ID           a server's heartbeat (expires after LeaseTTL)
+//	PREFIXnodes, PREFIXhome:CONN, PREFIXhomes:ID, PREFIXheir:ID
+//	                        connections' homes: see [Node.Home]
 //	PREFIXevents            pub/sub channel for cluster-wide events (a
 //	                        shard channel, SPUBLISH, on a Redis Cluster:
 //	                        it keeps the events in order; Redis 7 or later)
@@ -119,6 +123,7 @@ func (n *Node) Start(ctx context.Context, h Handler) {
 	n.h = h
 	n.ctx = ctx
 	n.rdb.Set(ctx, n.prefix+"node:"+n.id, "1", n.ttl)
+	n.rdb.SAdd(ctx, n.prefix+"nodes", n.id)
 	n.wg.Add(2)
 	go func() { defer n.wg.Done(); n.leaseLoop(ctx) }()
 	go func() { defer n.wg.Done(); n.eventLoop(ctx) }()
@@ -222,6 +227,8 @@ func (n *Node) leaseLoop(ctx context.Context) {
 			}
 		}
 		n.rdb.Set(ctx, n.prefix+"node:"+n.id, "1", n.ttl)
+		n.rdb.SAdd(ctx, n.prefix+"nodes", n.id) // back, if an heir took it for dead
+		n.adoptDead(ctx)
 		routes, err := n.rdb.SMembers(ctx, n.prefix+"routes").Result()
 		if err != nil {
 			continue
@@ -250,6 +257,8 @@ func (n *Node) release() {
 	for _, k := range keys {
 		n.rdb.Eval(ctx, `if redis.call("get", KEYS[1]) == ARGV[1] then return redis.call("del", KEYS[1]) else return 0 end`, []string{k}, n.id)
 	}
+	// Gone now: an heir takes this server's connections over at once.
+	n.rdb.Del(ctx, n.prefix+"node:"+n.id)
 }
 
 // consume applies the queued messages of one owned key, in order. A

@@ -445,6 +445,28 @@ func (c *Client) handle(m Message) {
 	c.flushOthers(m.VMID)
 }
 
+// Handover disposes the connection's own VMs (not the multicast VMs it
+// shares) because another server serves them now, re-created there from
+// their snapshots: unlike a dispose_vm, it keeps their snapshots. The
+// connection stays open with its multicast VMs.
+func (c *Client) Handover() {
+	c.mu.Lock()
+	var own []*entry
+	for id, e := range c.vms {
+		if e.group == nil {
+			own = append(own, e)
+			delete(c.vms, id)
+		}
+	}
+	c.mu.Unlock()
+	// Sub-VMs ("Master.Child") before their masters.
+	sort.Slice(own, func(i, j int) bool { return len(own[i].id.Full) > len(own[j].id.Full) })
+	for _, e := range own {
+		e.inst.Dispose()
+		c.h.observeVM(e.inst.Type(), -1)
+	}
+}
+
 // Close disposes every VM of the connection and forgets it. It is safe to
 // call more than once. The messages already received still run first
 // (nothing accepted is lost); commands still running see their context

@@ -187,3 +187,37 @@ func TestHubClose(t *testing.T) {
 	a.c.Close() // the room is disposed after Close: its snapshot stays
 	waitKeys(t, snaps, "mc/Room$/")
 }
+
+// TestHandover: Handover disposes a connection's own VMs but keeps their
+// snapshots (another server serves them now) and its multicast VMs; a
+// dispose_vm would have dropped the snapshot.
+func TestHandover(t *testing.T) {
+	snaps := &store.Snapshots{}
+	reg := vm.NewRegistry()
+	mustReg(vm.RegisterType[PersonVM](reg, "PersonVM"))
+	mustReg(vm.RegisterType[Room](reg, "Room"))
+	h := hub.New(reg, hub.Options{Snapshots: snaps, SnapshotDelay: time.Millisecond})
+	rec := &recorder{}
+	hc, err := h.Connect(&vm.Conn{ID: "gw1", Persistent: true}, rec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := &client{t, hc, rec}
+	a.request("PersonVM", `{}`)
+	a.update("PersonVM", `{"FirstName":"Ann"}`)
+	a.request("Room", `{}`)
+	waitKeys(t, snaps, "vm/gw1/PersonVM")
+	hc.Handover()
+	if hc.Has("PersonVM") || !hc.Has("Room") {
+		t.Fatalf("after Handover: PersonVM held %v, Room held %v; want the room only", hc.Has("PersonVM"), hc.Has("Room"))
+	}
+	if s := h.Stats(); s.VMs != 1 || s.Connections != 1 {
+		t.Fatalf("stats %+v", s)
+	}
+	time.Sleep(20 * time.Millisecond)
+	waitKeys(t, snaps, "vm/gw1/PersonVM")
+	// A dispose, by contrast, forgets it.
+	a.request("PersonVM", `{}`)
+	a.send("dispose_vm", "PersonVM", "", "")
+	waitKeys(t, snaps)
+}

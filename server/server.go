@@ -670,3 +670,9 @@ func (g gatewayAndRelay) Event(ctx context.Context, ev string) {
 		g.relay.Event(ctx, ev)
 	}
 }
+
+// Adopt implements cluster.HomeHandler: a dead server's gateway
+// connections come back here.
+func (g gatewayAndRelay) Adopt(ctx context.Context, connIDs []string) {
+	g.gw.Adopt(ctx, connIDs)
+}

@@ -110,6 +110,8 @@ type Server struct {
 	mu      sync.Mutex
 	queues  map[string]*queue
 	senders map[string]*sender
+
+	acks acks // forwarded messages waiting for their connection's home
 }
 
 // New returns a server delivering h's frames through the gateway.
@@ -332,6 +334,15 @@ func (s *Server) serveVM(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
+	if handled, err := s.serveAtHome(ctx, b.ConnectionID, r, msg); handled {
+		if err != nil {
+			s.log.Error("cluster: message not applied by its connection's home server", "conn", b.ConnectionID, "vm", msg.VMID, "err", err)
+			fail(w, http.StatusServiceUnavailable, err.Error())
+			return
+		}
+		w.WriteHeader(http.StatusOK)
+		return
+	}
 	c, err := s.conn(ctx, b.ConnectionID, r)
 	if errors.Is(err, errDisconnected) {
 		s.log.Info("message after $disconnect ignored (API Gateway does not order them)", "conn", b.ConnectionID, "callType", msg.CallType, "vm", msg.VMID)
@@ -355,6 +366,9 @@ func (s *Server) serveDisconnect(w http.ResponseWriter, r *http.Request) {
 	}
 	s.bury(r.Context(), b.ConnectionID)
 	s.forget(r.Context(), b.ConnectionID)
+	if hs := s.homes(); hs != nil {
+		hs.LeaveHome(r.Context(), b.ConnectionID)
+	}
 	if s.opts.Router != nil { // the owners of its shared VMs let it go too
 		if err := s.opts.Router.Publish(r.Context(), "disconnect "+b.ConnectionID); err != nil {
 			s.log.Warn("cluster: disconnect not published", "conn", b.ConnectionID, "err", err)

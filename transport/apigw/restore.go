@@ -34,6 +34,7 @@ func (s *Server) Restore(ctx context.Context) (RestoreStats, error) {
 	var st RestoreStats
 	var mu sync.Mutex
 	var wg sync.WaitGroup
+	hs := s.homes()
 	for _, id := range ids {
 		if s.h.Client(id) != nil {
 			continue
@@ -43,6 +44,12 @@ func (s *Server) Restore(ctx context.Context) (RestoreStats, error) {
 		go func() {
 			defer wg.Done()
 			defer func() { <-s.sem }()
+			if hs != nil {
+				// Another live server is its home: its VMs are there.
+				if home, err := hs.Home(ctx, id); err == nil && home != hs.ID() {
+					return
+				}
+			}
 			info, err := s.alive(ctx, id)
 			alive := info != nil
 			n := 0

@@ -120,9 +120,29 @@ func (s *Server) TakeOver(ctx context.Context, key string) {
 	s.log.Info("cluster: took over a shared view model", "key", key, "members", n)
 }
 
-// Event handles another server's event: a connection that left.
+// Event handles another server's event: a connection that left, a
+// message forwarded to this server as its connection's home, or the
+// acknowledgement of one this server forwarded.
 func (s *Server) Event(ctx context.Context, ev string) {
 	if s.h.HandleEvent(ctx, ev) { // a server-side dispatch
+		return
+	}
+	if rest, ok := strings.CutPrefix(ev, "to "); ok {
+		node, rest, _ := strings.Cut(rest, " ")
+		if hs := s.homes(); hs != nil && node == hs.ID() {
+			ack, raw, _ := strings.Cut(rest, " ")
+			go s.deliverHome(ctx, ack, []byte(raw))
+		}
+		return
+	}
+	if id, ok := strings.CutPrefix(ev, "ack "); ok {
+		s.acks.done(id)
+		return
+	}
+	if node, ok := strings.CutPrefix(ev, "adopted "); ok {
+		if hs := s.homes(); hs != nil && node == hs.ID() {
+			go s.disown(ctx)
+		}
 		return
 	}
 	if id, ok := strings.CutPrefix(ev, "disconnect "); ok {
