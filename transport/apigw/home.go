@@ -142,39 +142,8 @@ func (s *Server) deliverHome(ctx context.Context, ack string, raw []byte) {
 // stored arguments and snapshots, without sending their state), so their
 // timers run again. Connections the gateway no longer has are forgotten.
 func (s *Server) Adopt(ctx context.Context, connIDs []string) {
-	var wg sync.WaitGroup
-	restored := 0
-	var mu sync.Mutex
-	for _, id := range connIDs {
-		if s.h.Client(id) != nil {
-			continue
-		}
-		s.sem <- struct{}{}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			defer func() { <-s.sem }()
-			info, err := s.alive(ctx, id)
-			if err != nil {
-				s.log.Warn("cluster: an inherited connection could not be checked", "conn", id, "err", err)
-				return
-			}
-			if info == nil {
-				_ = s.store.RemoveConnection(ctx, id)
-				s.homes().LeaveHome(ctx, id)
-				return
-			}
-			n, err := s.restoreConn(ctx, info, func(vmID string) bool { return s.routeKey(vmID) == "" })
-			if err != nil {
-				s.log.Warn("cluster: an inherited connection's view models were not restored", "conn", id, "err", err)
-			}
-			mu.Lock()
-			restored += n
-			mu.Unlock()
-		}()
-	}
-	wg.Wait()
-	s.log.Info("cluster: inherited connections restored", "connections", len(connIDs), "vms", restored)
+	st := s.restoreIDs(ctx, connIDs, nil)
+	s.log.Info("cluster: inherited connections restored", "alive", st.Alive, "gone", st.Gone, "failed", st.Failed, "vms", st.VMs)
 }
 
 // disown lets go of the connections another server inherited from this

@@ -31,10 +31,18 @@ func (s *Server) Restore(ctx context.Context) (RestoreStats, error) {
 	if err != nil {
 		return RestoreStats{}, err
 	}
+	st := s.restoreIDs(ctx, ids, s.homes())
+	s.log.Info("restore: connections from the store", "alive", st.Alive, "gone", st.Gone, "failed", st.Failed, "vms", st.VMs)
+	return st, nil
+}
+
+// restoreIDs restores the connections ids (see Restore), up to MaxInFlight
+// at once. With hs, a connection homed on another live server is left to
+// it (and this server becomes the home of one that has none).
+func (s *Server) restoreIDs(ctx context.Context, ids []string, hs Homes) RestoreStats {
 	var st RestoreStats
 	var mu sync.Mutex
 	var wg sync.WaitGroup
-	hs := s.homes()
 	for _, id := range ids {
 		if s.h.Client(id) != nil {
 			continue
@@ -66,6 +74,9 @@ func (s *Server) Restore(ctx context.Context) (RestoreStats, error) {
 			case !alive:
 				st.Gone++
 				_ = s.store.RemoveConnection(ctx, id)
+				if h := s.homes(); h != nil {
+					h.LeaveHome(ctx, id)
+				}
 			default:
 				st.Alive++
 				st.VMs += n
@@ -73,8 +84,7 @@ func (s *Server) Restore(ctx context.Context) (RestoreStats, error) {
 		}()
 	}
 	wg.Wait()
-	s.log.Info("restore: connections from the store", "alive", st.Alive, "gone", st.Gone, "failed", st.Failed, "vms", st.VMs)
-	return st, nil
+	return st
 }
 
 // alive asks the gateway whether a connection still exists, and returns
