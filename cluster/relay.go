@@ -2,7 +2,6 @@ package cluster
 
 import (
 	"context"
-	"crypto/rand"
 	"encoding/json"
 	"log/slog"
 	"net/http"
@@ -46,8 +45,8 @@ type Relay struct {
 	log *slog.Logger
 
 	mu    sync.Mutex
-	local map[string]hub.Sender    // this server's connections
-	acks  map[string]chan struct{} // routed messages waited for
+	local map[string]hub.Sender // this server's connections
+	acks  Acks                  // routed messages waited for
 }
 
 // NewRelay returns the relay of the hub h on the cluster node r, recording
@@ -56,7 +55,7 @@ func NewRelay(h *hub.Hub, r Router, st store.Store, log *slog.Logger) *Relay {
 	if log == nil {
 		log = slog.Default()
 	}
-	return &Relay{h: h, r: r, st: st, log: log, local: map[string]hub.Sender{}, acks: map[string]chan struct{}{}}
+	return &Relay{h: h, r: r, st: st, log: log, local: map[string]hub.Sender{}}
 }
 
 // ConnID returns a connection id for one of this server's connections:
@@ -101,18 +100,10 @@ func (rl *Relay) Route(ctx context.Context, info *vm.Conn, m hub.Message, wait b
 	if info.Header != nil {
 		msg.UserAgent = info.Header.Get("User-Agent")
 	}
-	var done chan struct{}
+	var done <-chan struct{}
 	if wait {
-		msg.Ack = rand.Text()
-		done = make(chan struct{})
-		rl.mu.Lock()
-		rl.acks[msg.Ack] = done
-		rl.mu.Unlock()
-		defer func() {
-			rl.mu.Lock()
-			delete(rl.acks, msg.Ack)
-			rl.mu.Unlock()
-		}()
+		msg.Ack, done = rl.acks.New()
+		defer rl.acks.Forget(msg.Ack)
 	}
 	b, _ := json.Marshal(msg)
 	if err := rl.r.Route(ctx, key, b); err != nil {
@@ -210,25 +201,13 @@ func (rl *Relay) Deliver(ctx context.Context, raw []byte) {
 	defer cancel()
 	_ = rl.h.FlushSnapshots(fctx)
 	if m.Ack != "" {
-		if rl.ack(m.Ack) {
+		if rl.acks.Done(m.Ack) {
 			return // the waiter is on this server
 		}
 		if err := rl.r.Publish(fctx, "ack "+m.Ack); err != nil {
 			rl.log.Warn("cluster: acknowledgement not published", "conn", m.ConnectionID, "err", err)
 		}
 	}
-}
-
-// ack wakes the Route waiting for id, if it is on this server.
-func (rl *Relay) ack(id string) bool {
-	rl.mu.Lock()
-	done := rl.acks[id]
-	delete(rl.acks, id)
-	rl.mu.Unlock()
-	if done != nil {
-		close(done)
-	}
-	return done != nil
 }
 
 // TakeOver implements [Handler]: it re-creates, for the members recorded
@@ -298,7 +277,7 @@ func (rl *Relay) Event(ctx context.Context, ev string) {
 			rl.log.Warn("cluster: relayed response not delivered", "conn", id, "err", err)
 		}
 	case "ack":
-		rl.ack(rest)
+		rl.acks.Done(rest)
 	case "disconnect":
 		if !strings.HasPrefix(rest, rl.ConnID("")) {
 			if c := rl.h.Client(rest); c != nil {

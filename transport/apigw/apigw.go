@@ -32,6 +32,7 @@ import (
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 	"github.com/aws/aws-sdk-go-v2/config"
 
+	"github.com/gonetify/gonetify/cluster"
 	"github.com/gonetify/gonetify/hub"
 	"github.com/gonetify/gonetify/store"
 	"github.com/gonetify/gonetify/vm"
@@ -111,7 +112,7 @@ type Server struct {
 	queues  map[string]*queue
 	senders map[string]*sender
 
-	acks acks // forwarded messages waiting for their connection's home
+	acks cluster.Acks // forwarded messages waiting for their connection's home
 }
 
 // New returns a server delivering h's frames through the gateway.

@@ -2,11 +2,9 @@ package apigw
 
 import (
 	"context"
-	"crypto/rand"
 	"encoding/json"
 	"errors"
 	"net/http"
-	"sync"
 	"time"
 
 	"github.com/gonetify/gonetify/cluster"
@@ -35,40 +33,6 @@ type Homes interface {
 const forwardWait = 3 * time.Second
 
 var errNoAck = errors.New("the connection's home server did not acknowledge the message")
-
-// acks are the forwarded messages waiting for their home.
-type acks struct {
-	mu sync.Mutex
-	m  map[string]chan struct{}
-}
-
-func (a *acks) add() (string, chan struct{}) {
-	id := rand.Text()
-	done := make(chan struct{})
-	a.mu.Lock()
-	if a.m == nil {
-		a.m = map[string]chan struct{}{}
-	}
-	a.m[id] = done
-	a.mu.Unlock()
-	return id, done
-}
-
-func (a *acks) done(id string) {
-	a.mu.Lock()
-	ch := a.m[id]
-	delete(a.m, id)
-	a.mu.Unlock()
-	if ch != nil {
-		close(ch)
-	}
-}
-
-func (a *acks) drop(id string) {
-	a.mu.Lock()
-	delete(a.m, id)
-	a.mu.Unlock()
-}
 
 // homes returns the Router's homes, or nil.
 func (s *Server) homes() Homes {
@@ -109,8 +73,8 @@ func (s *Server) forward(ctx context.Context, home, connID string, r *http.Reque
 	if err != nil {
 		return err
 	}
-	id, done := s.acks.add()
-	defer s.acks.drop(id)
+	id, done := s.acks.New()
+	defer s.acks.Forget(id)
 	if err := s.opts.Router.Publish(ctx, "to "+home+" "+id+" "+string(b)); err != nil {
 		return err
 	}

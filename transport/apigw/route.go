@@ -136,7 +136,7 @@ func (s *Server) Event(ctx context.Context, ev string) {
 		return
 	}
 	if id, ok := strings.CutPrefix(ev, "ack "); ok {
-		s.acks.done(id)
+		s.acks.Done(id)
 		return
 	}
 	if node, ok := strings.CutPrefix(ev, "adopted "); ok {
