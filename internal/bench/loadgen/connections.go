@@ -259,40 +259,52 @@ func runConnections(ctx context.Context, cfg Config) error {
 		profDone = make(chan error, 1)
 		go func() { profDone <- cpuProfile(ctx, app.addr, 5*time.Second, cfg.CPUProfile) }()
 	}
-	var wg sync.WaitGroup
-	for w := 0; w < cfg.Dialers; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			buf := make([]byte, 0, 256)
-			for ctx.Err() == nil {
-				i := int(next.Add(1) - 1)
-				if i >= cfg.Clients {
-					return
-				}
-				id := connID(prefix, i)
-				t0 := time.Now()
-				buf = append(append(append(buf[:0], `{"connectionId":"`...), id...), `"}`...)
-				err := in.post(ctx, "/api/dotnetify/vm", buf)
-				if err == nil {
-					t1 := time.Now()
-					r.lat.add(t1.Sub(t0))
-					buf = append(append(append(append(append(buf[:0], `{"connectionId":"`...), id...), `","payload":`...), payload...), '}')
-					err = in.post(ctx, "/api/dotnetify/vm", buf)
-					if err == nil {
-						r.lat.add(time.Since(t1))
+	// forEachID calls post for every connection id on cfg.Dialers workers,
+	// each with a buffer of its own, and counts the outcomes.
+	forEachID := func(post func(buf []byte, id string) ([]byte, error)) {
+		next.Store(0)
+		done.Store(0)
+		errs.Store(0)
+		var wg sync.WaitGroup
+		for w := 0; w < cfg.Dialers; w++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				buf := make([]byte, 0, 256)
+				for ctx.Err() == nil {
+					i := int(next.Add(1) - 1)
+					if i >= cfg.Clients {
+						return
 					}
+					var err error
+					if buf, err = post(buf, connID(prefix, i)); err != nil {
+						errs.Add(1)
+						continue
+					}
+					done.Add(1)
 				}
-				if err != nil {
-					errs.Add(1)
-					errOnce.Do(func() { r.firstErr = err.Error(); logf("integration error: %v", err) })
-					continue
-				}
-				done.Add(1)
-			}
-		}()
+			}()
+		}
+		wg.Wait()
 	}
-	wg.Wait()
+	forEachID(func(buf []byte, id string) ([]byte, error) {
+		t0 := time.Now()
+		buf = append(append(append(buf[:0], `{"connectionId":"`...), id...), `"}`...)
+		err := in.post(ctx, "/api/dotnetify/vm", buf)
+		if err == nil {
+			t1 := time.Now()
+			r.lat.add(t1.Sub(t0))
+			buf = append(append(append(append(append(buf[:0], `{"connectionId":"`...), id...), `","payload":`...), payload...), '}')
+			err = in.post(ctx, "/api/dotnetify/vm", buf)
+			if err == nil {
+				r.lat.add(time.Since(t1))
+			}
+		}
+		if err != nil {
+			errOnce.Do(func() { r.firstErr = err.Error(); logf("integration error: %v", err) })
+		}
+		return buf, err
+	})
 	r.drive = time.Since(start)
 	r.connected = int(done.Load())
 	r.errs = errs.Load()
@@ -338,31 +350,17 @@ func runConnections(ctx context.Context, cfg Config) error {
 		// Disconnect them all: it empties the store again, and times
 		// the $disconnect path.
 		in = newIntegration(app.addr, shared, cfg.Dialers)
-		next.Store(0)
-		done.Store(0)
-		errs.Store(0)
 		stopProgress = progress("disconnect", r.connected, nil)
 		start = time.Now()
-		for w := 0; w < cfg.Dialers; w++ {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				for ctx.Err() == nil {
-					i := int(next.Add(1) - 1)
-					if i >= cfg.Clients {
-						return
-					}
-					t0 := time.Now()
-					if err := in.post(ctx, "/api/dotnetify/vm/disconnect", []byte(`{"connectionId":"`+connID(prefix, i)+`"}`)); err != nil {
-						errs.Add(1)
-						continue
-					}
-					r.disconnectLat.add(time.Since(t0))
-					done.Add(1)
-				}
-			}()
-		}
-		wg.Wait()
+		forEachID(func(buf []byte, id string) ([]byte, error) {
+			t0 := time.Now()
+			buf = append(append(append(buf[:0], `{"connectionId":"`...), id...), `"}`...)
+			if err := in.post(ctx, "/api/dotnetify/vm/disconnect", buf); err != nil {
+				return buf, err
+			}
+			r.disconnectLat.add(time.Since(t0))
+			return buf, nil
+		})
 		r.disconnect = time.Since(start)
 		r.disconnected = int(done.Load())
 		r.disconnectErrs = errs.Load()
