@@ -104,6 +104,34 @@ function startBalancer(apps, served, port) {
   return new Promise((r) => srv.listen(port, '127.0.0.1', () => r(srv)));
 }
 
+/**
+ * Starts n `gonetify serve --redis redisURL --cluster` servers of their own
+ * (direct mode: no gateway, no balancer). Each Server gets addr and hubUrl
+ * (its direct WebSocket hub).
+ */
+async function startDirectCluster(redisURL, n = 2) {
+  const servers = [];
+  for (let i = 0; i < n; i++) {
+    const addr = `127.0.0.1:${await freePort()}`;
+    const args = ['serve', '--addr', addr, '--redis', redisURL, '--cluster'];
+    const server = new Server();
+    server.spawn(serverBinary(), args, process.env, `[app${i}] `);
+    await server.waitHTTP(`http://${addr}/healthz`, (c) => c === 200, serverBinary(), args);
+    server.addr = addr;
+    server.hubUrl = `ws://${addr}/ws`;
+    servers.push(server);
+  }
+  return servers;
+}
+
+/** The value of a Prometheus gauge or counter of an app server's /metrics
+ *  (the first series named name whose labels include labels), or 0. */
+async function metric(addr, name, labels) {
+  const text = await (await fetch(`http://${addr}/metrics`)).text();
+  const line = text.split('\n').find((l) => l.startsWith(name + '{') && l.includes(labels));
+  return line ? Number(line.split(' ').pop()) : 0;
+}
+
 /** An access token from an app server's demo POST /token. */
 async function accessToken(addr, username) {
   const res = await fetch(`http://${addr}/token`, {
@@ -116,4 +144,4 @@ async function accessToken(addr, username) {
   return body.access_token;
 }
 
-module.exports = { startCluster, accessToken };
+module.exports = { startCluster, startDirectCluster, metric, accessToken };

@@ -8,7 +8,7 @@
 const test = require('node:test');
 const assert = require('node:assert/strict');
 const { Client, sleep, waitFor, VIA } = require('../lib/harness');
-const { startCluster } = require('../lib/cluster');
+const { startCluster, metric } = require('../lib/cluster');
 
 const REDIS = process.env.GONETIFY_TEST_REDIS;
 const skip = !REDIS
@@ -37,11 +37,7 @@ function points(c) {
 }
 
 /** How many TunableLiveChartVM instances an app server holds. */
-async function charts(a) {
-  const text = await (await fetch(`http://${a.addr}/metrics`)).text();
-  const line = text.split('\n').find((l) => l.startsWith('gonetify_vms{') && l.includes('type="TunableLiveChartVM"'));
-  return line ? Number(line.split(' ').pop()) : 0;
-}
+const charts = (a) => metric(a.addr, 'gonetify_vms', 'type="TunableLiveChartVM"');
 
 function assertOnceInOrder(xs, what) {
   for (let i = 1; i < xs.length; i++) {

@@ -8,7 +8,8 @@
 const test = require('node:test');
 const assert = require('node:assert/strict');
 const net = require('node:net');
-const { Server, Client, serverBinary, freePort, sleep, waitFor, VIA } = require('../lib/harness');
+const { Client, sleep, waitFor, VIA } = require('../lib/harness');
+const { startDirectCluster, metric } = require('../lib/cluster');
 const { chatAdds: adds } = require('../lib/chat');
 
 const REDIS = process.env.GONETIFY_TEST_REDIS;
@@ -22,15 +23,7 @@ const routed = {}; // TCP connections per backend
 
 test.before(async () => {
   if (skip) return;
-  for (let i = 0; i < 2; i++) {
-    const addr = `127.0.0.1:${await freePort()}`;
-    const args = ['serve', '--addr', addr, '--redis', redisURL, '--cluster'];
-    const server = new Server();
-    server.spawn(serverBinary(), args, process.env, `[app${i}] `);
-    await server.waitHTTP(`http://${addr}/healthz`, (c) => c === 200, serverBinary(), args);
-    server.addr = addr;
-    apps.push(server);
-  }
+  apps.push(...(await startDirectCluster(redisURL)));
   // Round robin per TCP connection, as a layer-4 balancer does.
   let next = 0;
   balancer = net.createServer((sock) => {
@@ -50,12 +43,6 @@ test.after(async () => {
   if (balancer) balancer.close();
   for (const a of apps) await a.stop();
 });
-
-async function metric(addr, name, labels) {
-  const text = await (await fetch(`http://${addr}/metrics`)).text();
-  const line = text.split('\n').find((l) => l.startsWith(name + '{') && l.includes(labels));
-  return line ? Number(line.split(' ').pop()) : 0;
-}
 
 test('SignalR clients on two servers (no sticky sessions) and Web API dispatches share one room', { skip, timeout: 90000 }, async (t) => {
   const base = `http://127.0.0.1:${balancer.address().port}`;

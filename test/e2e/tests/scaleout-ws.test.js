@@ -7,7 +7,8 @@
 // with any direct server).
 const test = require('node:test');
 const assert = require('node:assert/strict');
-const { Server, Client, serverBinary, freePort, sleep, waitFor } = require('../lib/harness');
+const { Client, sleep, waitFor } = require('../lib/harness');
+const { startDirectCluster } = require('../lib/cluster');
 const { chatAdds: adds } = require('../lib/chat');
 
 const REDIS = process.env.GONETIFY_TEST_REDIS;
@@ -19,15 +20,7 @@ const apps = [];
 
 test.before(async () => {
   if (skip) return;
-  for (let i = 0; i < 2; i++) {
-    const addr = `127.0.0.1:${await freePort()}`;
-    const args = ['serve', '--addr', addr, '--redis', redisURL, '--cluster'];
-    const server = new Server();
-    server.spawn(serverBinary(), args, process.env, `[app${i}] `);
-    await server.waitHTTP(`http://${addr}/healthz`, (c) => c === 200, serverBinary(), args);
-    server.hubUrl = `ws://${addr}/ws`;
-    apps.push(server);
-  }
+  apps.push(...(await startDirectCluster(redisURL)));
 });
 
 test.after(async () => {
