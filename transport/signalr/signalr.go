@@ -294,7 +294,7 @@ func (s *Server) negotiate(w http.ResponseWriter, r *http.Request) {
 	}
 	// The body is not used; don't let a client park a large one here.
 	r.Body = http.MaxBytesReader(w, r.Body, 4096)
-	c, err := s.newConn(r, version)
+	c, err := s.newConn(r, version, "")
 	if err != nil {
 		s.opts.Logger.Warn("signalr negotiate refused", "remote", r.RemoteAddr, "err", err)
 		http.Error(w, err.Error(), http.StatusServiceUnavailable)
@@ -331,7 +331,9 @@ func (s *Server) negotiate(w http.ResponseWriter, r *http.Request) {
 func (s *Server) EnableCluster(rl *cluster.Relay) { s.relay = rl }
 
 // newConn registers a negotiated connection and starts its supervisor.
-func (s *Server) newConn(r *http.Request, version int) (*conn, error) {
+// token is the connection's token, or "" for a new one; a connection that
+// already has the token is returned as it is.
+func (s *Server) newConn(r *http.Request, version int, token string) (*conn, error) {
 	id := newID()
 	if s.relay != nil {
 		id = s.relay.ConnID(id)
@@ -345,7 +347,10 @@ func (s *Server) newConn(r *http.Request, version int) (*conn, error) {
 	}
 	c.out = wsout.New(s.opts.SendQueue, c.done)
 	c.token = c.id // negotiate version 0: the client sends the connectionId
-	if version >= 1 {
+	switch {
+	case token != "":
+		c.token = token
+	case version >= 1:
 		c.token = newID()
 	}
 	s.mu.Lock()
@@ -356,6 +361,10 @@ func (s *Server) newConn(r *http.Request, version int) (*conn, error) {
 	if s.opts.MaxConnections > 0 && len(s.conns) >= s.opts.MaxConnections {
 		s.mu.Unlock()
 		return nil, fmt.Errorf("too many connections (limit %d)", s.opts.MaxConnections)
+	}
+	if other := s.conns[c.token]; other != nil {
+		s.mu.Unlock()
+		return other, nil
 	}
 	s.conns[c.token] = c
 	s.wg.Add(1)
@@ -390,24 +399,12 @@ func (s *Server) lookup(w http.ResponseWriter, r *http.Request) *conn {
 // adopt registers a connection for a WebSocket request whose token another
 // server of the cluster negotiated.
 func (s *Server) adopt(w http.ResponseWriter, r *http.Request, token string) *conn {
-	c, err := s.newConn(r, 1)
+	c, err := s.newConn(r, 1, token)
 	if err != nil {
 		s.opts.Logger.Warn("signalr connection refused", "remote", r.RemoteAddr, "err", err)
 		http.Error(w, err.Error(), http.StatusServiceUnavailable)
 		return nil
 	}
-	s.mu.Lock()
-	if s.conns[c.token] == c {
-		delete(s.conns, c.token)
-	}
-	if other := s.conns[token]; other != nil {
-		s.mu.Unlock()
-		c.terminate("", false)
-		return other
-	}
-	c.token = token
-	s.conns[token] = c
-	s.mu.Unlock()
 	s.opts.Logger.Debug("signalr connection negotiated by another server of the cluster served here", "conn", c.id, "remote", r.RemoteAddr)
 	return c
 }
