@@ -110,6 +110,10 @@ type Options struct {
 	// MaxConnsPerSource bounds the open WebSocket connections from one IP
 	// address. Zero means 1000; negative means no limit.
 	MaxConnsPerSource int
+	// WSEngine serves the direct WebSocket transport (/ws): ws.EngineEpoll
+	// (no goroutine per idle connection; the default on Linux) or
+	// ws.EngineGorilla. See package ws.
+	WSEngine string
 
 	// ConnectionURL is an API Gateway stage's Connection URL
 	// (https://…/STAGE/@connections). Setting it enables the integration
@@ -377,8 +381,12 @@ func (s *Server) setup() error {
 		s.node = cluster.New(s.redis.Client(), cluster.Options{Logger: log, LeaseTTL: o.ClusterLease})
 		relay = cluster.NewRelay(s.hub, s.node, store.NewResilient(ctx, m.Store(s.redis), log), log)
 	}
-	s.wss = ws.New(s.hub, ws.Options{ReadLimit: o.ReadLimit, SendQueue: o.SendQueue, MaxPerSource: o.MaxConnsPerSource,
+	wss, err := ws.New(s.hub, ws.Options{Engine: o.WSEngine, ReadLimit: o.ReadLimit, SendQueue: o.SendQueue, MaxPerSource: o.MaxConnsPerSource,
 		AllowedOrigins: o.AllowedOrigins, Logger: log})
+	if err != nil {
+		return fmt.Errorf("--ws-engine: %w", err)
+	}
+	s.wss = wss
 	s.mux.Handle("GET /ws", s.wss)
 	// dotNetify's default transport (SignalR at /dotnetify) and Web API mode.
 	s.sr = signalr.New(s.hub, signalr.Options{ReadLimit: o.ReadLimit, SendQueue: o.SendQueue, AllowedOrigins: o.AllowedOrigins, Logger: log})

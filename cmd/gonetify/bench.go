@@ -82,6 +82,7 @@ func benchCmd(args []string) error {
 	fs.IntVar(&cfg.ServerPID, "server-pid", 0, "with --server: its process id, to report its CPU and memory")
 	fs.IntVar(&cfg.Dialers, "dialers", 64, "handshakes in flight while ramping up")
 	fs.IntVar(&cfg.SendQueue, "send-queue", 0, "server frames queued per connection (0: the server's default, 256)")
+	fs.StringVar(&cfg.WSEngine, "ws-engine", "", "the server's WebSocket engine, epoll or gorilla (as serve --ws-engine; default: the server's)")
 	fs.IntVar(&cfg.MaxPushes, "max-pushes", 0, "gateway: the app server's pushes to @connections in flight (0: its default, 1000)")
 	fs.StringVar(&cfg.Redis, "redis", "", "start the server under test with its state in Redis at `URL` (bench-server --redis, as serve --redis); reports Redis's CPU too")
 	fs.BoolVar(&cfg.CompareMemory, "compare-memory", false, "with --redis: also measure a server keeping its state in memory, interleaved round by round, and print its figures as memory_*")
@@ -115,6 +116,7 @@ func benchServerCmd(args []string) error {
 	var o benchserver.Options
 	fs.StringVar(&o.Addr, "addr", "127.0.0.1:0", "listen address")
 	fs.IntVar(&o.SendQueue, "send-queue", 0, "frames queued per connection (0: default)")
+	fs.StringVar(&o.WSEngine, "ws-engine", "", "WebSocket engine: epoll or gorilla (default: transport/ws's)")
 	fs.StringVar(&o.ConnectionURL, "connection-url", "", "API Gateway Connection URL; enables the integration endpoints")
 	fs.StringVar(&o.Secret, "integration-secret", "", "X-Gonetify-Secret required on integration calls")
 	fs.IntVar(&o.MaxPushes, "max-pushes", 1000, "gateway pushes in flight")

@@ -26,27 +26,27 @@ func (s *Server) connID() string {
 
 // receive handles a client frame: locally or, for a multicast VM of a
 // clustered server, at its owner.
-func (s *Server) receive(c *conn, frame []byte) error {
+func (s *Server) receive(hc *hub.Client, frame []byte) error {
 	if s.relay == nil {
-		return c.hc.ReceiveAsync(frame)
+		return hc.ReceiveAsync(frame)
 	}
 	m, err := hub.DecodeMessage(frame)
 	if err != nil {
-		return c.hc.ReceiveAsync(frame) // the hub answers bad frames
+		return hc.ReceiveAsync(frame) // the hub answers bad frames
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	if routed, err := s.relay.Route(ctx, c.hc.Info(), m, false); routed && err == nil {
+	if routed, err := s.relay.Route(ctx, hc.Info(), m, false); routed && err == nil {
 		return nil
 	}
-	return c.hc.ReceiveAsync(frame)
+	return hc.ReceiveAsync(frame)
 }
 
 // attached and detached tell the cluster about a connection of this
 // server.
-func (s *Server) attached(c *conn) {
+func (s *Server) attached(id string, to hub.Sender) {
 	if s.relay != nil {
-		s.relay.Attach(c.hc.ID(), c)
+		s.relay.Attach(id, to)
 	}
 }
 

@@ -2,16 +2,28 @@
 // the official client's dotnetify.createWebSocketHub(url): one JSON text
 // frame per message in each direction.
 //
-// Each connection has a bounded send queue written by its own goroutine, so
-// a slow reader never blocks the hub or other clients: when its queue is
-// full the connection is closed (1008) and the client, which reconnects by
-// itself, gets its full state again.
+// Connections are served by one of two engines ([Options.Engine]):
+//
+//   - [EngineEpoll] (the default on Linux and the BSDs, lesismal/nbio): after
+//     the handshake, which net/http serves like any request, the socket is
+//     handed to an epoll poller. An idle connection costs no goroutine and
+//     no buffer; a message runs on a goroutine of a shared pool (in order
+//     per connection), and a frame is written by the goroutine that sends
+//     it, nbio keeping what the socket does not take. A connection whose
+//     unsent frames pass SendQueue × 4 KiB is closed: the client reads too
+//     slowly. TLS connections (the server's --tls-cert) are served by
+//     gorilla, so no TLS code but crypto/tls's ever runs.
+//   - [EngineGorilla] (gorilla/websocket): a reader goroutine and a writer
+//     goroutine per connection, with a bounded queue of SendQueue frames; a
+//     full queue closes the connection (1008).
+//
+// Either way a slow reader never blocks the hub or other clients, and the
+// client, which reconnects by itself, gets its full state again.
 package ws
 
 import (
 	"context"
 	"crypto/rand"
-	"errors"
 	"fmt"
 	"log/slog"
 	"net"
@@ -25,18 +37,33 @@ import (
 	"github.com/gonetify/gonetify/cluster"
 	"github.com/gonetify/gonetify/hub"
 	"github.com/gonetify/gonetify/internal/origin"
-	"github.com/gonetify/gonetify/internal/wire"
-	"github.com/gonetify/gonetify/internal/wsout"
 	"github.com/gonetify/gonetify/vm"
 )
 
+// The engines of [Options.Engine].
+const (
+	// EngineEpoll serves connections from an epoll poller (lesismal/nbio):
+	// no goroutine per idle connection.
+	EngineEpoll = "epoll"
+	// EngineGorilla serves each connection with its own reader and writer
+	// goroutines (gorilla/websocket).
+	EngineGorilla = "gorilla"
+)
+
+// Engines lists the values [Options.Engine] accepts.
+var Engines = []string{EngineEpoll, EngineGorilla}
+
 // Options configure a [Server]. Zero values take the defaults.
 type Options struct {
+	// Engine is EngineEpoll or EngineGorilla; empty means EngineEpoll
+	// where the system has epoll or kqueue, else EngineGorilla.
+	Engine string
 	// ReadLimit is the largest message accepted, in bytes; a larger one
 	// closes the connection with 1009. Default 128 KiB, as API Gateway.
 	ReadLimit int64
 	// SendQueue is how many frames may wait for a slow reader before its
-	// connection is closed. Default 256.
+	// connection is closed (with EngineEpoll: SendQueue × 4 KiB of
+	// unsent frames). Default 256.
 	SendQueue int
 	// PingInterval is how often the server pings; a client that has not
 	// answered (pong or any frame) within twice that is closed. Default 30s.
@@ -55,6 +82,9 @@ type Options struct {
 }
 
 func (o *Options) defaults() {
+	if o.Engine == "" {
+		o.Engine = defaultEngine
+	}
 	if o.ReadLimit <= 0 {
 		o.ReadLimit = 128 << 10
 	}
@@ -78,34 +108,52 @@ type Server struct {
 	h        *hub.Hub
 	opts     Options
 	upgrader websocket.Upgrader
+	epoll    *epoll // nil with EngineGorilla
 
 	relay *cluster.Relay // nil unless EnableCluster
 
 	mu       sync.Mutex
-	conns    map[*conn]struct{}
+	conns    map[link]struct{}
 	bySource map[string]int
 	closing  bool
 	wg       sync.WaitGroup
 }
 
-// New returns a WebSocket server for h.
-func New(h *hub.Hub, opts Options) *Server {
+// link is a served connection, whichever engine serves it.
+type link interface {
+	// goAway sends what is queued, then closes with 1001.
+	goAway()
+	// kill closes the socket at once.
+	kill()
+}
+
+// New returns a WebSocket server for h. It fails only on an unknown
+// Options.Engine.
+func New(h *hub.Hub, opts Options) (*Server, error) {
 	opts.defaults()
-	s := &Server{h: h, opts: opts, conns: map[*conn]struct{}{}, bySource: map[string]int{}}
+	s := &Server{h: h, opts: opts, conns: map[link]struct{}{}, bySource: map[string]int{}}
 	s.upgrader = websocket.Upgrader{
 		ReadBufferSize:  1024,
 		WriteBufferSize: 1024,
 		WriteBufferPool: &sync.Pool{},
 		CheckOrigin:     s.checkOrigin,
 	}
-	return s
+	switch opts.Engine {
+	case EngineGorilla:
+	case EngineEpoll:
+		s.epoll = newEpoll(s)
+	default:
+		return nil, fmt.Errorf("unknown WebSocket engine %q: use %s or %s", opts.Engine, EngineEpoll, EngineGorilla)
+	}
+	return s, nil
 }
 
 func (s *Server) checkOrigin(r *http.Request) bool {
 	return origin.Allowed(r, s.opts.AllowedOrigins)
 }
 
-// ServeHTTP upgrades the request and serves the connection until it closes.
+// ServeHTTP upgrades the request and serves the connection until it closes
+// (EngineGorilla), or hands it to the poller (EngineEpoll).
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	source, _, err := net.SplitHostPort(r.RemoteAddr)
 	if err != nil {
@@ -128,47 +176,49 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, fmt.Sprintf("too many connections from %s (limit %d): close some, or raise --max-conns-per-source", source, s.opts.MaxPerSource), http.StatusTooManyRequests)
 		return
 	}
-	defer func() {
+	release := func() {
 		s.mu.Lock()
 		if s.bySource[source]--; s.bySource[source] <= 0 {
 			delete(s.bySource, source)
 		}
 		s.mu.Unlock()
 		s.wg.Done()
-	}()
-	sock, err := s.upgrader.Upgrade(w, r, nil)
-	if err != nil {
-		s.opts.Logger.Warn("websocket upgrade refused", "remote", r.RemoteAddr, "err", err)
-		return // the upgrader has answered
 	}
-	c := &conn{s: s, sock: sock, done: make(chan struct{})}
-	c.q = wsout.New(s.opts.SendQueue, c.done)
-	info := &vm.Conn{ID: s.connID(), RemoteAddr: r.RemoteAddr, Header: r.Header.Clone(), Query: r.URL.Query(), Transport: "ws"}
-	hc, err := s.h.Connect(info, c)
-	if err != nil {
-		s.opts.Logger.Error("hub refused connection", "err", err)
-		_ = sock.Close()
+	// A TLS connection stays with gorilla: nbio moves only plain TCP
+	// sockets to its poller.
+	if s.epoll != nil && r.TLS == nil {
+		s.epoll.serve(w, r, release)
 		return
 	}
-	c.hc = hc
-	s.mu.Lock()
-	s.conns[c] = struct{}{}
-	s.mu.Unlock()
-	s.attached(c)
-	s.opts.Logger.Debug("websocket connected", "conn", info.ID, "remote", r.RemoteAddr)
+	defer release()
+	s.serveGorilla(w, r)
+}
 
-	writerDone := make(chan struct{})
-	go func() { defer close(writerDone); c.writeLoop() }()
-	c.readLoop()
-	c.shutdown()
-	<-writerDone
-	hc.Close()
-	_ = sock.Close()
+// connect registers a new connection of either engine with the hub, the
+// server and the cluster.
+func (s *Server) connect(r *http.Request, l link, sender hub.Sender) (*hub.Client, error) {
+	info := &vm.Conn{ID: s.connID(), RemoteAddr: r.RemoteAddr, Header: r.Header.Clone(), Query: r.URL.Query(), Transport: "ws"}
+	hc, err := s.h.Connect(info, sender)
+	if err != nil {
+		s.opts.Logger.Error("hub refused connection", "err", err)
+		return nil, err
+	}
 	s.mu.Lock()
-	delete(s.conns, c)
+	s.conns[l] = struct{}{}
 	s.mu.Unlock()
-	s.detached(info.ID)
-	s.opts.Logger.Debug("websocket disconnected", "conn", info.ID)
+	s.attached(hc.ID(), sender)
+	s.opts.Logger.Debug("websocket connected", "conn", info.ID, "remote", r.RemoteAddr)
+	return hc, nil
+}
+
+// disconnect undoes connect once the connection has ended.
+func (s *Server) disconnect(l link, hc *hub.Client) {
+	hc.Close()
+	s.mu.Lock()
+	delete(s.conns, l)
+	s.mu.Unlock()
+	s.detached(hc.ID())
+	s.opts.Logger.Debug("websocket disconnected", "conn", hc.ID())
 }
 
 // Shutdown stops accepting connections, flushes every connection's queue,
@@ -177,7 +227,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 func (s *Server) Shutdown(ctx context.Context) error {
 	s.mu.Lock()
 	s.closing = true
-	conns := make([]*conn, 0, len(s.conns))
+	conns := make([]link, 0, len(s.conns))
 	for c := range s.conns {
 		conns = append(conns, c)
 	}
@@ -187,15 +237,19 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	}
 	done := make(chan struct{})
 	go func() { s.wg.Wait(); close(done) }()
+	var err error
 	select {
 	case <-done:
-		return nil
 	case <-ctx.Done():
 		for _, c := range conns {
-			_ = c.sock.Close()
+			c.kill()
 		}
-		return ctx.Err()
+		err = ctx.Err()
 	}
+	if s.epoll != nil {
+		s.epoll.stop()
+	}
+	return err
 }
 
 // Connections returns the number of open WebSocket connections.
@@ -203,126 +257,6 @@ func (s *Server) Connections() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return len(s.conns)
-}
-
-type conn struct {
-	s    *Server
-	sock *websocket.Conn
-	hc   *hub.Client
-	q    *wsout.Queue
-
-	once      sync.Once
-	done      chan struct{} // closed when the connection ends
-	closeCode int           // close frame the writer sends after draining
-	closeText string
-	mu        sync.Mutex
-}
-
-// Send implements hub.Sender: it queues the response_vm frame of r
-// without blocking.
-func (c *conn) Send(r *hub.Response) error { return c.push(wire.Frame(r)) }
-
-// push queues a frame without blocking.
-func (c *conn) push(frame []byte) error {
-	switch err := c.q.Push(frame); err {
-	case nil, wsout.ErrClosed:
-		return nil // closing: frames for it are dropped
-	default:
-		c.s.opts.Logger.Warn("send queue full: closing a client that reads too slowly", "conn", c.hc.ID(), "queue", c.q.Cap())
-		c.closeWith(websocket.ClosePolicyViolation, "send queue full: client reads too slowly")
-		// Its socket is not being drained, so don't wait for the writer.
-		go func() {
-			_ = c.sock.WriteControl(websocket.CloseMessage,
-				websocket.FormatCloseMessage(websocket.ClosePolicyViolation, "send queue full"), time.Now().Add(time.Second))
-			_ = c.sock.Close()
-		}()
-		return errQueueFull
-	}
-}
-
-var errQueueFull = errors.New("ws: send queue full")
-
-// closeWith asks the writer to send a close frame and end the connection.
-func (c *conn) closeWith(code int, text string) {
-	c.mu.Lock()
-	if c.closeCode == 0 {
-		c.closeCode, c.closeText = code, text
-	}
-	c.mu.Unlock()
-	c.shutdown()
-}
-
-// goAway flushes the queue and closes with 1001.
-func (c *conn) goAway() { c.closeWith(websocket.CloseGoingAway, "server shutting down") }
-
-func (c *conn) shutdown() { c.once.Do(func() { close(c.done) }) }
-
-func (c *conn) readLoop() {
-	o := c.s.opts
-	c.sock.SetReadLimit(o.ReadLimit)
-	deadline := func() { _ = c.sock.SetReadDeadline(time.Now().Add(2 * o.PingInterval)) }
-	deadline()
-	c.sock.SetPongHandler(func(string) error { deadline(); return nil })
-	for {
-		typ, frame, err := c.sock.ReadMessage()
-		if err != nil {
-			if errors.Is(err, websocket.ErrReadLimit) {
-				o.Logger.Warn("client message over the read limit; connection closed", "conn", c.hc.ID(), "limit", o.ReadLimit)
-			} else if !websocket.IsCloseError(err, websocket.CloseNormalClosure, websocket.CloseGoingAway, websocket.CloseNoStatusReceived) {
-				select {
-				case <-c.done:
-				default:
-					o.Logger.Debug("websocket read ended", "conn", c.hc.ID(), "err", err)
-				}
-			}
-			return
-		}
-		deadline()
-		if typ != websocket.TextMessage {
-			o.Logger.Warn("binary frame refused; connection closed", "conn", c.hc.ID())
-			c.closeWith(websocket.CloseUnsupportedData, "binary frames are not supported: send JSON text")
-			return
-		}
-		if err := c.s.receive(c, frame); err != nil {
-			var pe *hub.ProtocolError
-			code := websocket.CloseInternalServerErr
-			if errors.As(err, &pe) {
-				code = websocket.CloseInvalidFramePayloadData
-			}
-			c.closeWith(code, truncate(err.Error(), 120))
-			return
-		}
-	}
-}
-
-func (c *conn) writeLoop() {
-	o := c.s.opts
-	write := func(f []byte) error {
-		_ = c.sock.SetWriteDeadline(time.Now().Add(o.WriteTimeout))
-		return c.sock.WriteMessage(websocket.TextMessage, f)
-	}
-	err := c.q.Run(wsout.Writer{
-		Write:        write,
-		Ping:         func() error { return c.sock.WriteControl(websocket.PingMessage, nil, time.Now().Add(o.WriteTimeout)) },
-		PingInterval: o.PingInterval,
-	})
-	if err != nil {
-		c.shutdown()
-		return
-	}
-	c.mu.Lock()
-	code, text := c.closeCode, c.closeText
-	c.mu.Unlock()
-	if code == 0 {
-		return // the peer went away
-	}
-	// Flush what is queued, then say goodbye.
-	if err := c.q.Flush(write); err != nil {
-		return
-	}
-	_ = c.sock.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(code, text), time.Now().Add(o.WriteTimeout))
-	// Unblock the reader if the peer does not answer the close.
-	_ = c.sock.SetReadDeadline(time.Now().Add(time.Second))
 }
 
 // truncate shortens s to at most n bytes without cutting a UTF-8

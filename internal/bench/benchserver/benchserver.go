@@ -52,6 +52,8 @@ type Options struct {
 	Addr string
 	// SendQueue is transport/ws's per-connection queue (0: its default).
 	SendQueue int
+	// WSEngine is transport/ws's engine (empty: its default).
+	WSEngine string
 	// ConnectionURL enables the API Gateway integration endpoints, pushing
 	// to this @connections URL; Secret is their X-Gonetify-Secret.
 	ConnectionURL string
@@ -134,7 +136,10 @@ func Run(ctx context.Context, o Options) error {
 		hopts.Snapshots = shared
 	}
 	h := hub.New(reg, hopts)
-	wss := ws.New(h, ws.Options{SendQueue: o.SendQueue, Logger: log})
+	wss, err := ws.New(h, ws.Options{Engine: o.WSEngine, SendQueue: o.SendQueue, Logger: log})
+	if err != nil {
+		return err
+	}
 	mux := http.NewServeMux()
 	mux.Handle("GET /ws", wss)
 	if o.ConnectionURL != "" {

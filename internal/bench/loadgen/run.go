@@ -67,6 +67,9 @@ type Config struct {
 	Dialers int
 	// SendQueue is the server's per-connection queue (0: its default).
 	SendQueue int
+	// WSEngine is the server's WebSocket engine (ws.EngineEpoll or
+	// ws.EngineGorilla; empty: its default).
+	WSEngine string
 	// MaxPushes bounds the app server's pushes to @connections in flight
 	// (gateway; 0: its default, apigw.Options.MaxInFlight's 1000).
 	MaxPushes int
@@ -319,6 +322,9 @@ func serverArgs(cfg Config, redisURL string, extra ...string) []string {
 	args := []string{"bench-server", "--addr", "127.0.0.1:0"}
 	if cfg.SendQueue > 0 {
 		args = append(args, "--send-queue", fmt.Sprint(cfg.SendQueue))
+	}
+	if cfg.WSEngine != "" {
+		args = append(args, "--ws-engine", cfg.WSEngine)
 	}
 	if cfg.MaxPushes > 0 {
 		args = append(args, "--max-pushes", fmt.Sprint(cfg.MaxPushes))
