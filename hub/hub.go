@@ -111,6 +111,7 @@ type Hub struct {
 	filters  []Filter
 	piped    bool // any middleware or filter
 	limits   limits
+	workers  *workers     // run the lanes
 	snaps    *snapshotter // nil without Options.Snapshots
 	obs      Observer     // nil without Options.Observer
 
@@ -135,6 +136,7 @@ func New(reg *vm.Registry, opts Options) *Hub {
 		mws:          append([]Middleware(nil), opts.Middlewares...),
 		filters:      append([]Filter(nil), opts.Filters...),
 		limits:       resolveLimits(opts),
+		workers:      newWorkers(),
 		conns:        map[string]*Client{},
 		groups:       map[string][]*group{},
 		create:       map[string]*keyMutex{},
@@ -393,7 +395,7 @@ func (c *Client) run(m Message, done func()) {
 	l.running = true
 	c.mu.Unlock()
 	if start {
-		go c.drainLane(key, l)
+		c.h.workers.Go(func() { c.drainLane(key, l) })
 	}
 }
 

@@ -38,6 +38,7 @@ func (o *Options) BindFlags(fs *flag.FlagSet) {
 	fs.Int64Var(&o.ReadLimit, "read-limit", o.ReadLimit, "largest client message in `bytes` (API Gateway's is 128 KiB)")
 	fs.IntVar(&o.SendQueue, "send-queue", o.SendQueue, "frames queued for a slow client before it is disconnected")
 	fs.Var((*listValue)(&o.AllowedOrigins), "allow-origin", "comma-separated browser origins allowed to connect (\"*\" for any; default same origin)")
+	fs.IntVar(&o.MessagesPerSecond, "messages-per-second", o.MessagesPerSecond, "messages a connection may send per second, in bursts of twice that; more get an error and are dropped (0: 100; negative: no limit, e.g. for load tests)")
 	fs.StringVar(&o.WSEngine, "ws-engine", o.WSEngine, "how the direct WebSocket transport serves connections: epoll (lesismal/nbio: no goroutine per idle connection; default on Linux) or gorilla (a reader and a writer goroutine per connection)")
 	fs.Var((*perSourceValue)(&o.MaxConnsPerSource), "max-conns-per-source", "open WebSocket connections allowed from one IP address (0: no limit)")
 	fs.StringVar(&o.ConnectionURL, "connection-url", o.ConnectionURL, "API Gateway stage Connection `URL` (https://…/STAGE/@connections); enables the integration endpoints at /api/dotnetify/vm")

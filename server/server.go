@@ -50,6 +50,7 @@ import (
 	"github.com/gonetify/gonetify/auth"
 	"github.com/gonetify/gonetify/cluster"
 	"github.com/gonetify/gonetify/hub"
+	"github.com/gonetify/gonetify/internal/gctune"
 	"github.com/gonetify/gonetify/metrics"
 	"github.com/gonetify/gonetify/store"
 	"github.com/gonetify/gonetify/store/redisstore"
@@ -110,6 +111,10 @@ type Options struct {
 	// MaxConnsPerSource bounds the open WebSocket connections from one IP
 	// address. Zero means 1000; negative means no limit.
 	MaxConnsPerSource int
+	// MessagesPerSecond rate-limits each connection's messages
+	// (hub.Options.MessagesPerSecond, with a burst of twice that): 0 means
+	// 100 per second, negative means no limit.
+	MessagesPerSecond int
 	// WSEngine serves the direct WebSocket transport (/ws): ws.EngineEpoll
 	// (no goroutine per idle connection; the default on Linux) or
 	// ws.EngineGorilla. See package ws.
@@ -167,6 +172,12 @@ type Options struct {
 	// ShutdownDelay is how long /readyz answers 503 before connections are
 	// closed when the server shuts down (let a load balancer notice).
 	ShutdownDelay time.Duration
+	// GCHeadroom, while Serve runs, keeps the garbage collector's target
+	// at least this many bytes above the live heap (the process's GOGC;
+	// see internal/gctune): a small heap is not collected hundreds of
+	// times a second under load. Zero means 64 MiB; negative leaves the
+	// collector alone, as does a GOGC environment variable.
+	GCHeadroom int64
 
 	// JWT checks bearer tokens when it has a Key (HMAC) or a JWKSURL (an
 	// identity provider's keys); then view models marked Authorize are
@@ -332,7 +343,7 @@ func (s *Server) setup() error {
 	o, log, ctx := s.opts, s.log, s.ctx
 	m := metrics.New(metrics.Options{Version: o.Version})
 	s.metrics = m
-	hopts := hub.Options{Logger: log, Debug: o.Debug, Observer: m}
+	hopts := hub.Options{Logger: log, Debug: o.Debug, Observer: m, MessagesPerSecond: o.MessagesPerSecond, MessageBurst: 2 * o.MessagesPerSecond}
 	if t := o.redisTarget(); !t.IsZero() {
 		var err error
 		if s.redis, err = redisstore.OpenTarget(ctx, t, redisstore.Options{}); err != nil {
@@ -522,6 +533,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	}
 	s.srv, s.addr = srv, ln.Addr().String()
 	s.mu.Unlock()
+	defer gctune.Start(s.opts.GCHeadroom)()
 
 	errc := make(chan error, 1)
 	scheme, wsScheme := "http", "ws"

@@ -70,7 +70,16 @@ func (e *epoll) start() error {
 	e.once.Do(func() {
 		setNBIOLogger(e.s.opts.Logger)
 		o := e.s.opts
+		// Without a cluster, handing a message to the hub never blocks
+		// (it decodes it and queues it in its VM's lane), so the poller
+		// does it itself rather than waking a goroutine per message. A
+		// clustered server may wait on Redis to route it: nbio's pool.
+		var executor func(func())
+		if e.s.relay == nil {
+			executor = func(f func()) { f() }
+		}
 		eng := nbhttp.NewEngine(nbhttp.Config{
+			ServerExecutor:               executor,
 			Name:                         "gonetify-ws",
 			MaxWriteBufferSize:           o.SendQueue * sendBufferPerFrame,
 			MaxWebsocketFramePayloadSize: int(max(o.ReadLimit, 1<<20)),

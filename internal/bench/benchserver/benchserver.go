@@ -36,6 +36,7 @@ import (
 	"github.com/gonetify/gonetify/hub"
 	"github.com/gonetify/gonetify/internal/bench/baseline"
 	"github.com/gonetify/gonetify/internal/bench/benchvm"
+	"github.com/gonetify/gonetify/internal/gctune"
 	"github.com/gonetify/gonetify/store"
 	"github.com/gonetify/gonetify/store/redisstore"
 	"github.com/gonetify/gonetify/transport/apigw"
@@ -120,10 +121,13 @@ func readStats(fill func(*Stats), gc bool) Stats {
 // Run serves gonetify with the bench VMs until ctx ends.
 func Run(ctx context.Context, o Options) error {
 	log := o.logger()
+	defer gctune.Start(0)() // as server.Server.Serve does
 	reg := vm.NewRegistry()
 	benchvm.Register(reg)
-	// A plain example VM, for `gonetify bench gateway --mode connections`.
-	vm.MustRegister(reg, "HelloWorldVM", func(context.Context, vm.ID) (*examples.HelloWorldVM, error) { return examples.NewHelloWorldVM(), nil })
+	// The example VMs (HelloWorldVM for `gonetify bench gateway --mode
+	// connections`, ChatRoomVM for outside fan-out loads), so their costs
+	// can be profiled here.
+	examples.Register(reg)
 	var gw *apigw.Server
 	hopts := hub.Options{Logger: log, MessagesPerSecond: o.MessagesPerSecond, MessageBurst: o.MessagesPerSecond}
 	var shared *redisstore.Store
