@@ -122,6 +122,9 @@ func (e *epoll) serve(w http.ResponseWriter, r *http.Request, release func()) {
 	c := &epollConn{s: s, upgraded: make(chan struct{}), ready: make(chan struct{}), release: release}
 	e.pending.Store(r.RemoteAddr, c)
 	sock, err := e.up.UpgradeAndTransferConnToPoller(w, r, nil)
+	if hookAfterUpgrade != nil {
+		hookAfterUpgrade()
+	}
 	if err == nil {
 		sock.SetSession(c) // before it leaves pending: a message may be waiting for it
 	}
@@ -152,12 +155,19 @@ func (e *epoll) serve(w http.ResponseWriter, r *http.Request, release func()) {
 }
 
 // conn returns the connection of sock, waiting until its handshake is done.
+// It looks in pending first: serve sets the session before it removes the
+// connection from pending, so one of the two has it (looking at the session
+// first could miss both, if serve did both in between).
 func (e *epoll) conn(sock *nbws.Conn) *epollConn {
-	c, _ := sock.Session().(*epollConn)
-	if c == nil {
-		if p, ok := e.pending.Load(sock.RemoteAddr().String()); ok {
-			c = p.(*epollConn)
-		}
+	var c *epollConn
+	p, ok := e.pending.Load(sock.RemoteAddr().String())
+	if hookBetweenLookups != nil {
+		hookBetweenLookups()
+	}
+	if ok {
+		c = p.(*epollConn)
+	} else {
+		c, _ = sock.Session().(*epollConn)
 	}
 	if c != nil {
 		<-c.ready
@@ -199,6 +209,10 @@ func (e *epoll) onClose(sock *nbws.Conn, err error) {
 	c.end()
 }
 
+// Test hooks: widen the window between a connection's handshake and its
+// session (see TestFirstMessageDuringHandshake).
+var hookAfterUpgrade, hookBetweenLookups func()
+
 // epollConn is a connection served by the epoll engine: no goroutine while
 // it is idle.
 type epollConn struct {
@@ -239,7 +253,11 @@ func (c *epollConn) Send(r *hub.Response) error {
 	}
 }
 
-// onData parses what the poller read from the socket.
+// onData parses what the poller read from the socket. nbio's own handler
+// would close the socket as soon as a message is over the limit, after
+// writing a 1009 close frame: with the rest of the message unread, the
+// client could get a reset instead of the frame. This one stops reading
+// and closes a second later.
 func (c *epollConn) onData(_ *nbio.Conn, data []byte) {
 	<-c.upgraded
 	if c.discard.Load() {
@@ -248,15 +266,17 @@ func (c *epollConn) onData(_ *nbio.Conn, data []byte) {
 	err := c.sock.Parse(data)
 	switch {
 	case err == nil:
-	case errors.Is(err, nbws.ErrMessageTooLarge):
+	case errors.Is(err, nbws.ErrMessageTooLarge), errors.Is(err, nbws.ErrControlMessageTooBig):
+		// Parse has written the 1009 close frame.
+		c.discard.Store(true)
+		c.closing.Store(true)
 		<-c.ready
 		id := ""
 		if c.hc != nil {
 			id = c.hc.ID()
 		}
 		c.s.opts.Logger.Warn("client message over the read limit; connection closed", "conn", id, "limit", c.s.opts.ReadLimit)
-		c.discard.Store(true)
-		c.closeWith(websocket.CloseMessageTooBig, "message too big")
+		time.AfterFunc(time.Second, func() { _ = c.sock.Close() })
 	default:
 		c.sock.CloseWithError(err)
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http/httptest"
 	"runtime"
 	"strings"
@@ -389,6 +390,44 @@ func TestSilentClientClosed(t *testing.T) {
 		var ne interface{ Timeout() bool }
 		if err := <-done; !errors.As(err, &ne) || !ne.Timeout() {
 			t.Fatalf("the client answering pings was closed: %v", err)
+		}
+	})
+}
+
+// TestFirstMessageAtOnce: clients that send their request the moment the
+// handshake is answered all get their state, however their first message
+// races the server's own bookkeeping of the new connection.
+func TestFirstMessageAtOnce(t *testing.T) {
+	eachEngine(t, func(t *testing.T, engine string) {
+		_, _, url := setup(t, engine, ws.Options{})
+		const workers, each = 8, 250
+		errc := make(chan error, workers)
+		for range workers {
+			go func() {
+				for range each {
+					c, _, err := websocket.DefaultDialer.Dial(url, nil)
+					if err != nil {
+						errc <- err
+						return
+					}
+					err = c.WriteMessage(websocket.TextMessage, []byte(request))
+					if err == nil {
+						_ = c.SetReadDeadline(time.Now().Add(5 * time.Second))
+						_, _, err = c.ReadMessage()
+					}
+					_ = c.Close()
+					if err != nil {
+						errc <- fmt.Errorf("a request sent right after the handshake got no answer: %w", err)
+						return
+					}
+				}
+				errc <- nil
+			}()
+		}
+		for range workers {
+			if err := <-errc; err != nil {
+				t.Fatal(err)
+			}
 		}
 	})
 }
