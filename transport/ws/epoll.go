@@ -48,6 +48,10 @@ type epoll struct {
 	// pending holds, by remote address, the connections whose handshake is
 	// being answered: a first message can arrive before Upgrade returns.
 	pending sync.Map // string → *epollConn
+
+	// Test hooks, set before serving: they widen the window between a
+	// connection's handshake and its session.
+	hookAfterUpgrade, hookBetweenLookups func()
 }
 
 func newEpoll(s *Server) *epoll {
@@ -122,8 +126,8 @@ func (e *epoll) serve(w http.ResponseWriter, r *http.Request, release func()) {
 	c := &epollConn{s: s, upgraded: make(chan struct{}), ready: make(chan struct{}), release: release}
 	e.pending.Store(r.RemoteAddr, c)
 	sock, err := e.up.UpgradeAndTransferConnToPoller(w, r, nil)
-	if hookAfterUpgrade != nil {
-		hookAfterUpgrade()
+	if e.hookAfterUpgrade != nil {
+		e.hookAfterUpgrade()
 	}
 	if err == nil {
 		sock.SetSession(c) // before it leaves pending: a message may be waiting for it
@@ -161,8 +165,8 @@ func (e *epoll) serve(w http.ResponseWriter, r *http.Request, release func()) {
 func (e *epoll) conn(sock *nbws.Conn) *epollConn {
 	var c *epollConn
 	p, ok := e.pending.Load(sock.RemoteAddr().String())
-	if hookBetweenLookups != nil {
-		hookBetweenLookups()
+	if e.hookBetweenLookups != nil {
+		e.hookBetweenLookups()
 	}
 	if ok {
 		c = p.(*epollConn)
@@ -208,10 +212,6 @@ func (e *epoll) onClose(sock *nbws.Conn, err error) {
 	}
 	c.end()
 }
-
-// Test hooks: widen the window between a connection's handshake and its
-// session (see TestFirstMessageDuringHandshake).
-var hookAfterUpgrade, hookBetweenLookups func()
 
 // epollConn is a connection served by the epoll engine: no goroutine while
 // it is idle.

@@ -32,11 +32,10 @@ func TestFirstMessageDuringHandshake(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	s.epoll.hookAfterUpgrade = func() { time.Sleep(50 * time.Millisecond) }
+	s.epoll.hookBetweenLookups = func() { time.Sleep(100 * time.Millisecond) }
 	srv := httptest.NewServer(s)
 	defer srv.Close()
-	hookAfterUpgrade = func() { time.Sleep(50 * time.Millisecond) }
-	hookBetweenLookups = func() { time.Sleep(100 * time.Millisecond) }
-	defer func() { hookAfterUpgrade, hookBetweenLookups = nil, nil }()
 
 	c, _, err := websocket.DefaultDialer.Dial("ws"+strings.TrimPrefix(srv.URL, "http"), nil)
 	if err != nil {
