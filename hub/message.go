@@ -3,8 +3,10 @@ package hub
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/gonetify/gonetify/internal/vmrt"
 	"github.com/gonetify/gonetify/vm"
@@ -97,26 +99,90 @@ func badArg(format string, args ...any) error {
 }
 
 // orderedObject decodes a JSON object into its entries in document order.
+// It checks the object with json.Valid, then walks it without a
+// json.Decoder (whose Token calls were a tenth of a round trip's CPU); the
+// values are sub-slices of obj.
 func orderedObject(obj json.RawMessage) ([]vmrt.PathValue, error) {
 	if obj == nil {
 		return nil, nil
 	}
-	dec := json.NewDecoder(bytes.NewReader(obj))
-	if _, err := dec.Token(); err != nil { // '{'
-		return nil, err
+	if !json.Valid(obj) {
+		return nil, errors.New("not valid JSON")
 	}
+	i := skipSpace(obj, 0)
+	if i >= len(obj) || obj[i] != '{' {
+		return nil, errors.New("not a JSON object")
+	}
+	i = skipSpace(obj, i+1)
 	var out []vmrt.PathValue
-	for dec.More() {
-		t, err := dec.Token()
-		if err != nil {
+	for i < len(obj) && obj[i] != '}' {
+		kEnd := skipString(obj, i)
+		key := obj[i:kEnd]
+		var k string
+		if bytes.IndexByte(key, '\\') < 0 && utf8.Valid(key) {
+			k = string(key[1 : len(key)-1])
+		} else if err := json.Unmarshal(key, &k); err != nil {
 			return nil, err
 		}
-		k, _ := t.(string)
-		var v json.RawMessage
-		if err := dec.Decode(&v); err != nil {
-			return nil, err
+		i = skipSpace(obj, kEnd)
+		i = skipSpace(obj, i+1) // ':'
+		vEnd := skipValue(obj, i)
+		out = append(out, vmrt.PathValue{Path: k, Value: json.RawMessage(obj[i:vEnd:vEnd])})
+		i = skipSpace(obj, vEnd)
+		if i < len(obj) && obj[i] == ',' {
+			i = skipSpace(obj, i+1)
 		}
-		out = append(out, vmrt.PathValue{Path: k, Value: v})
 	}
 	return out, nil
+}
+
+// skipSpace, skipString and skipValue walk JSON that json.Valid accepted:
+// each returns the index just past what it skipped.
+func skipSpace(b []byte, i int) int {
+	for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\n' || b[i] == '\r') {
+		i++
+	}
+	return i
+}
+
+func skipString(b []byte, i int) int {
+	for i++; i < len(b); i++ {
+		switch b[i] {
+		case '\\':
+			i++
+		case '"':
+			return i + 1
+		}
+	}
+	return i
+}
+
+func skipValue(b []byte, i int) int {
+	if i >= len(b) {
+		return i
+	}
+	switch b[i] {
+	case '"':
+		return skipString(b, i)
+	case '{', '[':
+		depth := 0
+		for ; i < len(b); i++ {
+			switch b[i] {
+			case '"':
+				i = skipString(b, i) - 1
+			case '{', '[':
+				depth++
+			case '}', ']':
+				if depth--; depth == 0 {
+					return i + 1
+				}
+			}
+		}
+		return i
+	default: // a number, true, false or null
+		for i < len(b) && b[i] != ',' && b[i] != '}' && b[i] != ']' && b[i] != ' ' && b[i] != '\t' && b[i] != '\n' && b[i] != '\r' {
+			i++
+		}
+		return i
+	}
 }

@@ -141,11 +141,11 @@ for (sc, tg), rs in runs.items():
     if sc == "fanout":
         work = statistics.median(float(r["delivered_per_s"]) * dur / float(r["server_cpu_s"]) for r in rs)
         per[(sc, tg)] = work
-        print(f"fanout    {tg:17s} delivered/s={med('delivered_per_s'):.0f} of {med('expected_per_s'):.0f}  p50={med('p50_ms')}ms p99={med('p99_ms')}ms  server_cpu_s={cpu:.2f}  deliveries_per_cpu_s={work:.0f}")
+        print(f"fanout    {tg:17s} delivered/s={med('delivered_per_s'):.0f} of {med('expected_per_s'):.0f}  p50={med('p50_ms'):.1f}ms p99={med('p99_ms'):.1f}ms  server_cpu_s={cpu:.2f}  deliveries_per_cpu_s={work:.0f}")
     elif sc == "roundtrip":
         work = statistics.median(float(r["rt_per_s"]) * dur / float(r["server_cpu_s"]) for r in rs)
         per[(sc, tg)] = work
-        print(f"roundtrip {tg:17s} rt/s={med('rt_per_s'):.0f}  p50={med('p50_ms')}ms p99={med('p99_ms')}ms  server_cpu_s={cpu:.2f}  roundtrips_per_cpu_s={work:.0f}")
+        print(f"roundtrip {tg:17s} rt/s={med('rt_per_s'):.0f}  p50={med('p50_ms'):.1f}ms p99={med('p99_ms'):.1f}ms  server_cpu_s={cpu:.2f}  roundtrips_per_cpu_s={work:.0f}")
     else:
         print(f"conns     {tg:17s} clients={rs[0]['clients']}  kib_per_conn={med('kib_per_conn'):.1f}  rss_after_mib={med('rss_after_mib'):.0f}  connects/s={med('connects_per_s'):.0f}")
 for sc in ("fanout", "roundtrip"):
