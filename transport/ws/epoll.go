@@ -141,8 +141,7 @@ func (e *epoll) serve(w http.ResponseWriter, r *http.Request, release func()) {
 		return // the upgrader has answered
 	}
 	c.sock = sock
-	// Oversized messages get a 1009 close frame rather than a bare TCP
-	// close (nbio's own data handler just closes).
+	// Oversized messages: see onData.
 	if nc, ok := sock.Conn.(*nbio.Conn); ok {
 		nc.OnData(c.onData)
 	}
@@ -196,20 +195,24 @@ func (e *epoll) onMessage(sock *nbws.Conn, typ nbws.MessageType, data []byte) {
 	}
 }
 
+// onClose is called by nbio on a goroutine of its own (its timer's Async),
+// not on the poller: the hub's side of the end waits for the connection's
+// running commands and disposes its VMs, and holds up no other connection
+// meanwhile (TestCloseDuringCommand).
 func (e *epoll) onClose(sock *nbws.Conn, err error) {
 	c := e.conn(sock)
 	if c == nil {
 		return
 	}
-	if c.hc != nil {
-		if err != nil && !errors.Is(err, nbio.ErrReadTimeout) && !c.closing.Load() {
-			c.s.opts.Logger.Debug("websocket read ended", "conn", c.hc.ID(), "err", err)
-		}
-		if c.ping != nil {
-			c.ping.Stop()
-		}
-		c.s.disconnect(c, c.hc)
+	if c.hc == nil {
+		c.end()
+		return
 	}
+	if err != nil && !errors.Is(err, nbio.ErrReadTimeout) && !c.closing.Load() {
+		c.s.opts.Logger.Debug("websocket read ended", "conn", c.hc.ID(), "err", err)
+	}
+	c.ping.Stop()
+	c.s.disconnect(c, c.hc)
 	c.end()
 }
 

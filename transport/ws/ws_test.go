@@ -54,6 +54,19 @@ func eachEngine(t *testing.T, test func(t *testing.T, engine string)) {
 	}
 }
 
+// Blocker's Hold runs until holdRelease is closed.
+type Blocker struct {
+	vm.Base
+	_ vm.Commands `vm:"Hold"`
+}
+
+var (
+	holdStarted = make(chan struct{}, 16)
+	holdRelease = make(chan struct{})
+)
+
+func (b *Blocker) Hold() { holdStarted <- struct{}{}; <-holdRelease }
+
 func setup(t *testing.T, engine string, opts ws.Options) (*hub.Hub, *ws.Server, string) {
 	t.Helper()
 	opts.Engine = engine
@@ -61,6 +74,7 @@ func setup(t *testing.T, engine string, opts ws.Options) (*hub.Hub, *ws.Server, 
 	mustReg(vm.RegisterType[Counter](reg, "Counter"))
 	mustReg(vm.RegisterType[Clock](reg, "Clock"))
 	mustReg(vm.RegisterType[Flood](reg, "Flood"))
+	mustReg(vm.RegisterType[Blocker](reg, "Blocker"))
 	h := hub.New(reg, hub.Options{})
 	s, err := ws.New(h, opts)
 	if err != nil {
@@ -428,6 +442,33 @@ func TestFirstMessageAtOnce(t *testing.T) {
 			if err := <-errc; err != nil {
 				t.Fatal(err)
 			}
+		}
+	})
+}
+
+// TestCloseDuringCommand: a client that goes away while its command still
+// runs does not hold up the other connections (the hub waits for the
+// command before disposing the VM; that wait must not be the poller's).
+func TestCloseDuringCommand(t *testing.T) {
+	eachEngine(t, func(t *testing.T, engine string) {
+		holdRelease = make(chan struct{})
+		defer close(holdRelease)
+		_, _, url := setup(t, engine, ws.Options{})
+		other := dial(t, url)
+		leaving := dial(t, url)
+		send(t, leaving, `{"callType":"request_vm","vmId":"Blocker","vmArgs":"{}"}`)
+		read(t, leaving)
+		send(t, leaving, `{"callType":"update_vm","vmId":"Blocker","value":"{\"Hold\":null}"}`)
+		select {
+		case <-holdStarted:
+		case <-time.After(3 * time.Second):
+			t.Fatal("the command did not start")
+		}
+		_ = leaving.Close()
+		time.Sleep(100 * time.Millisecond) // the server sees it go
+		send(t, other, request)
+		if _, d := read(t, other); d["Count"] != 0.0 { // read waits 3 s at most
+			t.Fatalf("state %v", d)
 		}
 	})
 }
