@@ -68,7 +68,10 @@ type Options struct {
 	// PingInterval is how often the server pings; a client that has not
 	// answered (pong or any frame) within twice that is closed. Default 30s.
 	PingInterval time.Duration
-	// WriteTimeout bounds one frame write. Default 10s.
+	// WriteTimeout bounds one frame write with EngineGorilla. Default
+	// 10s. EngineEpoll's writes never wait: a client that stops reading is
+	// closed when its unsent frames pass the send buffer, or when it has
+	// answered no ping for two PingIntervals.
 	WriteTimeout time.Duration
 	// AllowedOrigins lists the Origin header values accepted ("*" allows
 	// any). Empty means same-origin only; requests without an Origin header
