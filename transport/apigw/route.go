@@ -89,6 +89,8 @@ func (s *Server) TakeOver(ctx context.Context, key string) {
 	for _, id := range ids {
 		vms, err := s.store.VMs(ctx, id)
 		if err != nil {
+			s.log.Warn("cluster: take-over could not read a connection's view models; it gets no pushes of this one until it sends again",
+				"key", key, "conn", id, "err", err)
 			continue
 		}
 		var want []string
@@ -101,13 +103,18 @@ func (s *Server) TakeOver(ctx context.Context, key string) {
 			continue
 		}
 		info, err := s.alive(ctx, id)
-		if err != nil || info == nil {
+		if err != nil {
+			s.log.Warn("cluster: take-over could not ask the gateway about a connection; it gets no pushes of this view model until it sends again",
+				"key", key, "conn", id, "err", err)
 			continue
+		}
+		if info == nil {
+			continue // gone
 		}
 		if c := s.h.Client(id); c != nil {
 			info = c.Info()
 		}
-		k, _ := s.restoreConn(ctx, info, func(vmID string) bool {
+		k, err := s.restoreConn(ctx, info, func(vmID string) bool {
 			for _, w := range want {
 				if w == vmID {
 					return true
@@ -115,6 +122,9 @@ func (s *Server) TakeOver(ctx context.Context, key string) {
 			}
 			return false
 		})
+		if err != nil {
+			s.log.Warn("cluster: take-over could not re-create a connection's view model", "key", key, "conn", id, "err", err)
+		}
 		n += k
 	}
 	s.log.Info("cluster: took over a shared view model", "key", key, "members", n)
