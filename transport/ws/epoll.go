@@ -158,19 +158,22 @@ func (e *epoll) serve(w http.ResponseWriter, r *http.Request, release func()) {
 }
 
 // conn returns the connection of sock, waiting until its handshake is done.
-// It looks in pending first: serve sets the session before it removes the
-// connection from pending, so one of the two has it (looking at the session
-// first could miss both, if serve did both in between).
+// Once the session is set (every message but a first one racing the
+// handshake) that is one read. Otherwise it looks in pending, and then at
+// the session again: serve sets the session before it removes the
+// connection from pending, so a connection missing from pending has its
+// session set (serve may have done both since the first read).
 func (e *epoll) conn(sock *nbws.Conn) *epollConn {
-	var c *epollConn
-	p, ok := e.pending.Load(sock.RemoteAddr().String())
-	if e.hookBetweenLookups != nil {
-		e.hookBetweenLookups()
-	}
-	if ok {
-		c = p.(*epollConn)
-	} else {
-		c, _ = sock.Session().(*epollConn)
+	c, _ := sock.Session().(*epollConn)
+	if c == nil {
+		if e.hookBetweenLookups != nil {
+			e.hookBetweenLookups()
+		}
+		if p, ok := e.pending.Load(sock.RemoteAddr().String()); ok {
+			c = p.(*epollConn)
+		} else {
+			c, _ = sock.Session().(*epollConn)
+		}
 	}
 	if c != nil {
 		<-c.ready
@@ -279,7 +282,7 @@ func (c *epollConn) onData(_ *nbio.Conn, data []byte) {
 			id = c.hc.ID()
 		}
 		c.s.opts.Logger.Warn("client message over the read limit; connection closed", "conn", id, "limit", c.s.opts.ReadLimit)
-		time.AfterFunc(time.Second, func() { _ = c.sock.Close() })
+		c.closeLater()
 	default:
 		c.sock.CloseWithError(err)
 	}
@@ -296,8 +299,12 @@ func (c *epollConn) closeWith(code int, text string) {
 		_ = c.sock.Close()
 		return
 	}
-	time.AfterFunc(time.Second, func() { _ = c.sock.Close() })
+	c.closeLater()
 }
+
+// closeLater closes the socket a second after a close frame, unless the
+// client's answer closed it first.
+func (c *epollConn) closeLater() { time.AfterFunc(time.Second, func() { _ = c.sock.Close() }) }
 
 func (c *epollConn) goAway() { c.closeWith(websocket.CloseGoingAway, "server shutting down") }
 
