@@ -3,7 +3,6 @@ package hub
 import (
 	"bytes"
 	"encoding/json"
-	"reflect"
 	"testing"
 
 	"github.com/gonetify/gonetify/internal/vmrt"
@@ -92,5 +91,5 @@ func sameEntries(a, b []vmrt.PathValue) bool {
 			return false
 		}
 	}
-	return reflect.DeepEqual(len(a), len(b))
+	return true
 }
