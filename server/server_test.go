@@ -79,16 +79,7 @@ func TestZeroOptionsRoutes(t *testing.T) {
 	if resp.StatusCode != 200 || !strings.Contains(string(b), "connectionToken") {
 		t.Errorf("SignalR negotiate: %d %s", resp.StatusCode, b)
 	}
-	c, _, err := websocket.DefaultDialer.Dial("ws"+strings.TrimPrefix(ts.URL, "http")+"/ws", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	_ = c.WriteMessage(websocket.TextMessage, []byte(`{"callType":"request_vm","vmId":"Greeter","vmArgs":"{}"}`))
-	_ = c.SetReadDeadline(time.Now().Add(5 * time.Second))
-	if _, m, err := c.ReadMessage(); err != nil || !strings.Contains(string(m), `\"Greeting\":\"hi\"`) {
-		t.Errorf("request_vm on /ws: %s %v", m, err)
-	}
+	greetOverWS(t, ts.URL)
 }
 
 // TestServeTimeoutsAndShutdown: the listener has every timeout; /readyz
@@ -271,15 +262,21 @@ func TestRedisDeployments(t *testing.T) {
 		if code, body := get(t, ts.URL+"/readyz"); code != 200 {
 			t.Fatalf("/readyz on %s: %d %s", b.Name, code, body)
 		}
-		c, _, err := websocket.DefaultDialer.Dial("ws"+strings.TrimPrefix(ts.URL, "http")+"/ws", nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer c.Close()
-		_ = c.WriteMessage(websocket.TextMessage, []byte(`{"callType":"request_vm","vmId":"Greeter","vmArgs":"{}"}`))
-		_ = c.SetReadDeadline(time.Now().Add(5 * time.Second))
-		if _, m, err := c.ReadMessage(); err != nil || !strings.Contains(string(m), `\"Greeting\":\"hi\"`) {
-			t.Errorf("request_vm on /ws: %s %v", m, err)
-		}
+		greetOverWS(t, ts.URL)
 	})
+}
+
+// greetOverWS requests Greeter over the server's /ws and checks its state.
+func greetOverWS(t *testing.T, serverURL string) {
+	t.Helper()
+	c, _, err := websocket.DefaultDialer.Dial("ws"+strings.TrimPrefix(serverURL, "http")+"/ws", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	_ = c.WriteMessage(websocket.TextMessage, []byte(`{"callType":"request_vm","vmId":"Greeter","vmArgs":"{}"}`))
+	_ = c.SetReadDeadline(time.Now().Add(5 * time.Second))
+	if _, m, err := c.ReadMessage(); err != nil || !strings.Contains(string(m), `\"Greeting\":\"hi\"`) {
+		t.Errorf("request_vm on /ws: %s %v", m, err)
+	}
 }

@@ -31,14 +31,7 @@ func TestBroadcastEncodedAndHashedOnce(t *testing.T) {
 		mu.Unlock()
 	}))
 	defer gw.Close()
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	s, err := New(context.Background(), hub.New(vm.NewRegistry(), hub.Options{Logger: log}), Options{
-		ConnectionURL: gw.URL + "/prod", Region: "us-east-1", Logger: log,
-		Credentials: credentials.NewStaticCredentialsProvider("AKIDTEST", "secret", ""),
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := pushServer(t, gw.URL)
 	r := &hub.Response{VMID: "Room", Data: []byte(`{"Messages":["hi"]}`)}
 	ids := []string{"a=", "b=", "c="}
 	for _, id := range ids {
@@ -79,18 +72,26 @@ func TestBroadcastEncodedAndHashedOnce(t *testing.T) {
 func BenchmarkPost(b *testing.B) {
 	gw := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { _, _ = io.Copy(io.Discard, r.Body) }))
 	defer gw.Close()
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	s, err := New(context.Background(), hub.New(vm.NewRegistry(), hub.Options{Logger: log}), Options{
-		ConnectionURL: gw.URL + "/prod", Region: "us-east-1", Logger: log,
-		Credentials: credentials.NewStaticCredentialsProvider("AKIDTEST", "secret", ""),
-	})
-	if err != nil {
-		b.Fatal(err)
-	}
+	s := pushServer(b, gw.URL)
 	r := &hub.Response{VMID: "Room", Data: []byte(`{"Messages":["hi"]}`)}
 	b.ReportAllocs()
 	snd := s.newSender("AbCdEfGhIjKlMn0=")
 	for b.Loop() {
 		s.post(snd, r)
 	}
+}
+
+// pushServer is a Server with an empty hub pushing to the stand-in gateway
+// at gwURL, with static test credentials.
+func pushServer(tb testing.TB, gwURL string) *Server {
+	tb.Helper()
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	s, err := New(context.Background(), hub.New(vm.NewRegistry(), hub.Options{Logger: log}), Options{
+		ConnectionURL: gwURL + "/prod", Region: "us-east-1", Logger: log,
+		Credentials: credentials.NewStaticCredentialsProvider("AKIDTEST", "secret", ""),
+	})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return s
 }
