@@ -20,6 +20,11 @@ func SubscribeChan[T any](v VM, ch <-chan T, set func(T)) {
 	ctx := b.Context()
 	go func() {
 		for {
+			// Disposed while set ran: stop before taking another value
+			// (a select with both ready would pick one at random).
+			if ctx.Err() != nil {
+				return
+			}
 			select {
 			case <-ctx.Done():
 				return
